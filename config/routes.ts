@@ -1,0 +1,25 @@
+import type { ServiceId } from './services.js';
+
+/** One external prefix forwarded to one service: data only, read by src/config at boot. */
+export interface RouteDefinition {
+  /** External prefix, matched per path segment (`/api/v1/products` matches `/api/v1/products/1`, not `/api/v1/productsX`). */
+  readonly prefix: string;
+  readonly service: ServiceId;
+  /** Replaces the prefix on the way downstream: `/api/v1/products/1` → `/products/1`. */
+  readonly upstreamPath: string;
+}
+
+/** The route table. Adding a route is one entry here. */
+export const ROUTES = [
+  { prefix: '/api/v1/auth', service: 'auth', upstreamPath: '/auth' },
+  { prefix: '/api/v1/users', service: 'users', upstreamPath: '/users' },
+  { prefix: '/api/v1/products', service: 'products', upstreamPath: '/products' },
+  { prefix: '/api/v1/inventory', service: 'inventory', upstreamPath: '/inventory' },
+] as const satisfies readonly RouteDefinition[];
+
+/** Paths that need no token even when `REQUIRE_AUTH=true`, matched per segment. */
+export const PUBLIC_PATHS = [
+  '/api/v1/auth/register',
+  '/api/v1/auth/login',
+  '/api/v1/auth/refresh-token',
+] as const;

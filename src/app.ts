@@ -1,0 +1,60 @@
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import packageJson from '../package.json' with { type: 'json' };
+import type { Config } from './config/index.js';
+import { createGatewayHealth } from './health/gateway.js';
+import { createServicesHealth } from './health/services.js';
+import { Lifecycle } from './lifecycle.js';
+import { createCorrelation } from './middleware/correlation.js';
+import { createCors } from './middleware/cors.js';
+import { createDrain } from './middleware/drain.js';
+import { createErrors } from './middleware/errors.js';
+import { createLogging } from './middleware/logging.js';
+import { createNotFound } from './middleware/not-found.js';
+import { createPathGuard } from './middleware/path-guard.js';
+import { createSecurity } from './middleware/security.js';
+import { createUpstreamClient } from './proxy/client.js';
+import { createRouter } from './router.js';
+import type { GatewayMiddleware, GatewayState } from './state.js';
+
+/** A built gateway: the Koa app, its lifecycle, and `close()` to release what it holds (sockets, Redis). */
+export interface Gateway {
+  readonly app: Koa<GatewayState>;
+  readonly lifecycle: Lifecycle;
+  close(): Promise<void>;
+}
+
+/** Builds the onion from `config`, outermost layer first (DESIGN.md, "The onion"). No I/O happens here. */
+export function createGateway(config: Config, options: { logger: Logger }): Gateway {
+  const { logger } = options;
+  const lifecycle = new Lifecycle();
+  const upstream = createUpstreamClient();
+
+  const onion: GatewayMiddleware[] = [
+    createCorrelation(),
+    createLogging({ logger }),
+    createErrors({ logger }),
+    createDrain({ lifecycle }),
+    createCors(config.cors),
+    createSecurity(),
+    createPathGuard(),
+    createRouter({
+      config,
+      client: upstream.client,
+      health: createGatewayHealth({ config, lifecycle, version: packageJson.version }),
+      servicesHealth: createServicesHealth({ services: config.services }),
+    }),
+    createNotFound(),
+  ];
+
+  const app = new Koa<GatewayState>({ proxy: config.trustProxy });
+  for (const layer of onion) app.use(layer);
+
+  return {
+    app,
+    lifecycle,
+    async close() {
+      upstream.close();
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import { PUBLIC_PATHS, ROUTES } from '../../config/routes.js';
+import { SERVICES, type ServiceId } from '../../config/services.js';
+import { boolean, integer, list, oneOf, optionalText, text, url, type EnvVariable } from './parsers.js';
+
+const PLACEHOLDER_SECRET = 'CHANGE_ME_TO_A_STRONG_SECRET';
+const MIN_PRODUCTION_SECRET_LENGTH = 32;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Every variable the gateway reads, with its default: the single source of the env contract. */
+export const ENV_SCHEMA = {
+  PORT: integer(4000, 0, 65535),
+  HOST: text('0.0.0.0'),
+  TRUST_PROXY: boolean(false),
+  CORS_ORIGINS: list(['http://localhost:3000', 'http://localhost:5173']),
+  CORS_CREDENTIALS: boolean(true),
+  REQUIRE_AUTH: boolean(true),
+  GATEWAY_PROXY_TIMEOUT_MS: integer(5000, 1),
+  JWT_SECRET: text(PLACEHOLDER_SECRET),
+  JWT_SECRET_ENCODING: oneOf(['auto', 'base64', 'utf8'], 'auto'),
+  JWT_ISSUER: optionalText('http://localhost:4001'),
+  JWT_AUDIENCE: optionalText(undefined),
+  RATE_LIMIT_WINDOW_MS: integer(60_000, 1),
+  RATE_LIMIT_MAX: integer(1000, 1),
+  REDIS_URL: url(undefined, ['redis', 'rediss']),
+  RATE_LIMIT_REDIS_PREFIX: text('gateway:ratelimit'),
+  MAX_BODY_BYTES: integer(10 * 1024 * 1024, 0),
+  SHUTDOWN_GRACE_MS: integer(10_000, 0),
+  LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+  NODE_ENV: text('development'),
+} satisfies Record<string, EnvVariable<unknown>>;
+
+/** A downstream service with its env overrides applied. */
+export interface ServiceConfig {
+  readonly id: ServiceId;
+  readonly name: string;
+  /** Base URL without a trailing slash; the upstream path is appended to it as a string. */
+  readonly url: string;
+  readonly healthPath: string;
+  readonly timeoutMs: number;
+}
+
+/** One row of the route table, bound to its service. */
+export interface RouteConfig {
+  readonly prefix: string;
+  readonly upstreamPath: string;
+  readonly service: ServiceConfig;
+}
+
+/** The whole gateway configuration: parsed once at boot, frozen, passed to everything that needs it. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly trustProxy: boolean;
+  readonly nodeEnv: string;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly cors: { readonly origins: readonly string[]; readonly credentials: boolean };
+  readonly auth: {
+    readonly required: boolean;
+    readonly secret: string;
+    readonly secretEncoding: 'auto' | 'base64' | 'utf8';
+    readonly issuer: string | undefined;
+    readonly audience: string | undefined;
+    readonly publicPaths: readonly string[];
+  };
+  readonly rateLimit: {
+    readonly windowMs: number;
+    readonly max: number;
+    readonly redisUrl: string | undefined;
+    readonly redisPrefix: string;
+  };
+  readonly maxBodyBytes: number;
+  readonly shutdownGraceMs: number;
+  readonly services: readonly ServiceConfig[];
+  readonly routes: readonly RouteConfig[];
+}
+
+/** Start-up stops with this: its message is one line naming every bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Parses and validates `env` into a frozen {@link Config}; throws {@link ConfigError} naming every bad variable. */
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+
+  function read<T>(name: string, variable: EnvVariable<T>): T {
+    const raw = env[name]?.trim();
+    if (raw === undefined) return variable.defaultValue;
+    if (raw === '') return variable.emptyValue;
+    try {
+      return variable.parse(raw);
+    } catch (error) {
+      problems.push(`${name} ${(error as Error).message} (got ${JSON.stringify(raw)})`);
+      return variable.defaultValue;
+    }
+  }
+
+  const values = Object.fromEntries(
+    Object.entries(ENV_SCHEMA).map(([name, variable]) => [name, read(name, variable as EnvVariable<unknown>)]),
+  ) as { [K in keyof typeof ENV_SCHEMA]: (typeof ENV_SCHEMA)[K]['defaultValue'] };
+
+  const services = (Object.keys(SERVICES) as ServiceId[]).map((id): ServiceConfig => {
+    const definition = SERVICES[id];
+    return {
+      id,
+      name: definition.name,
+      url: read(`${definition.env}_SERVICE_URL`, url(definition.defaultUrl, ['http', 'https'])) ?? definition.defaultUrl,
+      healthPath: definition.healthPath,
+      timeoutMs: read(`${definition.env}_SERVICE_TIMEOUT_MS`, integer(values.GATEWAY_PROXY_TIMEOUT_MS, 1)),
+    };
+  });
+
+  const isPlaceholder = values.JWT_SECRET === PLACEHOLDER_SECRET;
+  if (values.NODE_ENV === 'production' && (isPlaceholder || values.JWT_SECRET.length < MIN_PRODUCTION_SECRET_LENGTH)) {
+    problems.push(
+      `JWT_SECRET must be set to a secret of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters when NODE_ENV=production`,
+    );
+  }
+
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+
+  return deepFreeze({
+    port: values.PORT,
+    host: values.HOST,
+    trustProxy: values.TRUST_PROXY,
+    nodeEnv: values.NODE_ENV,
+    logLevel: values.LOG_LEVEL,
+    cors: { origins: values.CORS_ORIGINS, credentials: values.CORS_CREDENTIALS },
+    auth: {
+      required: values.REQUIRE_AUTH,
+      secret: values.JWT_SECRET,
+      secretEncoding: values.JWT_SECRET_ENCODING,
+      issuer: values.JWT_ISSUER,
+      audience: values.JWT_AUDIENCE,
+      publicPaths: PUBLIC_PATHS,
+    },
+    rateLimit: {
+      windowMs: values.RATE_LIMIT_WINDOW_MS,
+      max: values.RATE_LIMIT_MAX,
+      redisUrl: values.REDIS_URL,
+      redisPrefix: values.RATE_LIMIT_REDIS_PREFIX,
+    },
+    maxBodyBytes: values.MAX_BODY_BYTES,
+    shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
+    services,
+    routes: ROUTES.map((route) => ({
+      prefix: route.prefix,
+      upstreamPath: route.upstreamPath,
+      service: services.find((service) => service.id === route.service)!,
+    })),
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,94 @@
+/** Reads one raw env value: returns the parsed value, or throws a message saying what is wrong. */
+export interface EnvVariable<T> {
+  /** Value of an unset variable. */
+  readonly defaultValue: T;
+  /** Value of a variable set to the empty string: the default, except where empty means "none". */
+  readonly emptyValue: T;
+  /** Parses a non-empty, trimmed raw value. */
+  parse(raw: string): T;
+}
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
+
+/** A whole number in [min, max]. */
+export function integer(defaultValue: number, min = 0, max = Number.MAX_SAFE_INTEGER): EnvVariable<number> {
+  return {
+    defaultValue,
+    emptyValue: defaultValue,
+    parse(raw) {
+      const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+      if (!Number.isSafeInteger(value) || value < min || value > max) {
+        throw new Error(`must be a whole number from ${min} to ${max}`);
+      }
+      return value;
+    },
+  };
+}
+
+/** `true`/`false` (also 1/0, yes/no, on/off); anything else is refused rather than guessed. */
+export function boolean(defaultValue: boolean): EnvVariable<boolean> {
+  return {
+    defaultValue,
+    emptyValue: defaultValue,
+    parse(raw) {
+      const word = raw.toLowerCase();
+      if (TRUE_WORDS.has(word)) return true;
+      if (FALSE_WORDS.has(word)) return false;
+      throw new Error('must be true or false');
+    },
+  };
+}
+
+/** Free text. */
+export function text(defaultValue: string): EnvVariable<string> {
+  return { defaultValue, emptyValue: defaultValue, parse: (raw) => raw };
+}
+
+/** Text where an empty value means "none", e.g. `JWT_ISSUER=` turns the issuer check off. */
+export function optionalText(defaultValue: string | undefined): EnvVariable<string | undefined> {
+  return { defaultValue, emptyValue: undefined, parse: (raw) => raw };
+}
+
+/** One of a fixed set of words. */
+export function oneOf<const T extends string>(words: readonly T[], defaultValue: T): EnvVariable<T> {
+  return {
+    defaultValue,
+    emptyValue: defaultValue,
+    parse(raw) {
+      const word = words.find((candidate) => candidate === raw.toLowerCase());
+      if (word === undefined) throw new Error(`must be one of ${words.join(', ')}`);
+      return word;
+    },
+  };
+}
+
+/** A comma-separated list; blanks dropped. */
+export function list(defaultValue: readonly string[]): EnvVariable<readonly string[]> {
+  return {
+    defaultValue,
+    emptyValue: defaultValue,
+    parse: (raw) => raw.split(',').map((item) => item.trim()).filter((item) => item !== ''),
+  };
+}
+
+/** An absolute URL with one of `protocols`, no query or fragment; returned without a trailing slash. */
+export function url(defaultValue: string | undefined, protocols: readonly string[]): EnvVariable<string | undefined> {
+  return {
+    defaultValue,
+    emptyValue: defaultValue,
+    parse(raw) {
+      let parsed: URL;
+      try {
+        parsed = new URL(raw);
+      } catch {
+        throw new Error(`must be an absolute ${protocols.join(' or ')} URL`);
+      }
+      if (!protocols.includes(parsed.protocol.slice(0, -1))) {
+        throw new Error(`must be an absolute ${protocols.join(' or ')} URL`);
+      }
+      if (parsed.search !== '' || parsed.hash !== '') throw new Error('must not have a query or fragment');
+      return raw.replace(/\/+$/, '');
+    },
+  };
+}

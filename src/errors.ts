@@ -1,0 +1,89 @@
+/** The error codes of the contract's error envelope (DESIGN.md, "Error envelope"). */
+export type ErrorCode =
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'REQUEST_HEADER_FIELDS_TOO_LARGE'
+  | 'TOO_MANY_REQUESTS'
+  | 'INTERNAL_ERROR'
+  | 'SERVICE_UNAVAILABLE'
+  | 'SERVICE_TIMEOUT'
+  | 'SHUTTING_DOWN';
+
+/** JSON body of every error response the gateway itself produces. */
+export interface ErrorEnvelope {
+  readonly success: false;
+  readonly error: { readonly message: string; readonly code: ErrorCode; readonly correlationId: string };
+}
+
+/** An error with a contract status and code; only the error-envelope middleware turns it into a response. */
+export class GatewayError extends Error {
+  override name = 'GatewayError';
+  /** Headers the response must carry, e.g. `Retry-After` or `WWW-Authenticate`. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Koa convention: the message may be shown to the client. */
+  readonly expose = true;
+
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    options: { headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.headers = options.headers ?? {};
+  }
+}
+
+const INTERNAL_MESSAGE = 'Internal server error';
+
+/** Maps anything thrown to the status, code and client-safe message of the envelope. */
+export function toGatewayError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const status = statusOf(error);
+  // Errors thrown by Koa itself or its middleware (ctx.throw, http-errors): keep 4xx, hide 5xx.
+  if (status !== undefined && status >= 400 && status < 500) {
+    const code = CLIENT_ERROR_CODES.get(status) ?? 'BAD_REQUEST';
+    const exposed = (error as { expose?: unknown }).expose === true;
+    return new GatewayError(status, code, exposed ? (error as Error).message : DEFAULT_MESSAGES[code], { cause: error });
+  }
+  return new GatewayError(500, 'INTERNAL_ERROR', INTERNAL_MESSAGE, { cause: error });
+}
+
+/** Builds the envelope body for `error`. */
+export function toEnvelope(error: GatewayError, correlationId: string): ErrorEnvelope {
+  return { success: false, error: { message: error.message, code: error.code, correlationId } };
+}
+
+const CLIENT_ERROR_CODES = new Map<number, ErrorCode>([
+  [400, 'BAD_REQUEST'],
+  [401, 'UNAUTHORIZED'],
+  [403, 'FORBIDDEN'],
+  [404, 'NOT_FOUND'],
+  [413, 'PAYLOAD_TOO_LARGE'],
+  [431, 'REQUEST_HEADER_FIELDS_TOO_LARGE'],
+  [429, 'TOO_MANY_REQUESTS'],
+]);
+
+const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
+  BAD_REQUEST: 'Bad request',
+  UNAUTHORIZED: 'Unauthorized',
+  FORBIDDEN: 'Forbidden',
+  NOT_FOUND: 'Route not found',
+  PAYLOAD_TOO_LARGE: 'Payload too large',
+  REQUEST_HEADER_FIELDS_TOO_LARGE: 'Request header fields too large',
+  TOO_MANY_REQUESTS: 'Too many requests',
+  INTERNAL_ERROR: INTERNAL_MESSAGE,
+  SERVICE_UNAVAILABLE: 'Service unavailable',
+  SERVICE_TIMEOUT: 'Service timeout',
+  SHUTTING_DOWN: 'Server is shutting down',
+};
+
+function statusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { status, statusCode } = error as { status?: unknown; statusCode?: unknown };
+  const value = typeof status === 'number' ? status : statusCode;
+  return typeof value === 'number' && Number.isInteger(value) ? value : undefined;
+}

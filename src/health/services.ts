@@ -1,0 +1,49 @@
+import { performance } from 'node:perf_hooks';
+import got from 'got';
+import type { ServiceConfig } from '../config/index.js';
+import type { GatewayMiddleware } from '../state.js';
+
+/** A probe waits at most this long, or the service's own timeout when shorter. */
+const PROBE_TIMEOUT_MS = 2000;
+
+/** One service's entry in the `/health/services` report. */
+export interface ServiceHealth {
+  readonly name: string;
+  readonly status: 'healthy' | 'unhealthy';
+  readonly httpStatus?: number;
+  readonly latencyMs: number;
+  readonly error?: string;
+}
+
+/** `GET /health/services`: probes every service's health path in parallel; 503 when any is unhealthy. */
+export function createServicesHealth(options: { services: readonly ServiceConfig[] }): GatewayMiddleware {
+  const probes = options.services.map((service) => ({
+    name: service.name,
+    url: service.url + service.healthPath,
+    timeoutMs: Math.min(PROBE_TIMEOUT_MS, service.timeoutMs),
+  }));
+  return async function servicesHealth(ctx) {
+    const services = await Promise.all(probes.map(probe));
+    const healthy = services.every((service) => service.status === 'healthy');
+    ctx.status = healthy ? 200 : 503;
+    ctx.body = { status: healthy ? 'ok' : 'degraded', services, timestamp: new Date().toISOString() };
+  };
+}
+
+async function probe(target: { name: string; url: string; timeoutMs: number }): Promise<ServiceHealth> {
+  const started = performance.now();
+  const latency = (): number => Math.round(performance.now() - started);
+  try {
+    const response = await got(target.url, {
+      timeout: { request: target.timeoutMs },
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      followRedirect: false,
+    });
+    const ok = response.statusCode >= 200 && response.statusCode < 300;
+    return { name: target.name, status: ok ? 'healthy' : 'unhealthy', httpStatus: response.statusCode, latencyMs: latency() };
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'ERROR';
+    return { name: target.name, status: 'unhealthy', latencyMs: latency(), error: code };
+  }
+}

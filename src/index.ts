@@ -1,0 +1,50 @@
+import http from 'node:http';
+import { pino } from 'pino';
+import { createGateway } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { drainServer } from './shutdown.js';
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+const config = readConfig();
+const logger = pino({ level: config.logLevel, base: { service: 'api-gateway' } });
+const gateway = createGateway(config, { logger });
+const server = http.createServer(gateway.app.callback());
+
+server.on('error', (error: NodeJS.ErrnoException) => {
+  logger.fatal({ code: error.code }, `cannot listen on ${config.host}:${config.port}: ${error.message}`);
+  process.exit(1);
+});
+
+server.listen(config.port, config.host, () => {
+  logger.info(
+    {
+      address: server.address(),
+      routes: config.routes.map((route) => `${route.prefix} -> ${route.service.name}${route.upstreamPath}`),
+      rateLimiter: config.rateLimit.redisUrl === undefined ? 'memory' : 'redis',
+      requireAuth: config.auth.required,
+    },
+    'gateway listening',
+  );
+});
+
+let stopping = false;
+async function stop(signal: NodeJS.Signals): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutdown requested');
+  const code = await drainServer({ server, gateway, graceMs: config.shutdownGraceMs, logger });
+  logger.flush();
+  process.exit(code);
+}
+
+process.on('SIGTERM', (signal) => void stop(signal));
+process.on('SIGINT', (signal) => void stop(signal));

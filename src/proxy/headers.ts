@@ -1,0 +1,106 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+/** Hop-by-hop headers: meaningful for one connection only, never forwarded (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/**
+ * Request headers the gateway sets itself or must not pass on: `host` (the upstream's is used),
+ * the forwarding headers (rebuilt below), the correlation pair, and `expect` (this server already
+ * answered the client's `100-continue`).
+ */
+const REPLACED_REQUEST_HEADERS = new Set([
+  'host',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'forwarded',
+  'x-correlation-id',
+  'x-request-id',
+  'expect',
+]);
+
+/** Upstream response headers that never reach the client: CORS is the gateway's (see cors.ts). */
+const DROPPED_RESPONSE_HEADERS = new Set(['x-powered-by']);
+
+/** The user context from a verified token, sent downstream as `x-user-*`. */
+export interface ForwardedUser {
+  readonly id: string;
+  readonly email: string;
+  readonly role: string | undefined;
+}
+
+/** What the gateway knows about the client connection and the request. */
+export interface ForwardingContext {
+  /** Address of the immediate peer (the socket's remote address). */
+  readonly peerAddress: string;
+  readonly protocol: string;
+  readonly trustProxy: boolean;
+  readonly correlationId: string;
+  readonly user: ForwardedUser | undefined;
+}
+
+/** True for `proxy-*` and the fixed hop-by-hop names. */
+function isHopByHop(name: string): boolean {
+  return HOP_BY_HOP.has(name) || name.startsWith('proxy-');
+}
+
+/** Header names listed in a `Connection` header: hop-by-hop for this message (RFC 9110 §7.6.1). */
+export function connectionOptions(connection: string | string[] | undefined): Set<string> | undefined {
+  if (connection === undefined) return undefined;
+  const names = new Set<string>();
+  for (const part of String(connection).split(',')) {
+    const name = part.trim().toLowerCase();
+    if (name !== '' && name !== 'close' && name !== 'keep-alive') names.add(name);
+  }
+  return names.size > 0 ? names : undefined;
+}
+
+/** Headers for the upstream request: end-to-end headers of the client plus forwarding and user context. */
+export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, context: ForwardingContext): OutgoingHttpHeaders {
+  const named = connectionOptions(incoming.connection);
+  const headers: OutgoingHttpHeaders = {};
+  for (const name in incoming) {
+    if (isHopByHop(name) || REPLACED_REQUEST_HEADERS.has(name) || name.startsWith('x-user-')) continue;
+    if (named?.has(name)) continue;
+    headers[name] = incoming[name];
+  }
+  const { trustProxy } = context;
+  const forwardedFor = incoming['x-forwarded-for'];
+  headers['x-forwarded-for'] = trustProxy && forwardedFor ? `${forwardedFor}, ${context.peerAddress}` : context.peerAddress;
+  const host = (trustProxy && incoming['x-forwarded-host']) || incoming.host;
+  if (host !== undefined) headers['x-forwarded-host'] = host;
+  headers['x-forwarded-proto'] = (trustProxy && incoming['x-forwarded-proto']) || context.protocol;
+  if (trustProxy && incoming.forwarded !== undefined) headers.forwarded = incoming.forwarded;
+  headers['x-correlation-id'] = context.correlationId;
+  headers['x-request-id'] = context.correlationId;
+  if (context.user !== undefined) {
+    headers['x-user-id'] = context.user.id;
+    headers['x-user-email'] = context.user.email;
+    if (context.user.role !== undefined) headers['x-user-role'] = context.user.role;
+  }
+  return headers;
+}
+
+/**
+ * The upstream response headers the client receives: everything but hop-by-hop headers,
+ * `access-control-*` (CORS is decided by the gateway) and `x-powered-by`.
+ */
+export function* responseHeaders(upstream: IncomingHttpHeaders): Generator<[string, string | string[]]> {
+  const named = connectionOptions(upstream.connection);
+  for (const name in upstream) {
+    const value = upstream[name];
+    if (value === undefined || isHopByHop(name) || DROPPED_RESPONSE_HEADERS.has(name)) continue;
+    if (name.startsWith('access-control-') || named?.has(name)) continue;
+    yield [name, value];
+  }
+}
