@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'PAYLOAD_TOO_LARGE'
+  | 'REQUEST_TIMEOUT'
   | 'REQUEST_HEADER_FIELDS_TOO_LARGE'
   | 'TOO_MANY_REQUESTS'
   | 'INTERNAL_ERROR'
@@ -62,6 +63,7 @@ const CLIENT_ERROR_CODES = new Map<number, ErrorCode>([
   [401, 'UNAUTHORIZED'],
   [403, 'FORBIDDEN'],
   [404, 'NOT_FOUND'],
+  [408, 'REQUEST_TIMEOUT'],
   [413, 'PAYLOAD_TOO_LARGE'],
   [431, 'REQUEST_HEADER_FIELDS_TOO_LARGE'],
   [429, 'TOO_MANY_REQUESTS'],
@@ -72,6 +74,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   UNAUTHORIZED: 'Unauthorized',
   FORBIDDEN: 'Forbidden',
   NOT_FOUND: 'Route not found',
+  REQUEST_TIMEOUT: 'Request timed out',
   PAYLOAD_TOO_LARGE: 'Payload too large',
   REQUEST_HEADER_FIELDS_TOO_LARGE: 'Request header fields too large',
   TOO_MANY_REQUESTS: 'Too many requests',

@@ -1,7 +1,7 @@
-import http from 'node:http';
 import { pino } from 'pino';
 import { createGateway } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { createServer } from './server.js';
 import { drainServer } from './shutdown.js';
 
 function readConfig(): Config {
@@ -17,7 +17,7 @@ function readConfig(): Config {
 const config = readConfig();
 const logger = pino({ level: config.logLevel, base: { service: 'api-gateway' } });
 const gateway = createGateway(config, { logger });
-const server = http.createServer(gateway.app.callback());
+const server = createServer(gateway);
 
 server.on('error', (error: NodeJS.ErrnoException) => {
   logger.fatal({ code: error.code }, `cannot listen on ${config.host}:${config.port}: ${error.message}`);

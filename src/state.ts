@@ -6,8 +6,8 @@ export interface GatewayState {
   correlationId: string;
   /** Claims of a valid bearer token, set by the auth layer. */
   user?: { readonly id: string; readonly email: string; readonly role: string | undefined };
-  /** Set by the forwarder: which service served the request and what it answered. */
-  upstream?: { readonly service: string; status?: number };
+  /** Set by the forwarder: which service served the request, what it answered, how it failed. */
+  upstream?: { readonly service: string; status?: number; error?: string };
 }
 
 /** Koa context of the gateway. */

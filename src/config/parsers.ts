@@ -87,7 +87,8 @@ export function url(defaultValue: string | undefined, protocols: readonly string
       if (!protocols.includes(parsed.protocol.slice(0, -1))) {
         throw new Error(`must be an absolute ${protocols.join(' or ')} URL`);
       }
-      if (parsed.search !== '' || parsed.hash !== '') throw new Error('must not have a query or fragment');
+      // `new URL('http://x/?').search` is '': look at the text for a bare `?` or `#` too.
+      if (raw.includes('?') || raw.includes('#')) throw new Error('must not have a query or fragment');
       return raw.replace(/\/+$/, '');
     },
   };

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { GatewayError, toEnvelope, toGatewayError } from '../errors.js';
-import { mapUpstreamError } from '../proxy/upstream-errors.js';
+import { isUpstreamFailure, mapUpstreamError } from '../proxy/upstream-errors.js';
 import type { GatewayContext, GatewayMiddleware } from '../state.js';
 
 /**
@@ -27,14 +27,17 @@ export function createErrors(options: { logger: Logger }): GatewayMiddleware {
   function onerror(this: GatewayContext, raw: unknown): void {
     if (raw === null || raw === undefined) return;
     const ctx = this;
-    if (!ctx.writable) return; // the client is gone: the request log records 499
-    if (ctx.headerSent) {
-      // Part of an upstream body is already on the wire: cut the connection so the client sees a broken response.
-      logger.warn({ correlationId: ctx.state.correlationId, path: ctx.path, cause: (raw as { code?: unknown }).code }, 'response cut');
+    const upstream = ctx.state.upstream;
+    if (ctx.headerSent || !ctx.writable) {
+      // Koa's pipeline has already destroyed the response: the client sees it cut short, never a hang.
+      // Koa reports the failure twice (pipeline, then on-finished): log it once.
+      if (upstream !== undefined && upstream.error === undefined && isUpstreamFailure(raw)) {
+        upstream.error = raw.code;
+        logger.warn({ correlationId: ctx.state.correlationId, path: ctx.path, service: upstream.service, cause: raw.code }, 'upstream response failed mid-body; response cut');
+      }
       ctx.res.destroy();
       return;
     }
-    const upstream = ctx.state.upstream;
     const error = upstream !== undefined ? mapUpstreamError(raw, upstream.service) : toGatewayError(raw);
     for (const name of ctx.res.getHeaderNames()) ctx.res.removeHeader(name);
     ctx.set('x-correlation-id', ctx.state.correlationId);

@@ -4,6 +4,8 @@ import type { GatewayMiddleware } from '../state.js';
 
 /** nginx's code for "client closed the connection before the response was complete". */
 const CLIENT_CLOSED_REQUEST = 499;
+/** A response cut short because the upstream failed mid-body is logged as the gateway error it is. */
+const BAD_GATEWAY = 502;
 
 /**
  * Writes one JSON line per request once its response is complete or abandoned.
@@ -16,15 +18,19 @@ export function createLogging(options: { logger: Logger }): GatewayMiddleware {
     const { socket } = ctx.req;
     const bytesBefore = socket.bytesWritten;
     ctx.res.once('close', () => {
-      const completed = ctx.res.writableFinished;
+      const upstream = ctx.state.upstream;
+      const status = ctx.res.writableFinished
+        ? ctx.res.statusCode
+        : upstream?.error !== undefined ? BAD_GATEWAY : CLIENT_CLOSED_REQUEST;
       logger.info({
         correlationId: ctx.state.correlationId,
         method: ctx.method,
         path: ctx.path,
-        status: completed ? ctx.res.statusCode : CLIENT_CLOSED_REQUEST,
+        status,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
-        service: ctx.state.upstream?.service,
-        upstreamStatus: ctx.state.upstream?.status,
+        service: upstream?.service,
+        upstreamStatus: upstream?.status,
+        upstreamError: upstream?.error,
         bytes: socket.bytesWritten - bytesBefore,
       }, 'request completed');
     });

@@ -18,6 +18,8 @@ export function createUpstreamClient(): { client: Got; close(): void } {
     throwHttpErrors: false,
     retry: { limit: 0 },
     allowGetBody: true,
+    // got would add its own User-Agent to requests whose client sent none; undefined removes it.
+    headers: { 'user-agent': undefined },
   });
   return {
     client,

@@ -1,3 +1,4 @@
+import { RequestError } from 'got';
 import { GatewayError } from '../errors.js';
 
 type UpstreamCode = 'SERVICE_UNAVAILABLE' | 'SERVICE_TIMEOUT';
@@ -41,4 +42,9 @@ function findGatewayError(error: unknown): GatewayError | undefined {
   if (error instanceof GatewayError) return error;
   const cause = (error as { cause?: unknown } | null)?.cause;
   return cause instanceof GatewayError ? cause : undefined;
+}
+
+/** True for a failure of the upstream exchange itself, as opposed to the client going away. */
+export function isUpstreamFailure(error: unknown): error is RequestError {
+  return error instanceof RequestError && findGatewayError(error) === undefined;
 }

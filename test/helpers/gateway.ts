@@ -1,7 +1,8 @@
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGateway, type Gateway } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
+import { createServer } from '../../src/server.js';
 import { createMemoryLogger } from './logger.js';
 
 /** A gateway built in-process and listening on an ephemeral loopback port. */
@@ -23,7 +24,7 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ru
   const config = loadConfig({ ...TEST_ENV, ...env });
   const { logger, lines } = createMemoryLogger();
   const gateway = createGateway(config, { logger });
-  const server = http.createServer(gateway.app.callback());
+  const server = createServer(gateway);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

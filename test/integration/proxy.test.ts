@@ -77,6 +77,11 @@ describe('forwarding through the whole onion (real sockets)', () => {
     expect(headers['x-request-id']).to.equal('abc-123');
   });
 
+  it('when the client sends no User-Agent, then the upstream gets none (regression: got added its own)', async () => {
+    await send({ port: gateway.port, path: '/api/v1/products/1' });
+    expect(upstream.seen[0]?.headers).not.to.have.property('user-agent');
+  });
+
   it('when the client sends hop-by-hop headers and x-user-*, then none reach the upstream', async () => {
     await send({
       port: gateway.port,

@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Gateway } from './app.js';
+import { GatewayError, toEnvelope } from './errors.js';
+
+/**
+ * Requests Node's HTTP parser refuses never reach Koa; they are answered here with the same
+ * envelope (and a fresh correlation id), then the connection is closed as Node would.
+ */
+const PARSER_ERRORS: ReadonlyMap<string, GatewayError> = new Map([
+  ['HPE_HEADER_OVERFLOW', new GatewayError(431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', 'Request header fields too large')],
+  ['ERR_HTTP_REQUEST_TIMEOUT', new GatewayError(408, 'REQUEST_TIMEOUT', 'Request timed out')],
+]);
+const MALFORMED = new GatewayError(400, 'BAD_REQUEST', 'Malformed request');
+
+/** The gateway's HTTP server: Koa's handler plus JSON answers for requests the parser refuses. */
+export function createServer(gateway: Gateway): http.Server {
+  const server = http.createServer(gateway.app.callback());
+  server.on('clientError', answerClientError);
+  return server;
+}
+
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  // A client that reset or closed its side cannot be answered.
+  if (error.code === 'ECONNRESET' || !socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) {
+    socket.destroy();
+    return;
+  }
+  const gatewayError = PARSER_ERRORS.get(error.code ?? '') ?? MALFORMED;
+  const correlationId = randomUUID();
+  const body = JSON.stringify(toEnvelope(gatewayError, correlationId));
+  socket.end(
+    `HTTP/1.1 ${gatewayError.status} ${http.STATUS_CODES[gatewayError.status]}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `x-correlation-id: ${correlationId}\r\n` +
+      'X-Content-Type-Options: nosniff\r\n' +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
+}

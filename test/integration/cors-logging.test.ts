@@ -1,0 +1,96 @@
+import { expect } from 'chai';
+import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { send } from '../helpers/http.js';
+import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { waitFor } from '../helpers/wait.js';
+
+describe('CORS', () => {
+  let upstream: TestUpstream;
+  let gateway: RunningGateway;
+
+  before(async () => {
+    upstream = await startUpstream();
+    gateway = await startGateway({ ...allServicesAt(upstream.url), CORS_ORIGINS: 'https://shop.example,http://localhost:3000' });
+  });
+
+  after(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
+  it('when an allowed origin calls, then the proxied response carries credentialed CORS headers for that origin', async () => {
+    const response = await send({ port: gateway.port, path: '/api/v1/products/1', headers: { origin: 'https://shop.example' } });
+    expect(response.status).to.equal(200);
+    expect(response.headers['access-control-allow-origin']).to.equal('https://shop.example');
+    expect(response.headers['access-control-allow-credentials']).to.equal('true');
+    expect(response.headers['access-control-expose-headers']).to.include('x-correlation-id');
+    expect(response.headers.vary).to.include('Origin');
+  });
+
+  it('when an allowed origin sends a preflight, then the gateway answers 204 itself and nothing is forwarded', async () => {
+    const before = upstream.seen.length;
+    const response = await send({
+      port: gateway.port,
+      method: 'OPTIONS',
+      path: '/api/v1/products/1',
+      headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    expect(response.status).to.equal(204);
+    expect(response.headers['access-control-allow-origin']).to.equal('http://localhost:3000');
+    expect(response.headers['access-control-allow-methods']).to.include('PUT');
+    expect(response.headers['access-control-allow-headers']).to.equal('authorization,content-type');
+    expect(upstream.seen.length).to.equal(before);
+  });
+
+  it('when a disallowed origin sends a preflight, then 403 and no CORS headers', async () => {
+    const response = await send({
+      port: gateway.port,
+      method: 'OPTIONS',
+      path: '/api/v1/products/1',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'DELETE' },
+    });
+    expect(response.status).to.equal(403);
+    expect(response.headers).not.to.have.property('access-control-allow-origin');
+  });
+});
+
+describe('request log', () => {
+  let upstream: TestUpstream;
+  let gateway: RunningGateway;
+
+  before(async () => {
+    upstream = await startUpstream((_request, response) => {
+      response.writeHead(201, { 'content-type': 'application/json' });
+      response.end('{"id":7}');
+    });
+    gateway = await startGateway(allServicesAt(upstream.url));
+  });
+
+  after(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
+  it('when a request completes, then exactly one JSON line records it, with no token, cookie or query', async () => {
+    await send({
+      port: gateway.port,
+      method: 'POST',
+      path: '/api/v1/products?access_token=secret-in-query',
+      headers: { authorization: 'Bearer secret-token', cookie: 'session=secret-cookie', 'x-correlation-id': 'log-test-1' },
+      body: '{}',
+    });
+    await waitFor(() => gateway.logs.some((line) => line.correlationId === 'log-test-1' && line.msg === 'request completed'));
+    const lines = gateway.logs.filter((line) => line.correlationId === 'log-test-1');
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.include({
+      method: 'POST',
+      path: '/api/v1/products',
+      status: 201,
+      service: 'product-service',
+      upstreamStatus: 201,
+    });
+    expect(lines[0]!.durationMs).to.be.a('number');
+    expect(lines[0]!.bytes).to.be.above(8);
+    expect(JSON.stringify(gateway.logs)).not.to.match(/secret-(token|cookie|in-query)/);
+  });
+});

@@ -1,0 +1,111 @@
+import http from 'node:http';
+import { expect } from 'chai';
+import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { waitFor } from '../helpers/wait.js';
+
+/** Reads a response to the end, or reports how it ended early (a connection closed before any header counts as cut). */
+function download(port: number, path: string): Promise<{ status: number; bytes: number; outcome: 'complete' | 'cut' }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path, agent: false }, (response) => {
+        let bytes = 0;
+        response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, bytes, outcome: 'complete' }));
+        response.on('error', () => resolve({ status: response.statusCode ?? 0, bytes, outcome: 'cut' }));
+        response.on('close', () => {
+          if (!response.complete) resolve({ status: response.statusCode ?? 0, bytes, outcome: 'cut' });
+        });
+      })
+      .on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ECONNRESET') resolve({ status: 0, bytes: 0, outcome: 'cut' });
+        else reject(error);
+      });
+  });
+}
+
+describe('service timeout bounds waiting, not flowing downloads', () => {
+  let upstream: TestUpstream;
+  let gateway: RunningGateway;
+  const aborted: string[] = [];
+
+  before(async () => {
+    upstream = await startUpstream(
+      (request, response) => {
+        request.once('close', () => {
+          if (!response.writableFinished) aborted.push(request.url ?? '');
+        });
+        if (request.url === '/products/trickle') {
+          // 12 chunks, one every 100 ms: 1.2 s in all, never idle for the 300 ms timeout.
+          response.writeHead(200, { 'content-type': 'text/plain' });
+          let sent = 0;
+          const timer = setInterval(() => {
+            response.write('x'.repeat(1024));
+            if (++sent === 12) {
+              clearInterval(timer);
+              response.end();
+            }
+          }, 100);
+          return;
+        }
+        if (request.url === '/products/reset-after-headers') {
+          response.writeHead(200, { 'content-type': 'text/plain', 'content-length': 100 });
+          response.flushHeaders();
+          setTimeout(() => request.socket.destroy(), 20);
+          return;
+        }
+        if (request.url === '/products/stall') {
+          response.writeHead(200, { 'content-type': 'text/plain' });
+          response.write('first bytes');
+          return; // and never another byte
+        }
+        // '/inventory/hang': never answers
+      },
+      { streaming: true },
+    );
+    gateway = await startGateway({
+      PRODUCT_SERVICE_URL: upstream.url,
+      PRODUCT_SERVICE_TIMEOUT_MS: '300',
+      INVENTORY_SERVICE_URL: upstream.url,
+      INVENTORY_SERVICE_TIMEOUT_MS: '10000',
+    });
+  });
+
+  after(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
+  it('when a download keeps flowing for longer than the timeout, then it completes', async () => {
+    const result = await download(gateway.port, '/api/v1/products/trickle');
+    expect(result).to.deep.equal({ status: 200, bytes: 12 * 1024, outcome: 'complete' });
+  });
+
+  it('when the upstream stalls mid-body past the timeout, then the client connection is cut, not left hanging', async () => {
+    const result = await download(gateway.port, '/api/v1/products/stall');
+    expect(result.status).to.equal(200);
+    expect(result.bytes).to.equal('first bytes'.length);
+    expect(result.outcome).to.equal('cut');
+  });
+
+  it('when the upstream resets after its headers, then the client response is cut and the failure logged once as 502', async () => {
+    const result = await download(gateway.port, '/api/v1/products/reset-after-headers');
+    expect(result.outcome).to.equal('cut');
+    await waitFor(() => gateway.logs.some((line) => line.path === '/api/v1/products/reset-after-headers' && line.msg === 'request completed'));
+    const lines = gateway.logs.filter((line) => line.path === '/api/v1/products/reset-after-headers');
+    expect(lines.map((line) => line.msg)).to.deep.equal(['upstream response failed mid-body; response cut', 'request completed']);
+    expect(lines[1]).to.include({ status: 502, upstreamStatus: 200, upstreamError: 'ECONNRESET' });
+    const next = await download(gateway.port, '/api/v1/products/trickle');
+    expect(next.outcome).to.equal('complete');
+  });
+
+  it('when the client goes away while waiting, then the upstream request is cancelled', async () => {
+    const request = http.get({ host: '127.0.0.1', port: gateway.port, path: '/api/v1/inventory/hang', agent: false });
+    request.on('error', () => {});
+    await waitFor(() => upstream.seen.some((seen) => seen.url === '/inventory/hang'));
+    request.destroy();
+    await waitFor(() => aborted.includes('/inventory/hang'), 2000);
+    await waitFor(() => gateway.logs.some((line) => line.path === '/api/v1/inventory/hang'));
+    expect(gateway.logs.find((line) => line.path === '/api/v1/inventory/hang')?.status).to.equal(499);
+  });
+});
