@@ -1,0 +1,111 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+import { expect } from 'chai';
+import type { TestResponse } from '../helpers/http.js';
+import { ACCESS_TOKEN, type SeenRequest } from './harness.js';
+
+/** The client's own Host: what `X-Forwarded-Host` must carry downstream. */
+const CLIENT_HOST = 'shop.example';
+
+/**
+ * Headers of a browser-like client that also tries everything a client must not get through:
+ * forged forwarding and user headers, its own request id, and hop-by-hop headers.
+ */
+export function clientHeaders(correlationId: string, extra: OutgoingHttpHeaders = {}): OutgoingHttpHeaders {
+  return {
+    host: CLIENT_HOST,
+    'user-agent': 'qeetmart-web/1.0',
+    accept: 'application/json',
+    authorization: `Bearer ${ACCESS_TOKEN}`,
+    'x-correlation-id': correlationId,
+    'x-request-id': 'chosen-by-the-client',
+    'x-forwarded-for': '6.6.6.6',
+    'x-forwarded-host': 'evil.example',
+    'x-forwarded-proto': 'https',
+    forwarded: 'for=6.6.6.6;proto=https',
+    'x-user-id': '1',
+    'x-user-email': 'root@evil.example',
+    'x-user-role': 'ADMIN',
+    connection: 'keep-alive, x-hop-secret',
+    'x-hop-secret': 'for-this-connection-only',
+    'keep-alive': 'timeout=5',
+    te: 'trailers',
+    'proxy-authorization': 'Basic Zm9vOmJhcg==',
+    'x-client-trace': 'end-to-end',
+    ...extra,
+  };
+}
+
+/** A JSON body as a client would send it: pretty-printed and non-ASCII, so any re-serialisation shows. */
+export function jsonRequest(value: unknown): { body: string; headers: OutgoingHttpHeaders } {
+  const body = JSON.stringify(value, null, 2);
+  return { body, headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) } };
+}
+
+/** Response headers of a fake service: one custom header and hop-by-hop ones that must not reach the client. */
+export function upstreamReplyHeaders(custom: Record<string, string | string[]>): Record<string, string | string[]> {
+  return {
+    connection: 'x-upstream-hop',
+    'x-upstream-hop': 'for-this-connection-only',
+    'proxy-authenticate': 'Basic realm="upstream"',
+    ...custom,
+  };
+}
+
+/** What the fake service must see for a request built with {@link clientHeaders}. */
+export interface ExpectedDownstream {
+  readonly upstream: string;
+  readonly method: string;
+  readonly path: string;
+  readonly correlationId: string;
+  /** The exact body and its content type, for requests that carry one. */
+  readonly json?: { body: string; headers: OutgoingHttpHeaders };
+}
+
+/**
+ * Asserts that exactly one request reached the service and that it is exactly what the contract
+ * says goes downstream (DESIGN.md, "What goes downstream"): headers compared as a whole set.
+ * The onion has no JWT layer yet, so no `x-user-*` goes down; once it has, the token's claims
+ * (`x-user-id: 42`, `x-user-email: ada@example.com`, `x-user-role: USER`) join this set.
+ */
+export function expectDownstream(seen: readonly SeenRequest[], expected: ExpectedDownstream): void {
+  expect(seen, 'requests seen by the service').to.have.length(1);
+  const request = seen[0]!;
+  expect(request.method).to.equal(expected.method);
+  expect(request.path).to.equal(expected.path);
+  const { connection, ...headers } = request.headers;
+  const body: Record<string, string> = expected.json === undefined
+    ? {}
+    : {
+      'content-type': String(expected.json.headers['content-type']),
+      'content-length': String(expected.json.headers['content-length']),
+    };
+  expect(headers).to.deep.equal({
+    host: new URL(expected.upstream).host,
+    'user-agent': 'qeetmart-web/1.0',
+    accept: 'application/json',
+    authorization: `Bearer ${ACCESS_TOKEN}`,
+    'x-client-trace': 'end-to-end',
+    'x-correlation-id': expected.correlationId,
+    'x-request-id': expected.correlationId,
+    'x-forwarded-for': '127.0.0.1',
+    'x-forwarded-host': CLIENT_HOST,
+    'x-forwarded-proto': 'http',
+    ...body,
+  });
+  // The gateway's own connection to the service may say close or keep-alive; the client's tokens stay behind.
+  expect(connection ?? 'close').to.be.oneOf(['close', 'keep-alive']);
+  expect(request.body).to.equal(expected.json?.body ?? '');
+}
+
+/** Asserts the upstream's answer reached the client: status, exact body, custom headers; its hop-by-hop headers did not. */
+export function expectRelayed(
+  response: TestResponse,
+  expected: { status: number; body: string; correlationId: string; headers: Record<string, string | string[]> },
+): void {
+  expect(response.status).to.equal(expected.status);
+  expect(response.text).to.equal(expected.body);
+  for (const [name, value] of Object.entries(expected.headers)) expect(response.headers[name], name).to.deep.equal(value);
+  expect(response.headers['x-correlation-id']).to.equal(expected.correlationId);
+  expect(response.headers).not.to.have.property('x-upstream-hop');
+  expect(response.headers).not.to.have.property('proxy-authenticate');
+}

@@ -1,0 +1,133 @@
+import { createHmac } from 'node:crypto';
+import nock from 'nock';
+import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+
+// Importing nock patches node:http for the whole mocha process; the real-socket suites must not
+// run through its interceptor (it changes keep-alive and streaming behaviour), so it is on only
+// while a contract suite runs.
+if (nock.isActive()) nock.restore();
+
+/** Fake service origins: nothing resolves them, nock answers for them. */
+export const UPSTREAMS = {
+  auth: 'http://auth.contract.test:4001',
+  users: 'http://users.contract.test:8082',
+  products: 'http://products.contract.test:8083',
+  inventory: 'http://inventory.contract.test:8080',
+} as const;
+
+const JWT_SECRET = 'contract-test-secret-not-base64-0123456789';
+const JWT_ISSUER = 'http://localhost:4001';
+
+/** A valid access token as the shop's auth service issues it: stays acceptable once the JWT layer checks tokens. */
+export const ACCESS_TOKEN = signToken({
+  sub: 'ada@example.com',
+  userId: 42,
+  role: 'USER',
+  tokenType: 'access',
+  iss: JWT_ISSUER,
+  iat: Math.floor(Date.now() / 1000),
+  exp: Math.floor(Date.now() / 1000) + 3600,
+});
+
+/** What one upstream saw of one request, as nock recorded it. */
+export interface SeenRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  /** The body as utf8 text (nock hands it over as a string). */
+  readonly body: string;
+}
+
+/** A request that reached no interceptor on a fake service host. */
+export interface Unmatched {
+  readonly host: string;
+  readonly method: string;
+  readonly path: string;
+}
+
+/** The fields nock's "no match" arguments (request options or the request) have in common. */
+interface RequestLike {
+  readonly hostname?: string;
+  readonly host?: string;
+  readonly method?: string;
+  readonly path?: string;
+}
+
+/** The gateway under contract and what nock saw that nobody expected. */
+export interface ContractHarness {
+  readonly port: number;
+  readonly unmatched: readonly Unmatched[];
+}
+
+/**
+ * Registers the mocha hooks of a contract suite: nock owns every host but 127.0.0.1, the real
+ * gateway listens there with each service pointed at its fake origin, and interceptors live one test.
+ */
+export function useContractGateway(): ContractHarness {
+  let gateway: RunningGateway | undefined;
+  const unmatched: Unmatched[] = [];
+  // nock emits `(options)` for a host with no interceptors and `(request, options, body)` for an unmatched one.
+  const onNoMatch = (first: RequestLike, second?: RequestLike): void => {
+    const options = second ?? first;
+    const host = options.hostname ?? options.host ?? '';
+    // The test client's own requests to the gateway pass through nock too: they are not downstream traffic.
+    if (host === '127.0.0.1' || host.startsWith('127.0.0.1:')) return;
+    unmatched.push({ host, method: first.method ?? options.method ?? '', path: first.path ?? options.path ?? '' });
+  };
+
+  before(async () => {
+    if (!nock.isActive()) nock.activate();
+    nock.disableNetConnect();
+    nock.enableNetConnect('127.0.0.1');
+    nock.emitter.on('no match', onNoMatch);
+    gateway = await startGateway({
+      AUTH_SERVICE_URL: UPSTREAMS.auth,
+      USER_SERVICE_URL: UPSTREAMS.users,
+      PRODUCT_SERVICE_URL: UPSTREAMS.products,
+      INVENTORY_SERVICE_URL: UPSTREAMS.inventory,
+      JWT_SECRET,
+      JWT_ISSUER,
+    });
+  });
+
+  beforeEach(() => {
+    unmatched.length = 0;
+  });
+
+  afterEach(() => {
+    nock.cleanAll();
+  });
+
+  after(async () => {
+    await gateway?.close();
+    nock.emitter.off('no match', onNoMatch);
+    nock.cleanAll();
+    nock.enableNetConnect();
+    nock.restore();
+  });
+
+  return {
+    get port() {
+      if (gateway === undefined) throw new Error('the contract gateway is not started');
+      return gateway.port;
+    },
+    unmatched,
+  };
+}
+
+/** Collects every request `scope` intercepts, with the body exactly as it arrived. */
+export function record(scope: nock.Scope): SeenRequest[] {
+  const seen: SeenRequest[] = [];
+  scope.on('request', (request: { method: string; path: string; headers: Record<string, unknown> }, _interceptor: unknown, body: string) => {
+    const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)]));
+    seen.push({ method: request.method, path: request.path, headers, body });
+  });
+  return seen;
+}
+
+/** HS256 JWT as jjwt signs it; the secret is not Base64, so its UTF-8 bytes are the key. */
+function signToken(claims: Record<string, unknown>): string {
+  const encode = (part: object): string => Buffer.from(JSON.stringify(part)).toString('base64url');
+  const input = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}`;
+  return `${input}.${createHmac('sha256', JWT_SECRET).update(input).digest('base64url')}`;
+}

@@ -1,0 +1,231 @@
+import { expect } from 'chai';
+import { ConfigError, loadConfig, type Config } from '../../../src/config/index.js';
+
+const SECRET_32 = 'a-production-secret-of-32-chars!';
+
+/** The message of the ConfigError `env` causes; fails the test when none is thrown. */
+function configErrorOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    return (error as ConfigError).message;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
+}
+
+function serviceNamed(config: Config, name: string) {
+  const service = config.services.find((candidate) => candidate.name === name);
+  expect(service, name).not.to.equal(undefined);
+  return service!;
+}
+
+describe('loadConfig', () => {
+  describe('defaults', () => {
+    const config = loadConfig({});
+
+    it('when env is empty, then the server, proxy and CORS settings are the contract defaults', () => {
+      expect(config.port).to.equal(4000);
+      expect(config.host).to.equal('0.0.0.0');
+      expect(config.trustProxy).to.equal(false);
+      expect(config.cors).to.deep.equal({ origins: ['http://localhost:3000', 'http://localhost:5173'], credentials: true });
+      expect(config.maxBodyBytes).to.equal(10 * 1024 * 1024);
+      expect(config.shutdownGraceMs).to.equal(10_000);
+      expect(config.logLevel).to.equal('info');
+      expect(config.nodeEnv).to.equal('development');
+    });
+
+    it('when env is empty, then auth is required with the placeholder secret and the default issuer', () => {
+      expect(config.auth).to.deep.equal({
+        required: true,
+        secret: 'CHANGE_ME_TO_A_STRONG_SECRET',
+        secretEncoding: 'auto',
+        issuer: 'http://localhost:4001',
+        audience: undefined,
+        publicPaths: ['/api/v1/auth/register', '/api/v1/auth/login', '/api/v1/auth/refresh-token'],
+      });
+    });
+
+    it('when env is empty, then the rate limit is 1000 a minute in memory', () => {
+      expect(config.rateLimit).to.deep.equal({
+        windowMs: 60_000,
+        max: 1000,
+        redisUrl: undefined,
+        redisPrefix: 'gateway:ratelimit',
+      });
+    });
+
+    it('when env is empty, then every service has its default URL, health path and the 5000 ms timeout', () => {
+      expect(config.services.map(({ name, url, healthPath, timeoutMs }) => ({ name, url, healthPath, timeoutMs }))).to.deep.equal([
+        { name: 'auth-service', url: 'http://localhost:4001', healthPath: '/actuator/health', timeoutMs: 5000 },
+        { name: 'user-service', url: 'http://localhost:8082', healthPath: '/actuator/health', timeoutMs: 5000 },
+        { name: 'product-service', url: 'http://localhost:8083', healthPath: '/actuator/health', timeoutMs: 5000 },
+        { name: 'inventory-service', url: 'http://localhost:8080', healthPath: '/health', timeoutMs: 5000 },
+      ]);
+    });
+
+    it('when env is empty, then each route prefix maps to its upstream path and service', () => {
+      expect(config.routes.map((route) => [route.prefix, route.upstreamPath, route.service.name])).to.deep.equal([
+        ['/api/v1/auth', '/auth', 'auth-service'],
+        ['/api/v1/users', '/users', 'user-service'],
+        ['/api/v1/products', '/products', 'product-service'],
+        ['/api/v1/inventory', '/inventory', 'inventory-service'],
+      ]);
+    });
+  });
+
+  describe('overrides', () => {
+    const overrides: Array<[name: string, raw: string, read: (config: Config) => unknown, expected: unknown]> = [
+      ['PORT', '8080', (c) => c.port, 8080],
+      ['PORT', ' 8081 ', (c) => c.port, 8081],
+      ['HOST', '127.0.0.1', (c) => c.host, '127.0.0.1'],
+      ['TRUST_PROXY', 'true', (c) => c.trustProxy, true],
+      ['CORS_ORIGINS', 'https://a.example, https://b.example,', (c) => c.cors.origins, ['https://a.example', 'https://b.example']],
+      ['CORS_CREDENTIALS', 'false', (c) => c.cors.credentials, false],
+      ['REQUIRE_AUTH', 'false', (c) => c.auth.required, false],
+      ['JWT_SECRET', 'another-secret', (c) => c.auth.secret, 'another-secret'],
+      ['JWT_SECRET_ENCODING', 'base64', (c) => c.auth.secretEncoding, 'base64'],
+      ['JWT_ISSUER', 'https://auth.example', (c) => c.auth.issuer, 'https://auth.example'],
+      ['JWT_AUDIENCE', 'shop', (c) => c.auth.audience, 'shop'],
+      ['RATE_LIMIT_WINDOW_MS', '1000', (c) => c.rateLimit.windowMs, 1000],
+      ['RATE_LIMIT_MAX', '5', (c) => c.rateLimit.max, 5],
+      ['REDIS_URL', 'redis://cache:6379', (c) => c.rateLimit.redisUrl, 'redis://cache:6379'],
+      ['REDIS_URL', 'rediss://cache:6380', (c) => c.rateLimit.redisUrl, 'rediss://cache:6380'],
+      ['RATE_LIMIT_REDIS_PREFIX', 'shop:rl', (c) => c.rateLimit.redisPrefix, 'shop:rl'],
+      ['MAX_BODY_BYTES', '1024', (c) => c.maxBodyBytes, 1024],
+      ['SHUTDOWN_GRACE_MS', '500', (c) => c.shutdownGraceMs, 500],
+      ['LOG_LEVEL', 'debug', (c) => c.logLevel, 'debug'],
+      ['NODE_ENV', 'test', (c) => c.nodeEnv, 'test'],
+      ['AUTH_SERVICE_URL', 'http://auth:9001', (c) => serviceNamed(c, 'auth-service').url, 'http://auth:9001'],
+      ['USER_SERVICE_URL', 'http://users:9002', (c) => serviceNamed(c, 'user-service').url, 'http://users:9002'],
+      ['PRODUCT_SERVICE_URL', 'https://products:9003', (c) => serviceNamed(c, 'product-service').url, 'https://products:9003'],
+      ['INVENTORY_SERVICE_URL', 'http://inventory:9004', (c) => serviceNamed(c, 'inventory-service').url, 'http://inventory:9004'],
+    ];
+
+    for (const [name, raw, read, expected] of overrides) {
+      it(`when ${name}=${JSON.stringify(raw)}, then the config reads ${JSON.stringify(expected)}`, () => {
+        expect(read(loadConfig({ [name]: raw }))).to.deep.equal(expected);
+      });
+    }
+
+    it('when GATEWAY_PROXY_TIMEOUT_MS is set, then it is the timeout of every service', () => {
+      const config = loadConfig({ GATEWAY_PROXY_TIMEOUT_MS: '2500' });
+      expect(config.services.map((service) => service.timeoutMs)).to.deep.equal([2500, 2500, 2500, 2500]);
+    });
+
+    it('when PRODUCT_SERVICE_TIMEOUT_MS is set, then it overrides the product service only', () => {
+      const config = loadConfig({ GATEWAY_PROXY_TIMEOUT_MS: '2500', PRODUCT_SERVICE_TIMEOUT_MS: '900' });
+      expect(config.services.map((service) => [service.name, service.timeoutMs])).to.deep.equal([
+        ['auth-service', 2500],
+        ['user-service', 2500],
+        ['product-service', 900],
+        ['inventory-service', 2500],
+      ]);
+    });
+
+    it('when JWT_ISSUER is set to the empty string, then there is no issuer (no issuer check)', () => {
+      expect(loadConfig({ JWT_ISSUER: '' }).auth.issuer).to.equal(undefined);
+      expect(loadConfig({ JWT_ISSUER: '  ' }).auth.issuer).to.equal(undefined);
+    });
+
+    it('when a service URL ends with slashes, then they are stripped', () => {
+      const config = loadConfig({ PRODUCT_SERVICE_URL: 'http://products:9003/', USER_SERVICE_URL: 'http://users/base//' });
+      expect(serviceNamed(config, 'product-service').url).to.equal('http://products:9003');
+      expect(serviceNamed(config, 'user-service').url).to.equal('http://users/base');
+    });
+
+    it('when a service URL is overridden, then its route is bound to the overridden service', () => {
+      const config = loadConfig({ PRODUCT_SERVICE_URL: 'http://products:9003', PRODUCT_SERVICE_TIMEOUT_MS: '700' });
+      const route = config.routes.find((candidate) => candidate.prefix === '/api/v1/products')!;
+      expect(route.service).to.equal(serviceNamed(config, 'product-service'));
+      expect(route.service.url).to.equal('http://products:9003');
+      expect(route.service.timeoutMs).to.equal(700);
+    });
+
+    it('when two configs are loaded from two envs, then neither changes the other', () => {
+      const first = loadConfig({ PORT: '1111' });
+      const second = loadConfig({ PORT: '2222' });
+      expect([first.port, second.port]).to.deep.equal([1111, 2222]);
+    });
+  });
+
+  describe('invalid values', () => {
+    const invalid: Array<[name: string, raw: string]> = [
+      ['PORT', 'abc'],
+      ['PORT', '70000'],
+      ['TRUST_PROXY', 'maybe'],
+      ['PRODUCT_SERVICE_URL', 'ftp://x'],
+      ['PRODUCT_SERVICE_URL', 'not a url'],
+      ['PRODUCT_SERVICE_URL', 'http://products:9003/?debug=1'],
+      ['GATEWAY_PROXY_TIMEOUT_MS', '-1'],
+      ['GATEWAY_PROXY_TIMEOUT_MS', '0'],
+      ['PRODUCT_SERVICE_TIMEOUT_MS', 'soon'],
+      ['RATE_LIMIT_MAX', '1.5'],
+      ['LOG_LEVEL', 'loud'],
+      ['REDIS_URL', 'http://x'],
+      ['JWT_SECRET_ENCODING', 'hex'],
+    ];
+
+    for (const [name, raw] of invalid) {
+      it(`when ${name}=${JSON.stringify(raw)}, then start-up stops with one line naming ${name}`, () => {
+        const message = configErrorOf({ [name]: raw });
+        expect(message).not.to.match(/[\r\n]/);
+        expect(message).to.include(name);
+      });
+    }
+
+    it('when several variables are bad, then one line names every one of them', () => {
+      const message = configErrorOf({ PORT: 'abc', TRUST_PROXY: 'maybe', LOG_LEVEL: 'loud', REDIS_URL: 'http://x' });
+      expect(message).not.to.match(/[\r\n]/);
+      for (const name of ['PORT', 'TRUST_PROXY', 'LOG_LEVEL', 'REDIS_URL']) expect(message).to.include(name);
+    });
+
+    it('when a bad value contains a newline, then the message is still one line', () => {
+      const message = configErrorOf({ PORT: '80\n80' });
+      expect(message).not.to.match(/[\r\n]/);
+      expect(message).to.include('PORT');
+    });
+  });
+
+  describe('JWT_SECRET in production', () => {
+    it('when NODE_ENV=production and JWT_SECRET is unset, then start-up stops naming JWT_SECRET', () => {
+      expect(configErrorOf({ NODE_ENV: 'production' })).to.include('JWT_SECRET');
+    });
+
+    it('when NODE_ENV=production and JWT_SECRET is the placeholder, then start-up stops naming JWT_SECRET', () => {
+      expect(configErrorOf({ NODE_ENV: 'production', JWT_SECRET: 'CHANGE_ME_TO_A_STRONG_SECRET' })).to.include('JWT_SECRET');
+    });
+
+    it('when NODE_ENV=production and JWT_SECRET has 31 characters, then start-up stops naming JWT_SECRET', () => {
+      const message = configErrorOf({ NODE_ENV: 'production', JWT_SECRET: SECRET_32.slice(1) });
+      expect(message).not.to.match(/[\r\n]/);
+      expect(message).to.include('JWT_SECRET');
+    });
+
+    it('when NODE_ENV=production and JWT_SECRET has 32 characters, then the config loads with it', () => {
+      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET_32 }).auth.secret).to.equal(SECRET_32);
+    });
+
+    it('when NODE_ENV is not production, then the placeholder secret is accepted', () => {
+      expect(loadConfig({ NODE_ENV: 'development' }).auth.secret).to.equal('CHANGE_ME_TO_A_STRONG_SECRET');
+    });
+  });
+
+  describe('immutability', () => {
+    function unfrozenPaths(value: unknown, path: string): string[] {
+      if (value === null || typeof value !== 'object') return [];
+      const own = Object.isFrozen(value) ? [] : [path];
+      return own.concat(...Object.entries(value).map(([key, child]) => unfrozenPaths(child, `${path}.${key}`)));
+    }
+
+    it('when the config is loaded, then every object in it is frozen', () => {
+      expect(unfrozenPaths(loadConfig({ CORS_ORIGINS: 'https://a.example' }), 'config')).to.deep.equal([]);
+    });
+
+    it('when code tries to change the config, then it throws', () => {
+      const config = loadConfig({});
+      expect(() => (config.cors.origins as string[]).push('https://evil.example')).to.throw(TypeError);
+      expect(() => Object.assign(config.services[0]!, { url: 'http://evil' })).to.throw(TypeError);
+    });
+  });
+});

@@ -1,0 +1,104 @@
+import { expect } from 'chai';
+import { boolean, integer, list, oneOf, optionalText, text, url } from '../../../src/config/parsers.js';
+
+describe('env parsers', () => {
+  describe('integer', () => {
+    const port = integer(4000, 0, 65535);
+
+    for (const [raw, expected] of [['0', 0], ['65535', 65535], ['007', 7]] as const) {
+      it(`when given ${raw}, then it reads ${expected}`, () => {
+        expect(port.parse(raw)).to.equal(expected);
+      });
+    }
+
+    for (const raw of ['65536', '-1', '1.5', '1e3', '0x10', '+5', 'abc', '9007199254740993']) {
+      it(`when given ${raw}, then it refuses it`, () => {
+        expect(() => port.parse(raw)).to.throw('must be a whole number from 0 to 65535');
+      });
+    }
+
+    it('when the minimum is 1, then 0 is refused', () => {
+      expect(() => integer(5000, 1).parse('0')).to.throw(/from 1/);
+    });
+  });
+
+  describe('boolean', () => {
+    const flag = boolean(false);
+
+    for (const raw of ['true', 'TRUE', '1', 'yes', 'on']) {
+      it(`when given ${raw}, then it reads true`, () => {
+        expect(flag.parse(raw)).to.equal(true);
+      });
+    }
+
+    for (const raw of ['false', 'False', '0', 'no', 'off']) {
+      it(`when given ${raw}, then it reads false`, () => {
+        expect(boolean(true).parse(raw)).to.equal(false);
+      });
+    }
+
+    for (const raw of ['maybe', 'y', '2', 'truee']) {
+      it(`when given ${raw}, then it refuses to guess`, () => {
+        expect(() => flag.parse(raw)).to.throw('must be true or false');
+      });
+    }
+  });
+
+  describe('oneOf', () => {
+    const level = oneOf(['info', 'debug'], 'info');
+
+    it('when given a listed word in any case, then it reads the listed word', () => {
+      expect(level.parse('DEBUG')).to.equal('debug');
+    });
+
+    it('when given an unlisted word, then the message lists the allowed words', () => {
+      expect(() => level.parse('loud')).to.throw('must be one of info, debug');
+    });
+  });
+
+  describe('list', () => {
+    it('when given a comma-separated list with blanks, then items are trimmed and blanks dropped', () => {
+      expect(list([]).parse(' a , ,b,')).to.deep.equal(['a', 'b']);
+    });
+  });
+
+  describe('empty values', () => {
+    it('when a variable is set to empty, then text, integer and URL fall back to their defaults', () => {
+      expect(text('x').emptyValue).to.equal('x');
+      expect(integer(7).emptyValue).to.equal(7);
+      expect(url('http://h', ['http']).emptyValue).to.equal('http://h');
+    });
+
+    it('when an optional text is set to empty, then it means none, whatever its default', () => {
+      expect(optionalText('http://issuer').emptyValue).to.equal(undefined);
+      expect(optionalText('http://issuer').defaultValue).to.equal('http://issuer');
+    });
+  });
+
+  describe('url', () => {
+    const service = url(undefined, ['http', 'https']);
+
+    for (const [raw, expected] of [
+      ['http://h:1', 'http://h:1'],
+      ['https://h/', 'https://h'],
+      ['http://h/base///', 'http://h/base'],
+    ] as const) {
+      it(`when given ${raw}, then it reads ${expected}`, () => {
+        expect(service.parse(raw)).to.equal(expected);
+      });
+    }
+
+    for (const raw of ['ftp://h', 'redis://h', 'not a url', '/relative', 'h:80']) {
+      it(`when given ${raw}, then it refuses it as not an http or https URL`, () => {
+        expect(() => service.parse(raw)).to.throw('must be an absolute http or https URL');
+      });
+    }
+
+    // A bare `?` or `#` parses to an empty search/hash but would still end up in probe URLs.
+    for (const raw of ['http://h/?a=1', 'http://h/#top', 'http://h/?', 'http://h#']) {
+      it(`when given ${raw}, then it refuses the query or fragment`, () => {
+        expect(() => service.parse(raw)).to.throw('must not have a query or fragment');
+      });
+    }
+  });
+});
