@@ -5,6 +5,7 @@ import type { Config } from './config/index.js';
 import { createGatewayHealth } from './health/gateway.js';
 import { createServicesHealth } from './health/services.js';
 import { Lifecycle } from './lifecycle.js';
+import { createAuth } from './middleware/auth.js';
 import { createCorrelation } from './middleware/correlation.js';
 import { createCors } from './middleware/cors.js';
 import { createDrain } from './middleware/drain.js';
@@ -12,8 +13,10 @@ import { createErrors } from './middleware/errors.js';
 import { createLogging } from './middleware/logging.js';
 import { createNotFound } from './middleware/not-found.js';
 import { createPathGuard } from './middleware/path-guard.js';
+import { createRateLimit } from './middleware/rate-limit.js';
 import { createSecurity } from './middleware/security.js';
 import { createUpstreamClient } from './proxy/client.js';
+import { createRedis, quitRedis } from './redis.js';
 import { createRouter } from './router.js';
 import type { GatewayMiddleware, GatewayState } from './state.js';
 
@@ -24,11 +27,13 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Builds the onion from `config`, outermost layer first (DESIGN.md, "The onion"). No I/O happens here. */
+/** Builds the onion from `config`, outermost layer first (DESIGN.md, "The onion"). Nothing runs at import; a configured Redis starts connecting in the background. */
 export function createGateway(config: Config, options: { logger: Logger }): Gateway {
   const { logger } = options;
   const lifecycle = new Lifecycle();
   const upstream = createUpstreamClient();
+  const { redisUrl } = config.rateLimit;
+  const redis = redisUrl !== undefined ? createRedis(redisUrl, logger) : undefined;
 
   const onion: GatewayMiddleware[] = [
     createCorrelation(),
@@ -37,7 +42,9 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
     createDrain({ lifecycle }),
     createCors(config.cors),
     createSecurity(),
+    createRateLimit({ ...config.rateLimit, redis, prefix: config.rateLimit.redisPrefix, logger }),
     createPathGuard(),
+    createAuth({ auth: config.auth, logger }),
     createRouter({
       config,
       client: upstream.client,
@@ -47,7 +54,8 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
     createNotFound(),
   ];
 
-  const app = new Koa<GatewayState>({ proxy: config.trustProxy });
+  // Behind one trusted proxy, the client is the last X-Forwarded-For entry: the one that proxy added.
+  const app = new Koa<GatewayState>({ proxy: config.trustProxy, maxIpsCount: config.trustProxy ? 1 : 0 });
   for (const layer of onion) app.use(layer);
 
   return {
@@ -55,6 +63,7 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
     lifecycle,
     async close() {
       upstream.close();
+      if (redis !== undefined) await quitRedis(redis);
     },
   };
 }

@@ -1,10 +1,13 @@
 import type { Middleware, ParameterizedContext } from 'koa';
+import type { AccessClaims } from './auth/claims.js';
 
 /** What the layers of the onion tell each other about one request (`ctx.state`). */
 export interface GatewayState {
   /** Set by the correlation layer before anything else runs. */
   correlationId: string;
-  /** Claims of a valid bearer token, set by the auth layer. */
+  /** Claims of a verified token, as koa-jwt stores them inside the auth layer. */
+  claims?: AccessClaims;
+  /** The user a valid bearer token names, set by the auth layer and sent downstream as `x-user-*`. */
   user?: { readonly id: string; readonly email: string; readonly role: string | undefined };
   /** Set by the forwarder: which service served the request, what it answered, how it failed. */
   upstream?: { readonly service: string; status?: number; error?: string };

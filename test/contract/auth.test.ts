@@ -28,7 +28,7 @@ describe('contract: auth-service (/api/v1/auth → /auth)', () => {
       body: login.body,
     });
 
-    expectDownstream(seen, { upstream: UPSTREAMS.auth, method: 'POST', path: '/auth/login', correlationId: 'auth-login-1', json: login });
+    expectDownstream(seen, { upstream: UPSTREAMS.auth, method: 'POST', path: '/auth/login', correlationId: 'auth-login-1', json: login, public: true });
     expectRelayed(response, {
       status: 200,
       body: answer,
@@ -114,6 +114,7 @@ describe('contract: auth-service (/api/v1/auth → /auth)', () => {
       path: '/auth/register',
       correlationId: 'auth-register-1',
       json: registration,
+      public: true,
     });
     expectRelayed(response, {
       status: 409,

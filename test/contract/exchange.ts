@@ -59,13 +59,17 @@ export interface ExpectedDownstream {
   readonly correlationId: string;
   /** The exact body and its content type, for requests that carry one. */
   readonly json?: { body: string; headers: OutgoingHttpHeaders };
+  /** A public path (login, register, refresh-token): the token is not checked, so no user context goes down. */
+  readonly public?: boolean;
 }
+
+/** The user context the JWT layer sends down for {@link ACCESS_TOKEN}; the client's forged `x-user-*` never. */
+const USER_CONTEXT = { 'x-user-id': '42', 'x-user-email': 'ada@example.com', 'x-user-role': 'USER' };
 
 /**
  * Asserts that exactly one request reached the service and that it is exactly what the contract
  * says goes downstream (DESIGN.md, "What goes downstream"): headers compared as a whole set.
- * The onion has no JWT layer yet, so no `x-user-*` goes down; once it has, the token's claims
- * (`x-user-id: 42`, `x-user-email: ada@example.com`, `x-user-role: USER`) join this set.
+ * On protected paths the token's user context (`x-user-*`) joins the set.
  */
 export function expectDownstream(seen: readonly SeenRequest[], expected: ExpectedDownstream): void {
   expect(seen, 'requests seen by the service').to.have.length(1);
@@ -90,6 +94,7 @@ export function expectDownstream(seen: readonly SeenRequest[], expected: Expecte
     'x-forwarded-for': '127.0.0.1',
     'x-forwarded-host': CLIENT_HOST,
     'x-forwarded-proto': 'http',
+    ...(expected.public === true ? {} : USER_CONTEXT),
     ...body,
   });
   // The gateway's own connection to the service may say close or keep-alive; the client's tokens stay behind.

@@ -24,7 +24,9 @@ describe('createGateway', () => {
       'drain',
       'corsGuard',
       'security',
+      'rateLimit',
       'pathGuard',
+      'authenticate',
       'routes',
       'notFound',
     ]);

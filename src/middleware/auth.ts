@@ -1,0 +1,61 @@
+import type { Next } from 'koa';
+import koaJwt from 'koa-jwt';
+import type { Logger } from 'pino';
+import { readUser } from '../auth/claims.js';
+import { deriveSecretKey } from '../auth/key.js';
+import type { Config } from '../config/index.js';
+import { GatewayError } from '../errors.js';
+import { isUnderPrefix } from '../proxy/path.js';
+import type { GatewayContext, GatewayMiddleware } from '../state.js';
+
+/** RFC 6750 §3: a 401 names the scheme the client must use. */
+const CHALLENGE = { 'WWW-Authenticate': 'Bearer' };
+const BEARER = /^bearer(\s|$)/i;
+
+/**
+ * JWT validation on `/api/` (koa-jwt): HS256 only, issuer and audience when configured, `exp`
+ * required, `nbf` honoured. Public paths pass without a token. A missing token is refused only
+ * when auth is required; a bearer token that is present must always be valid. Failures answer
+ * 401 with a generic message; the reason goes to the log.
+ */
+export function createAuth(options: { auth: Config['auth']; logger: Logger }): GatewayMiddleware {
+  const { auth, logger } = options;
+  const verify = koaJwt({
+    // jsonwebtoken 9 takes a KeyObject; koa-jwt's types predate that.
+    secret: deriveSecretKey(auth.secret, auth.secretEncoding) as unknown as Buffer,
+    algorithms: ['HS256'],
+    ...(auth.issuer !== undefined && { issuer: auth.issuer }),
+    ...(auth.audience !== undefined && { audience: auth.audience }),
+    key: 'claims',
+    debug: true,
+  });
+
+  function refuse(ctx: GatewayContext, reason: string, message = 'Invalid token'): never {
+    logger.info({ correlationId: ctx.state.correlationId, path: ctx.path, reason }, 'authentication refused');
+    throw new GatewayError(401, 'UNAUTHORIZED', message, { headers: CHALLENGE });
+  }
+
+  return async function authenticate(ctx, next) {
+    if (!isUnderPrefix(ctx.path, '/api') || auth.publicPaths.some((path) => isUnderPrefix(ctx.path, path))) {
+      return next();
+    }
+    const authorization = ctx.get('Authorization');
+    // Auth optional: a request without a bearer token passes; one that presents a token is checked.
+    if (!auth.required && !BEARER.test(authorization)) return next();
+    try {
+      await verify(ctx, passed as Next);
+    } catch (error) {
+      const reason = (error as { originalError?: Error }).originalError?.message ?? (error as Error).message;
+      if (authorization === '') refuse(ctx, 'no token', 'Authentication required');
+      refuse(ctx, reason);
+    }
+    const user = readUser(ctx.state.claims ?? {});
+    if (typeof user === 'string') refuse(ctx, user);
+    ctx.state.user = user;
+    return next();
+  };
+}
+
+function passed(): Promise<void> {
+  return Promise.resolve();
+}

@@ -1,0 +1,97 @@
+import type { Redis } from 'ioredis';
+import type { Middleware } from 'koa';
+import ratelimit from 'koa-ratelimit';
+import type { Logger } from 'pino';
+import { GatewayError } from '../errors.js';
+import { isUnderPrefix } from '../proxy/path.js';
+import type { GatewayContext, GatewayMiddleware } from '../state.js';
+
+/** IETF draft-ietf-httpapi-ratelimit-headers names; koa-ratelimit writes the reset as an epoch, fixed below. */
+const HEADERS = { total: 'RateLimit-Limit', remaining: 'RateLimit-Remaining', reset: 'RateLimit-Reset' };
+/** After a Redis failure, requests use the in-memory limit for this long before Redis is tried again. */
+const REDIS_RETRY_MS = 1000;
+
+/** Options of the rate limiter. */
+export interface RateLimitOptions {
+  readonly windowMs: number;
+  readonly max: number;
+  /** Shared store; without it the limit is per replica, in memory. */
+  readonly redis: Redis | undefined;
+  readonly prefix: string;
+  readonly logger: Logger;
+}
+
+/**
+ * Limits `/api/` requests per client IP (`ctx.ip`: X-Forwarded-For counts only when the proxy is
+ * trusted) with koa-ratelimit. With Redis the count is shared by every replica (one Lua script per
+ * request, atomic). Redis down or slow never fails a request: the replica falls back to its
+ * in-memory limit, logs the change once, and returns to Redis when it answers again.
+ */
+export function createRateLimit(options: RateLimitOptions): GatewayMiddleware {
+  const { windowMs, max, redis, prefix, logger } = options;
+  const common = { duration: windowMs, max, namespace: prefix, headers: HEADERS, id: (ctx: { ip: string }) => ctx.ip };
+  // One long-lived Map: a Map per request would limit nothing.
+  const memory = new Map<string, { reset: number }>();
+  const memoryLimit = ratelimit({ ...common, driver: 'memory', db: memory });
+  const redisLimit = redis !== undefined ? ratelimit({ ...common, driver: 'redis', db: redis }) : undefined;
+  let store: 'redis' | 'memory' = redis !== undefined ? 'redis' : 'memory';
+  let retryRedisAt = 0;
+  let nextSweep = Date.now() + windowMs;
+
+  function sweepExpired(now: number): void {
+    if (now < nextSweep) return;
+    nextSweep = now + windowMs;
+    for (const [key, entry] of memory) if (entry.reset * 1000 < now) memory.delete(key);
+  }
+
+  async function limit(ctx: GatewayContext): Promise<boolean> {
+    const now = Date.now();
+    if (redisLimit !== undefined && redis?.status === 'ready' && now >= retryRedisAt) {
+      try {
+        const passed = await check(redisLimit, ctx);
+        if (store === 'memory') {
+          store = 'redis';
+          logger.info('rate limiter: Redis answers again; limits are shared across replicas');
+        }
+        return passed;
+      } catch (error) {
+        retryRedisAt = Date.now() + REDIS_RETRY_MS;
+        if (store === 'redis') {
+          store = 'memory';
+          logger.warn({ cause: (error as Error).message }, 'rate limiter: Redis unavailable; falling back to per-replica memory limits');
+        }
+      }
+    } else if (redisLimit !== undefined && store === 'redis' && redis?.status !== 'ready') {
+      store = 'memory';
+      logger.warn({ redisStatus: redis?.status }, 'rate limiter: Redis not connected; falling back to per-replica memory limits');
+    }
+    sweepExpired(now);
+    return check(memoryLimit, ctx);
+  }
+
+  return async function rateLimit(ctx, next) {
+    if (!isUnderPrefix(ctx.path, '/api')) return next();
+    const passed = await limit(ctx);
+    const reset = secondsUntil(Number(ctx.response.get(HEADERS.reset)));
+    ctx.set(HEADERS.reset, String(reset));
+    if (!passed) {
+      throw new GatewayError(429, 'TOO_MANY_REQUESTS', 'Too many requests', {
+        headers: { 'Retry-After': String(Math.max(1, reset)) },
+      });
+    }
+    return next();
+  };
+}
+
+/** Runs a koa-ratelimit middleware as a check only: true when it would let the request through. */
+async function check(limit: Middleware, ctx: GatewayContext): Promise<boolean> {
+  let passed = false;
+  await limit(ctx, async () => {
+    passed = true;
+  });
+  return passed;
+}
+
+function secondsUntil(epochSeconds: number): number {
+  return Number.isFinite(epochSeconds) ? Math.max(0, Math.ceil(epochSeconds - Date.now() / 1000)) : 0;
+}

@@ -1,0 +1,218 @@
+import { expect } from 'chai';
+import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { send, type TestResponse } from '../helpers/http.js';
+import {
+  AUTH_ENV,
+  TEST_SECRET,
+  accessClaims,
+  accessToken,
+  epochSeconds,
+  rs256Token,
+  signHs256,
+  unsignedToken,
+} from '../helpers/tokens.js';
+import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
+
+function expectUnauthorized(response: TestResponse): void {
+  expect(response.status).to.equal(401);
+  expect(response.headers['www-authenticate']).to.equal('Bearer');
+  const body = response.json<{ success: boolean; error: { code: string; message: string; correlationId: string } }>();
+  expect(body.error.code).to.equal('UNAUTHORIZED');
+  expect(body.error.correlationId).to.equal(response.headers['x-correlation-id']);
+  // The reason is logged, never told: nothing about expiry, signature or issuer in the body.
+  expect(body.error.message).to.be.oneOf(['Authentication required', 'Invalid token']);
+}
+
+describe('JWT on protected routes (REQUIRE_AUTH=true)', () => {
+  let upstream: TestUpstream;
+  let gateway: RunningGateway;
+
+  before(async () => {
+    upstream = await startUpstream();
+    gateway = await startGateway({ ...allServicesAt(upstream.url), ...AUTH_ENV, JWT_AUDIENCE: 'qeetmart-api' });
+  });
+
+  after(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
+  const get = (path: string, headers: Record<string, string> = {}): Promise<TestResponse> => send({ port: gateway.port, path, headers });
+  const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+  const valid = (overrides: Record<string, unknown> = {}): string => accessToken({ aud: 'qeetmart-api', ...overrides });
+
+  const refused: Array<[string, () => Record<string, string>]> = [
+    ['no Authorization header', () => ({})],
+    ['a Basic header', () => ({ authorization: 'Basic YWRhOnNlY3JldA==' })],
+    ['Bearer with no token', () => ({ authorization: 'Bearer' })],
+    ['a malformed token', () => bearer('not.a.jwt')],
+    ['a wrong signature', () => bearer(signHs256(accessClaims({ aud: 'qeetmart-api' }), 'another-secret'))],
+    ['an expired token', () => bearer(valid({ exp: epochSeconds(-60) }))],
+    ['a token not yet valid (nbf)', () => bearer(valid({ nbf: epochSeconds(600) }))],
+    ['a token without exp', () => bearer(valid({ exp: undefined }))],
+    ['a wrong issuer', () => bearer(valid({ iss: 'https://evil.example' }))],
+    ['a wrong audience', () => bearer(valid({ aud: 'another-api' }))],
+    ['alg none', () => bearer(unsignedToken(accessClaims({ aud: 'qeetmart-api' })))],
+    ['an RS256 token', () => bearer(rs256Token(accessClaims({ aud: 'qeetmart-api' })).token)],
+    [
+      'HS256 signed with an RSA public key (algorithm confusion)',
+      () => bearer(signHs256(accessClaims({ aud: 'qeetmart-api' }), rs256Token({}).publicKeyPem)),
+    ],
+    ['a refresh token', () => bearer(valid({ tokenType: 'refresh' }))],
+    ['a token naming no user', () => bearer(valid({ sub: undefined, userId: undefined }))],
+  ];
+
+  for (const [what, headers] of refused) {
+    it(`when the request has ${what}, then 401 UNAUTHORIZED and the upstream is untouched`, async () => {
+      const before = upstream.seen.length;
+      expectUnauthorized(await get('/api/v1/products/1', headers()));
+      expect(upstream.seen.length).to.equal(before);
+    });
+  }
+
+  it('when a token is refused, then the reason is logged with the correlation id', async () => {
+    await get('/api/v1/products/1', { ...bearer(valid({ exp: epochSeconds(-60) })), 'x-correlation-id': 'expired-1' });
+    const line = gateway.logs.find((entry) => entry.correlationId === 'expired-1' && entry.msg === 'authentication refused');
+    expect(line?.reason).to.equal('jwt expired');
+  });
+
+  it('when the token is valid, then the user context goes downstream and spoofed x-user-* headers do not', async () => {
+    const response = await get('/api/v1/products/1', {
+      ...bearer(valid()),
+      'x-user-id': '1',
+      'x-user-role': 'ADMIN',
+      'x-user-admin': 'true',
+    });
+    expect(response.status).to.equal(200);
+    const { headers } = upstream.seen.at(-1)!;
+    expect(headers['x-user-id']).to.equal('42');
+    expect(headers['x-user-email']).to.equal('ada@example.com');
+    expect(headers['x-user-role']).to.equal('USER');
+    expect(headers).not.to.have.property('x-user-admin');
+  });
+
+  it('when the token has email and no userId, then x-user-id falls back to sub and x-user-email is the email', async () => {
+    await get('/api/v1/users/me', bearer(valid({ userId: undefined, sub: 'user-7', email: 'grace@example.com' })));
+    const { headers } = upstream.seen.at(-1)!;
+    expect([headers['x-user-id'], headers['x-user-email']]).to.deep.equal(['user-7', 'grace@example.com']);
+  });
+
+  it('when the audience claim is a list containing ours, then the token is accepted', async () => {
+    expect((await get('/api/v1/products/1', bearer(valid({ aud: ['other', 'qeetmart-api'] })))).status).to.equal(200);
+  });
+
+  it('when a token is sent as the Authorization header, then it reaches the upstream as received', async () => {
+    const token = valid();
+    await get('/api/v1/products/1', bearer(token));
+    expect(upstream.seen.at(-1)!.headers.authorization).to.equal(`Bearer ${token}`);
+  });
+
+  for (const path of ['/api/v1/auth/login', '/api/v1/auth/register', '/api/v1/auth/refresh-token', '/api/v1/auth/login?next=1']) {
+    it(`when ${path} is called without a token, then it is forwarded (public path)`, async () => {
+      const response = await send({ port: gateway.port, method: 'POST', path, body: '{}' });
+      expect(response.status).to.equal(200);
+      expect(upstream.seen.at(-1)!.url).to.equal(path.replace('/api/v1', ''));
+      expect(upstream.seen.at(-1)!.headers).not.to.have.property('x-user-id');
+    });
+  }
+
+  for (const path of ['/api/v1/auth/loginX', '/api/v1/auth/me', '/api/v1/auth', '/api/v1/auth/LOGIN']) {
+    it(`when ${path} is called without a token, then 401 (public paths match per segment, exactly)`, async () => {
+      expectUnauthorized(await send({ port: gateway.port, method: 'POST', path, body: '{}' }));
+    });
+  }
+
+  for (const path of [
+    '/api/v1/auth/login/../../products/1',
+    '/api/v1/auth/login/%2e%2e/%2e%2e/products/1',
+    '/api/v1/auth/login/..%2f..%2fproducts/1',
+    '/api/v1/auth/login%2f..%2f..%2fproducts/1',
+    '/api/v1/auth/login/..;/..;/products/1',
+    '/api/v1/auth/login\\..\\..\\products\\1',
+  ]) {
+    it(`when a public path is used to climb into another route (${path}), then 400 and nothing reaches any upstream`, async () => {
+      const before = upstream.seen.length;
+      const response = await get(path);
+      expect(response.status).to.equal(400);
+      expect(upstream.seen.length).to.equal(before);
+    });
+  }
+
+  it('when /health is called without a token, then it answers (health is not behind auth)', async () => {
+    expect((await get('/health')).status).to.equal(200);
+  });
+});
+
+describe('JWT key bytes as the auth service derives them', () => {
+  let upstream: TestUpstream;
+
+  before(async () => {
+    upstream = await startUpstream();
+  });
+
+  after(async () => {
+    await upstream.close();
+  });
+
+  async function statusWith(env: Record<string, string>, token: string): Promise<number> {
+    const gateway = await startGateway({ ...allServicesAt(upstream.url), ...AUTH_ENV, ...env });
+    try {
+      return (await send({ port: gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${token}` } })).status;
+    } finally {
+      await gateway.close();
+    }
+  }
+
+  const keyBytes = Buffer.from('0123456789abcdef0123456789abcdef0123456789abcdef', 'utf8');
+  const base64Secret = keyBytes.toString('base64');
+
+  it('when JWT_SECRET is valid Base64, then tokens signed with its decoded bytes pass and ones signed with its text do not', async () => {
+    expect(await statusWith({ JWT_SECRET: base64Secret }, signHs256(accessClaims(), keyBytes))).to.equal(200);
+    expect(await statusWith({ JWT_SECRET: base64Secret }, signHs256(accessClaims(), base64Secret))).to.equal(401);
+  });
+
+  it('when JWT_SECRET is not Base64, then its UTF-8 bytes are the key', async () => {
+    expect(await statusWith({ JWT_SECRET: TEST_SECRET }, signHs256(accessClaims(), Buffer.from(TEST_SECRET, 'utf8')))).to.equal(200);
+  });
+
+  it('when JWT_SECRET_ENCODING=utf8, then a Base64-looking secret is read as text', async () => {
+    expect(await statusWith({ JWT_SECRET: base64Secret, JWT_SECRET_ENCODING: 'utf8' }, signHs256(accessClaims(), base64Secret))).to.equal(200);
+  });
+
+  it('when JWT_ISSUER is empty, then any issuer is accepted', async () => {
+    expect(await statusWith({ JWT_ISSUER: '' }, accessToken({ iss: 'https://elsewhere.example' }))).to.equal(200);
+  });
+});
+
+describe('JWT with REQUIRE_AUTH=false', () => {
+  let upstream: TestUpstream;
+  let gateway: RunningGateway;
+
+  before(async () => {
+    upstream = await startUpstream();
+    gateway = await startGateway({ ...allServicesAt(upstream.url), ...AUTH_ENV, REQUIRE_AUTH: 'false' });
+  });
+
+  after(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
+  it('when no token is sent, then the request passes with no user context', async () => {
+    const response = await send({ port: gateway.port, path: '/api/v1/products/1', headers: { 'x-user-id': '1' } });
+    expect(response.status).to.equal(200);
+    expect(upstream.seen.at(-1)!.headers).not.to.have.property('x-user-id');
+  });
+
+  it('when an invalid token is sent, then it is still refused with 401', async () => {
+    const before = upstream.seen.length;
+    const response = await send({ port: gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${accessToken({ exp: epochSeconds(-1) })}` } });
+    expectUnauthorized(response);
+    expect(upstream.seen.length).to.equal(before);
+  });
+
+  it('when a valid token is sent, then its user context goes downstream', async () => {
+    await send({ port: gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${accessToken()}` } });
+    expect(upstream.seen.at(-1)!.headers['x-user-id']).to.equal('42');
+  });
+});

@@ -1,0 +1,181 @@
+import http from 'node:http';
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { send, type TestResponse } from '../helpers/http.js';
+import { killSpawnedGateways, spawnGateway } from '../helpers/process.js';
+import { REDIS_URL, startPrivateRedis, uniquePrefix, type PrivateRedis } from '../helpers/redis.js';
+import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { waitFor } from '../helpers/wait.js';
+
+const statuses = (responses: TestResponse[]): number[] => responses.map((response) => response.status);
+const count = (values: number[], wanted: number): number => values.filter((value) => value === wanted).length;
+
+describe('rate limiting, in memory (no REDIS_URL)', () => {
+  let upstream: TestUpstream;
+
+  before(async () => {
+    upstream = await startUpstream();
+  });
+
+  after(async () => {
+    await upstream.close();
+  });
+
+  async function withGateway(env: Record<string, string>, test: (gateway: RunningGateway) => Promise<void>): Promise<void> {
+    const gateway = await startGateway({ ...allServicesAt(upstream.url), RATE_LIMIT_WINDOW_MS: '60000', ...env });
+    try {
+      await test(gateway);
+    } finally {
+      await gateway.close();
+    }
+  }
+
+  it('when a client sends one request more than RATE_LIMIT_MAX, then exactly the limit passes and the next gets 429', () =>
+    withGateway({ RATE_LIMIT_MAX: '3' }, async (gateway) => {
+      const responses: TestResponse[] = [];
+      for (let i = 0; i < 4; i += 1) responses.push(await send({ port: gateway.port, path: '/api/v1/products/1' }));
+      expect(statuses(responses)).to.deep.equal([200, 200, 200, 429]);
+      expect(responses.map((response) => response.headers['ratelimit-remaining'])).to.deep.equal(['2', '1', '0', '0']);
+      for (const response of responses) {
+        expect(response.headers['ratelimit-limit']).to.equal('3');
+        expect(Number(response.headers['ratelimit-reset'])).to.be.within(1, 60);
+        expect(response.headers).not.to.have.property('x-ratelimit-limit');
+      }
+      const limited = responses[3]!;
+      const body = limited.json<{ success: boolean; error: { code: string; correlationId: string } }>();
+      expect(body.error.code).to.equal('TOO_MANY_REQUESTS');
+      expect(body.error.correlationId).to.equal(limited.headers['x-correlation-id']);
+      expect(Number(limited.headers['retry-after'])).to.be.within(1, 60);
+    }));
+
+  it('when 20 requests arrive at once with a limit of 5, then exactly 5 pass', () =>
+    withGateway({ RATE_LIMIT_MAX: '5' }, async (gateway) => {
+      const responses = await Promise.all(Array.from({ length: 20 }, () => send({ port: gateway.port, path: '/api/v1/products/1' })));
+      expect(count(statuses(responses), 200)).to.equal(5);
+      expect(count(statuses(responses), 429)).to.equal(15);
+    }));
+
+  it('when TRUST_PROXY=false and a client varies X-Forwarded-For, then it still shares one bucket', () =>
+    withGateway({ RATE_LIMIT_MAX: '2', TRUST_PROXY: 'false' }, async (gateway) => {
+      const responses: TestResponse[] = [];
+      for (const ip of ['1.1.1.1', '2.2.2.2', '3.3.3.3']) {
+        responses.push(await send({ port: gateway.port, path: '/api/v1/products/1', headers: { 'x-forwarded-for': ip } }));
+      }
+      expect(statuses(responses)).to.deep.equal([200, 200, 429]);
+    }));
+
+  it('when TRUST_PROXY=true, then clients named by the proxy get separate buckets', () =>
+    withGateway({ RATE_LIMIT_MAX: '1', TRUST_PROXY: 'true' }, async (gateway) => {
+      const ask = (forwardedFor: string): Promise<number> =>
+        send({ port: gateway.port, path: '/api/v1/products/1', headers: { 'x-forwarded-for': forwardedFor } }).then((r) => r.status);
+      expect(await ask('10.0.0.1')).to.equal(200);
+      expect(await ask('10.0.0.2')).to.equal(200);
+      expect(await ask('10.0.0.1')).to.equal(429);
+      // The proxy appends the address it saw; a client-written entry before it does not open a new bucket.
+      expect(await ask('9.9.9.9, 10.0.0.1')).to.equal(429);
+    }));
+
+  it('when the limit is spent, then paths outside /api/ are still served', () =>
+    withGateway({ RATE_LIMIT_MAX: '1' }, async (gateway) => {
+      await send({ port: gateway.port, path: '/api/v1/products/1' });
+      expect((await send({ port: gateway.port, path: '/api/v1/products/1' })).status).to.equal(429);
+      expect((await send({ port: gateway.port, path: '/health' })).status).to.equal(200);
+      expect((await send({ port: gateway.port, path: '/health/ready' })).status).to.equal(200);
+    }));
+});
+
+describe('rate limiting shared through Redis', function () {
+  this.timeout(60_000);
+  let upstream: TestUpstream;
+
+  before(async () => {
+    upstream = await startUpstream();
+  });
+
+  afterEach(async () => {
+    await killSpawnedGateways();
+  });
+
+  after(async () => {
+    await upstream.close();
+  });
+
+  it('when three gateway processes share one Redis with a limit of 10, then exactly 10 of 30 concurrent requests pass', async () => {
+    const env = {
+      ...allServicesAt(upstream.url),
+      REDIS_URL,
+      RATE_LIMIT_REDIS_PREFIX: uniquePrefix('replicas'),
+      RATE_LIMIT_MAX: '10',
+      RATE_LIMIT_WINDOW_MS: '60000',
+    };
+    const replicas = await Promise.all([spawnGateway(env), spawnGateway(env), spawnGateway(env)]);
+    // Each replica must be on Redis before the burst, or it would count in memory.
+    await Promise.all(replicas.map((replica) => waitFor(() => replica.logs.some((line) => line.redis === 'ready'))));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 30 });
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => send({ port: replicas[i % 3]!.port, path: '/api/v1/products/1', agent })),
+    );
+    agent.destroy();
+    expect(count(statuses(responses), 200)).to.equal(10);
+    expect(count(statuses(responses), 429)).to.equal(20);
+  });
+
+  describe('when Redis goes away and comes back', () => {
+    let redis: PrivateRedis;
+    let gateway: RunningGateway;
+
+    before(async () => {
+      redis = await startPrivateRedis();
+      gateway = await startGateway({
+        ...allServicesAt(upstream.url),
+        REDIS_URL: redis.url,
+        RATE_LIMIT_REDIS_PREFIX: uniquePrefix('fallback'),
+        RATE_LIMIT_MAX: '1000',
+      });
+    });
+
+    after(async () => {
+      await gateway.close();
+      await redis.stop();
+    });
+
+    async function timedRequest(): Promise<{ status: number; ms: number }> {
+      const started = Date.now();
+      const response = await send({ port: gateway.port, path: '/api/v1/products/1' });
+      return { status: response.status, ms: Date.now() - started };
+    }
+
+    async function redisKeys(): Promise<string[]> {
+      const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+      try {
+        await client.connect();
+        return await client.keys(`${gateway.config.rateLimit.redisPrefix}:*`);
+      } finally {
+        client.disconnect();
+      }
+    }
+
+    it('then requests keep being served promptly from memory, the change is logged once each way, and shared limits resume', async () => {
+      await waitFor(() => gateway.logs.some((line) => line.redis === 'ready'));
+      expect((await timedRequest()).status).to.equal(200);
+      expect(await redisKeys()).to.have.length(1);
+
+      await redis.stop();
+      const whileDown: Array<{ status: number; ms: number }> = [];
+      for (let i = 0; i < 10; i += 1) whileDown.push(await timedRequest());
+      expect(whileDown.map((result) => result.status)).to.deep.equal(Array(10).fill(200));
+      expect(Math.max(...whileDown.map((result) => result.ms))).to.be.below(1000);
+      const fallbacks = gateway.logs.filter((line) => String(line.msg).includes('falling back'));
+      expect(fallbacks).to.have.length(1);
+
+      await redis.start();
+      const fellBackAt = fallbacks[0]!.time as number;
+      await waitFor(() => gateway.logs.some((line) => line.redis === 'ready' && (line.time as number) > fellBackAt), 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // past the retry pause after the last failure
+      expect((await timedRequest()).status).to.equal(200);
+      expect(await redisKeys()).to.have.length(1);
+      expect(gateway.logs.filter((line) => String(line.msg).includes('Redis answers again'))).to.have.length(1);
+    });
+  });
+});
