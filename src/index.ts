@@ -17,7 +17,7 @@ function readConfig(): Config {
 const config = readConfig();
 const logger = pino({ level: config.logLevel, base: { service: 'api-gateway' } });
 const gateway = createGateway(config, { logger });
-const server = createServer(gateway);
+const server = createServer(gateway, config.server);
 
 server.on('error', (error: NodeJS.ErrnoException) => {
   logger.fatal({ code: error.code }, `cannot listen on ${config.host}:${config.port}: ${error.message}`);

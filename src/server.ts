@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Gateway } from './app.js';
+import type { Config } from './config/index.js';
 import { GatewayError, toEnvelope } from './errors.js';
 
 /**
@@ -14,9 +15,20 @@ const PARSER_ERRORS: ReadonlyMap<string, GatewayError> = new Map([
 ]);
 const MALFORMED = new GatewayError(400, 'BAD_REQUEST', 'Malformed request');
 
-/** The gateway's HTTP server: Koa's handler plus JSON answers for requests the parser refuses. */
-export function createServer(gateway: Gateway): http.Server {
-  const server = http.createServer(gateway.app.callback());
+/** Node checks header and request timeouts on this interval (default 30 s): a slowloris would get 30 s more. */
+const MAX_TIMEOUT_CHECK_INTERVAL_MS = 1000;
+
+/** The gateway's HTTP server: Koa's handler, slow-client limits, and JSON answers for requests the parser refuses. */
+export function createServer(gateway: Gateway, limits: Config['server']): http.Server {
+  const server = http.createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.min(MAX_TIMEOUT_CHECK_INTERVAL_MS, limits.headersTimeoutMs),
+    },
+    gateway.app.callback(),
+  );
   server.on('clientError', answerClientError);
   return server;
 }

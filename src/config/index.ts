@@ -25,6 +25,9 @@ export const ENV_SCHEMA = {
   RATE_LIMIT_REDIS_PREFIX: text('gateway:ratelimit'),
   MAX_BODY_BYTES: integer(10 * 1024 * 1024, 0),
   SHUTDOWN_GRACE_MS: integer(10_000, 0),
+  SERVER_HEADERS_TIMEOUT_MS: integer(10_000, 1),
+  SERVER_REQUEST_TIMEOUT_MS: integer(300_000, 0),
+  SERVER_KEEP_ALIVE_TIMEOUT_MS: integer(5000, 0),
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   NODE_ENV: text('development'),
 } satisfies Record<string, EnvVariable<unknown>>;
@@ -70,6 +73,15 @@ export interface Config {
   };
   readonly maxBodyBytes: number;
   readonly shutdownGraceMs: number;
+  /** Limits on slow clients (node:http server options). */
+  readonly server: {
+    /** Time to receive the request headers: a slowloris client is cut off after this. */
+    readonly headersTimeoutMs: number;
+    /** Time to receive the whole request, body included; 0 disables. */
+    readonly requestTimeoutMs: number;
+    /** How long an idle kept-alive client connection stays open. */
+    readonly keepAliveTimeoutMs: number;
+  };
   readonly services: readonly ServiceConfig[];
   readonly routes: readonly RouteConfig[];
 }
@@ -119,6 +131,11 @@ export function loadConfig(env: Env): Config {
     );
   }
 
+  const requestTimeout = values.SERVER_REQUEST_TIMEOUT_MS;
+  if (requestTimeout !== 0 && values.SERVER_HEADERS_TIMEOUT_MS > requestTimeout) {
+    problems.push('SERVER_HEADERS_TIMEOUT_MS must not be larger than SERVER_REQUEST_TIMEOUT_MS');
+  }
+
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
 
   return deepFreeze({
@@ -144,6 +161,11 @@ export function loadConfig(env: Env): Config {
     },
     maxBodyBytes: values.MAX_BODY_BYTES,
     shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
+    server: {
+      headersTimeoutMs: values.SERVER_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: values.SERVER_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: values.SERVER_KEEP_ALIVE_TIMEOUT_MS,
+    },
     services,
     routes: ROUTES.map((route) => ({
       prefix: route.prefix,

@@ -1,4 +1,4 @@
-import http from 'node:http';
+import http, { type ClientRequest, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import type { Got, PlainResponse, Request as GotRequest, RequestFunction } from 'got';
@@ -37,43 +37,54 @@ export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
   const transport = base.protocol === 'https:' ? https : http;
   const timeout = Object.freeze({ connect: service.timeoutMs, socket: service.timeoutMs, response: service.timeoutMs });
 
+  /** One exchange with the service; `reusedSocket` tells whether it went out on a kept-alive socket. */
+  function send(ctx: GatewayContext, path: string, headers: OutgoingHttpHeaders, body: Readable | undefined) {
+    let native: ClientRequest | undefined;
+    // got would normalise the path through WHATWG URL parsing; Node sends `path` as given.
+    const request: RequestFunction = (url, nativeOptions, callback) => {
+      nativeOptions.path = path;
+      native = transport.request(url, nativeOptions, callback);
+      return native;
+    };
+    const upstream = client.stream(origin + path, { method: ctx.method as 'GET', headers: headers as Record<string, string>, body, timeout, request });
+    // With `allowGetBody` got waits for a body on every method: end the request when there is none.
+    if (body === undefined) upstream.end();
+    // Errors are read by waitForResponse, then by Koa's pipeline; between the two, none may go unheard.
+    upstream.on('error', ignore);
+    return { upstream, reusedSocket: () => native?.reusedSocket === true };
+  }
+
   return async function forward(ctx) {
     const declaredLength = ctx.req.headers['content-length'];
     if (declaredLength !== undefined && Number(declaredLength) > maxBodyBytes) throw payloadTooLarge(maxBodyBytes);
 
     const path = rewritePath(ctx.url, route.prefix, upstreamPath);
-    // got would normalise the path through WHATWG URL parsing; Node sends `path` as given.
-    const request: RequestFunction = (url, nativeOptions, callback) => {
-      nativeOptions.path = path;
-      return transport.request(url, nativeOptions, callback);
-    };
-    ctx.state.upstream = { service: service.name };
-    const body = requestBody(ctx, declaredLength, maxBodyBytes);
-    const upstream = client.stream(origin + path, {
-      method: ctx.method as 'GET',
-      headers: buildUpstreamHeaders(ctx.req.headers, {
-        peerAddress: ctx.req.socket.remoteAddress ?? '',
-        protocol: ctx.protocol,
-        trustProxy,
-        correlationId: ctx.state.correlationId,
-        user: ctx.state.user,
-      }) as Record<string, string>,
-      body,
-      timeout,
-      request,
+    const headers = buildUpstreamHeaders(ctx.req.headers, {
+      peerAddress: ctx.req.socket.remoteAddress ?? '',
+      protocol: ctx.protocol,
+      trustProxy,
+      correlationId: ctx.state.correlationId,
+      user: ctx.state.user,
     });
-    // With `allowGetBody` got waits for a body on every method: end the request when there is none.
-    if (body === undefined) upstream.end();
-    // Errors are read by waitForResponse, then by Koa's pipeline; between the two, none may go unheard.
-    upstream.on('error', ignore);
+    const body = requestBody(ctx, declaredLength, maxBodyBytes);
+    ctx.state.upstream = { service: service.name };
 
+    let exchange = send(ctx, path, headers, body);
     let response: PlainResponse;
     try {
-      response = await waitForResponse(ctx, upstream);
+      response = await waitForResponse(ctx, exchange.upstream);
     } catch (error) {
       if (error instanceof ClientGoneError) throw error;
-      throw mapUpstreamError(error, service.name);
+      if (!canRetry(ctx.method, body, exchange.reusedSocket(), error)) throw mapUpstreamError(error, service.name);
+      exchange = send(ctx, path, headers, body);
+      try {
+        response = await waitForResponse(ctx, exchange.upstream);
+      } catch (retryError) {
+        if (retryError instanceof ClientGoneError) throw retryError;
+        throw mapUpstreamError(retryError, service.name);
+      }
     }
+    const upstream = exchange.upstream;
     ctx.state.upstream.status = response.statusCode;
     ctx.status = response.statusCode;
     for (const [name, value] of responseHeaders(response.headers)) {
@@ -85,6 +96,20 @@ export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
     // Koa labels an untyped stream application/octet-stream; the upstream's answer had no type.
     if (response.headers['content-type'] === undefined) ctx.remove('Content-Type');
   };
+}
+
+/** Methods whose request may be sent twice with the effect of once (RFC 9110 §9.2.2). */
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+const CONNECTION_LOST = new Set(['ECONNRESET', 'EPIPE']);
+
+/**
+ * A kept-alive socket that the service closed while the request was on its way fails before any
+ * byte of response: an idempotent request without a body is sent once more on a new connection
+ * (Node's `request.reusedSocket` idiom). Anything with a body, and any POST, is never retried.
+ */
+function canRetry(method: string, body: Readable | undefined, reusedSocket: boolean, error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return reusedSocket && body === undefined && IDEMPOTENT_METHODS.has(method) && typeof code === 'string' && CONNECTION_LOST.has(code);
 }
 
 /** The request body to stream upstream, counted against `maxBodyBytes` when its length is not declared. */

@@ -24,7 +24,7 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ru
   const config = loadConfig({ ...TEST_ENV, ...env });
   const { logger, lines } = createMemoryLogger();
   const gateway = createGateway(config, { logger });
-  const server = createServer(gateway);
+  const server = createServer(gateway, config.server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
