@@ -15,6 +15,7 @@ import { createNotFound } from './middleware/not-found.js';
 import { createPathGuard } from './middleware/path-guard.js';
 import { createRateLimit } from './middleware/rate-limit.js';
 import { createSecurity } from './middleware/security.js';
+import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { createUpstreamClient } from './proxy/client.js';
 import { createRedis, quitRedis } from './redis.js';
 import { createRouter } from './router.js';
@@ -24,6 +25,7 @@ import type { GatewayMiddleware, GatewayState } from './state.js';
 export interface Gateway {
   readonly app: Koa<GatewayState>;
   readonly lifecycle: Lifecycle;
+  readonly metrics: GatewayMetrics;
   close(): Promise<void>;
 }
 
@@ -31,18 +33,19 @@ export interface Gateway {
 export function createGateway(config: Config, options: { logger: Logger }): Gateway {
   const { logger } = options;
   const lifecycle = new Lifecycle();
+  const metrics = createMetrics(config);
   const upstream = createUpstreamClient();
   const { redisUrl } = config.rateLimit;
   const redis = redisUrl !== undefined ? createRedis(redisUrl, logger) : undefined;
 
   const onion: GatewayMiddleware[] = [
     createCorrelation(),
-    createLogging({ logger }),
-    createErrors({ logger }),
+    createLogging({ logger, metrics }),
+    createErrors({ logger, metrics }),
     createDrain({ lifecycle }),
     createCors(config.cors),
     createSecurity(),
-    createRateLimit({ ...config.rateLimit, redis, prefix: config.rateLimit.redisPrefix, logger }),
+    createRateLimit({ ...config.rateLimit, redis, prefix: config.rateLimit.redisPrefix, logger, metrics }),
     createPathGuard(),
     createAuth({ auth: config.auth, logger }),
     createRouter({
@@ -61,6 +64,7 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
   return {
     app,
     lifecycle,
+    metrics,
     async close() {
       upstream.close();
       if (redis !== undefined) await quitRedis(redis);

@@ -1,6 +1,8 @@
+import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { createGateway } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { createMetricsServer } from './metrics.js';
 import { createServer } from './server.js';
 import { drainServer } from './shutdown.js';
 
@@ -18,23 +20,33 @@ const config = readConfig();
 const logger = pino({ level: config.logLevel, base: { service: 'api-gateway' } });
 const gateway = createGateway(config, { logger });
 const server = createServer(gateway, config.server);
+const metricsServer = config.metricsPort !== 0 ? createMetricsServer(gateway.metrics.registry) : undefined;
 
-server.on('error', (error: NodeJS.ErrnoException) => {
-  logger.fatal({ code: error.code }, `cannot listen on ${config.host}:${config.port}: ${error.message}`);
-  process.exit(1);
-});
+function listen(target: Server, port: number, what: string, onListening: () => void): void {
+  target.on('error', (error: NodeJS.ErrnoException) => {
+    logger.fatal({ code: error.code }, `cannot listen for ${what} on ${config.host}:${port}: ${error.message}`);
+    process.exit(1);
+  });
+  target.listen(port, config.host, onListening);
+}
 
-server.listen(config.port, config.host, () => {
+listen(server, config.port, 'requests', () => {
   logger.info(
     {
       address: server.address(),
       routes: config.routes.map((route) => `${route.prefix} -> ${route.service.name}${route.upstreamPath}`),
+      services: config.services.map((service) => ({ name: service.name, url: service.url, timeoutMs: service.timeoutMs })),
       rateLimiter: config.rateLimit.redisUrl === undefined ? 'memory' : 'redis',
       requireAuth: config.auth.required,
     },
     'gateway listening',
   );
 });
+if (metricsServer !== undefined) {
+  listen(metricsServer, config.metricsPort, 'metrics', () => {
+    logger.info({ address: metricsServer.address() }, 'metrics listening on /metrics');
+  });
+}
 
 let stopping = false;
 async function stop(signal: NodeJS.Signals): Promise<void> {
@@ -42,6 +54,7 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
   stopping = true;
   logger.info({ signal }, 'shutdown requested');
   const code = await drainServer({ server, gateway, graceMs: config.shutdownGraceMs, logger });
+  metricsServer?.close();
   logger.flush();
   process.exit(code);
 }

@@ -29,6 +29,7 @@ export const ENV_SCHEMA = {
   SERVER_REQUEST_TIMEOUT_MS: integer(300_000, 0),
   SERVER_KEEP_ALIVE_TIMEOUT_MS: integer(5000, 0),
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+  METRICS_PORT: integer(9464, 0, 65535),
   NODE_ENV: text('development'),
 } satisfies Record<string, EnvVariable<unknown>>;
 
@@ -56,6 +57,8 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly nodeEnv: string;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** Port of the Prometheus listener (on `host`); 0 turns it off. Never the public port. */
+  readonly metricsPort: number;
   readonly cors: { readonly origins: readonly string[]; readonly credentials: boolean };
   readonly auth: {
     readonly required: boolean;
@@ -136,6 +139,10 @@ export function loadConfig(env: Env): Config {
     problems.push('SERVER_HEADERS_TIMEOUT_MS must not be larger than SERVER_REQUEST_TIMEOUT_MS');
   }
 
+  if (values.METRICS_PORT !== 0 && values.METRICS_PORT === values.PORT) {
+    problems.push('METRICS_PORT must differ from PORT: metrics are never served on the public port');
+  }
+
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
 
   return deepFreeze({
@@ -144,6 +151,7 @@ export function loadConfig(env: Env): Config {
     trustProxy: values.TRUST_PROXY,
     nodeEnv: values.NODE_ENV,
     logLevel: values.LOG_LEVEL,
+    metricsPort: values.METRICS_PORT,
     cors: { origins: values.CORS_ORIGINS, credentials: values.CORS_CREDENTIALS },
     auth: {
       required: values.REQUIRE_AUTH,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { GatewayMetrics } from '../metrics.js';
 import { GatewayError, toEnvelope, toGatewayError } from '../errors.js';
 import { isUpstreamFailure, mapUpstreamError } from '../proxy/upstream-errors.js';
 import type { GatewayContext, GatewayMiddleware } from '../state.js';
@@ -8,8 +9,8 @@ import type { GatewayContext, GatewayMiddleware } from '../state.js';
  * Errors thrown by inner layers are answered here; errors that surface after the chain returned
  * (a proxied body that fails while streaming) reach `ctx.onerror`, which Koa calls for them.
  */
-export function createErrors(options: { logger: Logger }): GatewayMiddleware {
-  const { logger } = options;
+export function createErrors(options: { logger: Logger; metrics: GatewayMetrics }): GatewayMiddleware {
+  const { logger, metrics } = options;
 
   function respond(ctx: GatewayContext, error: GatewayError): void {
     if (error.status >= 500) {
@@ -17,6 +18,8 @@ export function createErrors(options: { logger: Logger }): GatewayMiddleware {
       const details = { correlationId: ctx.state.correlationId, code: error.code, path: ctx.path };
       if (error.code === 'INTERNAL_ERROR') logger.error({ ...details, err: cause }, 'request failed');
       else logger.warn({ ...details, cause: cause?.code ?? cause?.message }, error.message);
+      const upstream = ctx.state.upstream;
+      if (upstream !== undefined && error.status === 502) metrics.upstreamError(upstream.service, error.code);
     }
     ctx.set(error.headers);
     ctx.status = error.status;
@@ -33,6 +36,7 @@ export function createErrors(options: { logger: Logger }): GatewayMiddleware {
       // Koa reports the failure twice (pipeline, then on-finished): log it once.
       if (upstream !== undefined && upstream.error === undefined && isUpstreamFailure(raw)) {
         upstream.error = raw.code;
+        metrics.upstreamError(upstream.service, raw.code);
         logger.warn({ correlationId: ctx.state.correlationId, path: ctx.path, service: upstream.service, cause: raw.code }, 'upstream response failed mid-body; response cut');
       }
       ctx.res.destroy();

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import type { GatewayMetrics } from '../metrics.js';
 import type { GatewayMiddleware } from '../state.js';
 
 /** nginx's code for "client closed the connection before the response was complete". */
@@ -8,11 +9,11 @@ const CLIENT_CLOSED_REQUEST = 499;
 const BAD_GATEWAY = 502;
 
 /**
- * Writes one JSON line per request once its response is complete or abandoned.
- * Only the path is logged: query strings and headers may carry tokens.
+ * Writes one JSON line per request once its response is complete or abandoned, and counts it in
+ * the request metrics. Only the path is logged: query strings and headers may carry tokens.
  */
-export function createLogging(options: { logger: Logger }): GatewayMiddleware {
-  const { logger } = options;
+export function createLogging(options: { logger: Logger; metrics: GatewayMetrics }): GatewayMiddleware {
+  const { logger, metrics } = options;
   return async function logging(ctx, next) {
     const started = performance.now();
     const { socket } = ctx.req;
@@ -22,12 +23,14 @@ export function createLogging(options: { logger: Logger }): GatewayMiddleware {
       const status = ctx.res.writableFinished
         ? ctx.res.statusCode
         : upstream?.error !== undefined ? BAD_GATEWAY : CLIENT_CLOSED_REQUEST;
+      const durationMs = performance.now() - started;
+      metrics.observeRequest(ctx.path, ctx.method, status, durationMs / 1000);
       logger.info({
         correlationId: ctx.state.correlationId,
         method: ctx.method,
         path: ctx.path,
         status,
-        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        durationMs: Math.round(durationMs * 10) / 10,
         service: upstream?.service,
         upstreamStatus: upstream?.status,
         upstreamError: upstream?.error,

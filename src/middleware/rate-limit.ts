@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Middleware } from 'koa';
 import ratelimit from 'koa-ratelimit';
 import type { Logger } from 'pino';
+import type { GatewayMetrics } from '../metrics.js';
 import { GatewayError } from '../errors.js';
 import { isUnderPrefix } from '../proxy/path.js';
 import type { GatewayContext, GatewayMiddleware } from '../state.js';
@@ -19,6 +20,7 @@ export interface RateLimitOptions {
   readonly redis: Redis | undefined;
   readonly prefix: string;
   readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
 }
 
 /**
@@ -28,15 +30,17 @@ export interface RateLimitOptions {
  * in-memory limit, logs the change once, and returns to Redis when it answers again.
  */
 export function createRateLimit(options: RateLimitOptions): GatewayMiddleware {
-  const { windowMs, max, redis, prefix, logger } = options;
+  const { windowMs, max, redis, prefix, logger, metrics } = options;
   const common = { duration: windowMs, max, namespace: prefix, headers: HEADERS, id: (ctx: { ip: string }) => ctx.ip };
   // One long-lived Map: a Map per request would limit nothing.
   const memory = new Map<string, { reset: number }>();
   const memoryLimit = ratelimit({ ...common, driver: 'memory', db: memory });
   const redisLimit = redis !== undefined ? ratelimit({ ...common, driver: 'redis', db: redis }) : undefined;
   let store: 'redis' | 'memory' = redis !== undefined ? 'redis' : 'memory';
+  metrics.limiterStore(store);
   let retryRedisAt = 0;
   let nextSweep = Date.now() + windowMs;
+  const windowSeconds = Math.ceil(windowMs / 1000);
 
   function sweepExpired(now: number): void {
     if (now < nextSweep) return;
@@ -51,6 +55,7 @@ export function createRateLimit(options: RateLimitOptions): GatewayMiddleware {
         const passed = await check(redisLimit, ctx);
         if (store === 'memory') {
           store = 'redis';
+          metrics.limiterStore('redis');
           logger.info('rate limiter: Redis answers again; limits are shared across replicas');
         }
         return passed;
@@ -58,11 +63,13 @@ export function createRateLimit(options: RateLimitOptions): GatewayMiddleware {
         retryRedisAt = Date.now() + REDIS_RETRY_MS;
         if (store === 'redis') {
           store = 'memory';
+          metrics.limiterStore('memory-fallback');
           logger.warn({ cause: (error as Error).message }, 'rate limiter: Redis unavailable; falling back to per-replica memory limits');
         }
       }
     } else if (redisLimit !== undefined && store === 'redis' && redis?.status !== 'ready') {
       store = 'memory';
+      metrics.limiterStore('memory-fallback');
       logger.warn({ redisStatus: redis?.status }, 'rate limiter: Redis not connected; falling back to per-replica memory limits');
     }
     sweepExpired(now);
@@ -72,9 +79,11 @@ export function createRateLimit(options: RateLimitOptions): GatewayMiddleware {
   return async function rateLimit(ctx, next) {
     if (!isUnderPrefix(ctx.path, '/api')) return next();
     const passed = await limit(ctx);
-    const reset = secondsUntil(Number(ctx.response.get(HEADERS.reset)));
+    // koa-ratelimit's clocks (hrtime from a start-up Date.now) drift from Date.now: never report more than a window.
+    const reset = Math.min(windowSeconds, secondsUntil(Number(ctx.response.get(HEADERS.reset))));
     ctx.set(HEADERS.reset, String(reset));
     if (!passed) {
+      metrics.rateLimited();
       throw new GatewayError(429, 'TOO_MANY_REQUESTS', 'Too many requests', {
         headers: { 'Retry-After': String(Math.max(1, reset)) },
       });

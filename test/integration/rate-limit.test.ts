@@ -168,6 +168,8 @@ describe('rate limiting shared through Redis', function () {
       expect(Math.max(...whileDown.map((result) => result.ms))).to.be.below(1000);
       const fallbacks = gateway.logs.filter((line) => String(line.msg).includes('falling back'));
       expect(fallbacks).to.have.length(1);
+      const store = await gateway.gateway.metrics.registry.getSingleMetricAsString('gateway_rate_limiter_store');
+      expect(store).to.include('gateway_rate_limiter_store{store="memory-fallback"} 1');
 
       await redis.start();
       const fellBackAt = fallbacks[0]!.time as number;

@@ -6,6 +6,8 @@ import type { GatewayMiddleware } from '../../../src/state.js';
 import { send } from '../../helpers/http.js';
 import { createMemoryLogger } from '../../helpers/logger.js';
 import { serve, type ServedApp } from './serve.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { createMetrics } from '../../../src/metrics.js';
 
 const SECRET = 'db password=hunter2 refused';
 const ERROR_LEVEL = 50;
@@ -35,7 +37,7 @@ describe('error-envelope middleware', () => {
   let app: ServedApp;
 
   before(async () => {
-    app = await serve([createCorrelation(), createErrors({ logger }), throwing]);
+    app = await serve([createCorrelation(), createErrors({ logger, metrics: createMetrics(loadConfig({})) }), throwing]);
   });
 
   after(async () => {

@@ -1,0 +1,75 @@
+import http from 'node:http';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Config } from './config/index.js';
+import { isUnderPrefix } from './proxy/path.js';
+
+/** Label values are bounded: a method outside this set is counted as OTHER, a path outside every route as `unmatched`. */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const GATEWAY_PATHS = ['/health/ready', '/health/services', '/health', '/info'];
+const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Which store the rate limiter counts in. */
+export type LimiterStore = 'redis' | 'memory' | 'memory-fallback';
+
+/** The gateway's Prometheus metrics: one registry per gateway, recorded by the layers that know. */
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  observeRequest(path: string, method: string, status: number, seconds: number): void;
+  upstreamError(service: string, code: string): void;
+  rateLimited(): void;
+  limiterStore(store: LimiterStore): void;
+}
+
+/** Creates the metrics of one gateway, with Node's default process metrics. */
+export function createMetrics(config: Config): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const labelNames = ['route', 'method', 'status'] as const;
+  const requests = new Counter({ name: 'gateway_http_requests_total', help: 'Requests answered, by route prefix, method and status', labelNames, registers: [registry] });
+  const duration = new Histogram({
+    name: 'gateway_http_request_duration_seconds',
+    help: 'Time from request to response complete, by route prefix, method and status',
+    labelNames,
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const upstreamErrors = new Counter({ name: 'gateway_upstream_errors_total', help: 'Failed exchanges with a service, by service and error code', labelNames: ['service', 'code'], registers: [registry] });
+  const limited = new Counter({ name: 'gateway_rate_limited_total', help: 'Requests refused with 429', registers: [registry] });
+  const store = new Gauge({ name: 'gateway_rate_limiter_store', help: '1 for the store the rate limiter counts in now', labelNames: ['store'], registers: [registry] });
+  const stores: LimiterStore[] = ['redis', 'memory', 'memory-fallback'];
+  const routes = [...config.routes.map((route) => route.prefix), ...GATEWAY_PATHS];
+
+  const routeOf = (path: string): string => routes.find((prefix) => isUnderPrefix(path, prefix)) ?? 'unmatched';
+
+  return {
+    registry,
+    observeRequest(path, method, status, seconds) {
+      const labels = { route: routeOf(path), method: METHODS.has(method) ? method : 'OTHER', status: String(status) };
+      requests.inc(labels);
+      duration.observe(labels, seconds);
+    },
+    upstreamError(service, code) {
+      upstreamErrors.inc({ service, code });
+    },
+    rateLimited() {
+      limited.inc();
+    },
+    limiterStore(current) {
+      for (const name of stores) store.set({ store: name }, name === current ? 1 : 0);
+    },
+  };
+}
+
+/** The metrics listener: `GET /metrics` only, on its own port, never on the public one. */
+export function createMetricsServer(registry: Registry): http.Server {
+  return http.createServer((request, response) => {
+    if (request.method !== 'GET' || request.url !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      () => response.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
+    );
+  });
+}
