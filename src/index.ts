@@ -17,7 +17,17 @@ function readConfig(): Config {
 }
 
 const config = readConfig();
-const logger = pino({ level: config.logLevel, base: { service: 'api-gateway' } });
+// Asynchronous stdout: a log line never blocks a request. Exit waits for pending lines (1 s at most).
+const logStream = pino.destination({ dest: 1, sync: false });
+const logger = pino({ level: config.logLevel, base: { service: 'api-gateway' } }, logStream);
+const EXIT_FLUSH_MS = 1000;
+
+function exit(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), EXIT_FLUSH_MS).unref();
+  logStream.once('close', () => process.exit(code));
+  logStream.end();
+}
 const gateway = createGateway(config, { logger });
 const server = createServer(gateway, config.server);
 const metricsServer = config.metricsPort !== 0 ? createMetricsServer(gateway.metrics.registry) : undefined;
@@ -25,7 +35,7 @@ const metricsServer = config.metricsPort !== 0 ? createMetricsServer(gateway.met
 function listen(target: Server, port: number, what: string, onListening: () => void): void {
   target.on('error', (error: NodeJS.ErrnoException) => {
     logger.fatal({ code: error.code }, `cannot listen for ${what} on ${config.host}:${port}: ${error.message}`);
-    process.exit(1);
+    exit(1);
   });
   target.listen(port, config.host, onListening);
 }
@@ -55,8 +65,7 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
   logger.info({ signal }, 'shutdown requested');
   const code = await drainServer({ server, gateway, graceMs: config.shutdownGraceMs, logger });
   metricsServer?.close();
-  logger.flush();
-  process.exit(code);
+  exit(code);
 }
 
 process.on('SIGTERM', (signal) => void stop(signal));

@@ -40,13 +40,25 @@ export function createMetrics(config: Config): GatewayMetrics {
   const routes = [...config.routes.map((route) => route.prefix), ...GATEWAY_PATHS];
 
   const routeOf = (path: string): string => routes.find((prefix) => isUnderPrefix(path, prefix)) ?? 'unmatched';
+  // prom-client hashes a label object on every call; the label sets are few, so bind each once.
+  const bound = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
 
   return {
     registry,
     observeRequest(path, method, status, seconds) {
-      const labels = { route: routeOf(path), method: METHODS.has(method) ? method : 'OTHER', status: String(status) };
-      requests.inc(labels);
-      duration.observe(labels, seconds);
+      const route = routeOf(path);
+      const verb = METHODS.has(method) ? method : 'OTHER';
+      const key = `${route} ${verb} ${status}`;
+      let series = bound.get(key);
+      if (series === undefined) {
+        const labels = { route, method: verb, status: String(status) };
+        const counter = requests.labels(labels);
+        const histogram = duration.labels(labels);
+        series = { count: () => counter.inc(), observe: (value) => histogram.observe(value) };
+        bound.set(key, series);
+      }
+      series.count();
+      series.observe(seconds);
     },
     upstreamError(service, code) {
       upstreamErrors.inc({ service, code });
