@@ -35,7 +35,12 @@ export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
   // A base path on the service URL (`http://host/base`) goes in front of the upstream path.
   const upstreamPath = base.pathname.replace(/\/$/, '') + route.upstreamPath;
   const transport = base.protocol === 'https:' ? https : http;
-  const timeout = Object.freeze({ connect: service.timeoutMs, socket: service.timeoutMs, response: service.timeoutMs });
+  // Everything but method, headers, body and path is prepared here once: got merges per-request
+  // options into its defaults on every call, so the fewer there are the less it copies. `connect`
+  // bounds connecting (Node starts a request's idle timer only once connected), `response` the
+  // wait for the response headers, `socket` any idle gap after that.
+  const { timeoutMs } = service;
+  const serviceClient = client.extend({ timeout: { connect: timeoutMs, socket: timeoutMs, response: timeoutMs } });
 
   /** One exchange with the service; `reusedSocket` tells whether it went out on a kept-alive socket. */
   function send(ctx: GatewayContext, path: string, headers: OutgoingHttpHeaders, body: Readable | undefined) {
@@ -46,7 +51,7 @@ export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
       native = transport.request(url, nativeOptions, callback);
       return native;
     };
-    const upstream = client.stream(origin + path, { method: ctx.method as 'GET', headers: headers as Record<string, string>, body, timeout, request });
+    const upstream = serviceClient.stream(origin + path, { method: ctx.method as 'GET', headers: headers as Record<string, string>, body, request });
     // With `allowGetBody` got waits for a body on every method: end the request when there is none.
     if (body === undefined) upstream.end();
     // Errors are read by waitForResponse, then by Koa's pipeline; between the two, none may go unheard.
