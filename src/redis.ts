@@ -20,6 +20,8 @@ export function createRedis(url: string, logger: Logger): Redis {
     connectTimeout: CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: 0,
     retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
+    // Commands issued in the same tick (many requests at once) go out in one write.
+    enableAutoPipelining: true,
   });
   redis.on('ready', () => logger.info({ redis: 'ready' }, 'redis connected'));
   // The limiter logs changes of state once; connection errors repeat on every reconnect attempt.
