@@ -17,8 +17,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# The node user of the official image (uid 1000); the app never writes to its own files.
-USER node
+# The official image's node user, by number so Kubernetes' runAsNonRoot can verify it; the app writes no files.
+USER 1000:1000
 EXPOSE 4000
 # The gateway drains on SIGTERM within SHUTDOWN_GRACE_MS; give it a stop timeout longer than that.
 STOPSIGNAL SIGTERM
