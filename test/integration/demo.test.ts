@@ -27,6 +27,14 @@ async function demoPorts(): Promise<Ports> {
   };
 }
 
+/** The gateway's JSON log lines among the demo's output, reduced to `msg` and the shutdown fields. */
+function gatewayLogs(stdout: string): Array<Record<string, unknown>> {
+  return stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => {
+    const { msg, signal, outcome } = JSON.parse(line) as Record<string, unknown>;
+    return Object.fromEntries(Object.entries({ msg, signal, outcome }).filter(([, value]) => value !== undefined));
+  });
+}
+
 describe('the demo (node dist/src/demo/index.js)', function () {
   this.timeout(60_000);
   let demo: DemoProcess | undefined;
@@ -73,6 +81,11 @@ describe('the demo (node dist/src/demo/index.js)', function () {
     expect(below, 'the gateway runs as a child of the demo').to.have.length.greaterThan(0);
     demo.child.kill('SIGINT');
     expect(await demo.waitForExit()).to.equal(0);
+    // The gateway drained on the forwarded signal rather than being killed with the demo.
+    expect(gatewayLogs(demo.stdout()).filter((line) => line.msg === 'shutdown requested' || line.msg === 'stopped')).to.deep.include.members([
+      { msg: 'shutdown requested', signal: 'SIGINT' },
+      { msg: 'stopped', outcome: 'drained' },
+    ]);
     expect(below.filter(isRunning), 'processes left running').to.deep.equal([]);
     for (const port of [ports.gateway, ...ports.stubs]) expect(await isClosed(port), `port ${port} closed`).to.equal(true);
   });
