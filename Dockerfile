@@ -1,0 +1,28 @@
+# The gateway image; docker-compose.yml also runs the demo's stub services from it.
+# No secret is baked in: JWT_SECRET and the service URLs come from the environment at run time.
+
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY config ./config
+COPY src ./src
+RUN npm run build
+
+FROM node:20-slim AS runtime
+# production makes the gateway refuse the placeholder or a short JWT_SECRET at start-up.
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# The official image's node user, by number so Kubernetes' runAsNonRoot can verify it; the app writes no files.
+USER 1000:1000
+EXPOSE 4000
+# The gateway drains on SIGTERM within SHUTDOWN_GRACE_MS; give it a stop timeout longer than that.
+STOPSIGNAL SIGTERM
+# Slim images have no curl: probe /health with node itself.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "require('http').get({host:'127.0.0.1',port:process.env.PORT||4000,path:'/health',timeout:2000},r=>process.exit(r.statusCode===200?0:1)).on('timeout',function(){this.destroy()}).on('error',()=>process.exit(1))"]
+CMD ["node", "dist/src/index.js"]

@@ -1,0 +1,74 @@
+import { SERVICES, type ServiceId } from '../../config/services.js';
+import { integer, oneOf, optionalText, text, type EnvVariable } from '../config/parsers.js';
+
+/** The demo's own secret: public, long enough for NODE_ENV=production, and not Base64 (read as UTF-8). */
+export const DEMO_JWT_SECRET = 'qeetmart-demo-secret-not-for-production-use';
+const DEFAULT_ISSUER = 'http://localhost:4001';
+const SERVICE_IDS = Object.keys(SERVICES) as ServiceId[];
+
+/** How the stub auth service signs tokens: the same variables, read the same way, as the gateway's. */
+export interface JwtSettings {
+  readonly secret: string;
+  readonly encoding: 'auto' | 'base64' | 'utf8';
+  readonly issuer: string | undefined;
+}
+
+/** Everything the demo and its stubs read from the environment, parsed once. */
+export interface DemoSettings {
+  readonly gatewayPort: number;
+  /** Address the stubs listen on: loopback for the demo, `0.0.0.0` in a container. */
+  readonly stubHost: string;
+  readonly stubPorts: Readonly<Record<ServiceId, number>>;
+  readonly jwt: JwtSettings;
+  /** The gateway's own grace; the demo waits a little longer than this for it to stop. */
+  readonly shutdownGraceMs: number;
+}
+
+/** Start-up of the demo or a stub stops with this: one line naming every bad variable. */
+export class DemoSettingsError extends Error {
+  override name = 'DemoSettingsError';
+}
+
+/** `DEMO_AUTH_PORT`, `DEMO_USER_PORT` …: the env prefix of the service, as in `<NAME>_SERVICE_URL`. */
+export function stubPortVariable(id: ServiceId): string {
+  return `DEMO_${SERVICES[id].env}_PORT`;
+}
+
+/** The port of the service's default URL (`http://localhost:8083` → 8083): the shop's usual port. */
+function usualPort(id: ServiceId): number {
+  return Number(new URL(SERVICES[id].defaultUrl).port);
+}
+
+/** Parses the demo's variables from `env`; throws {@link DemoSettingsError} naming every bad one. */
+export function readDemoSettings(env: Readonly<Record<string, string | undefined>>): DemoSettings {
+  const problems: string[] = [];
+
+  function read<T>(name: string, variable: EnvVariable<T>): T {
+    const raw = env[name]?.trim();
+    if (raw === undefined) return variable.defaultValue;
+    if (raw === '') return variable.emptyValue;
+    try {
+      return variable.parse(raw);
+    } catch (error) {
+      problems.push(`${name} ${(error as Error).message} (got ${JSON.stringify(raw)})`);
+      return variable.defaultValue;
+    }
+  }
+
+  const stubPorts = Object.fromEntries(
+    SERVICE_IDS.map((id) => [id, read(stubPortVariable(id), integer(usualPort(id), 1, 65535))]),
+  ) as Record<ServiceId, number>;
+  const settings: DemoSettings = {
+    gatewayPort: read('PORT', integer(4000, 1, 65535)),
+    stubHost: read('DEMO_STUB_HOST', text('127.0.0.1')),
+    stubPorts,
+    jwt: {
+      secret: read('JWT_SECRET', text(DEMO_JWT_SECRET)),
+      encoding: read('JWT_SECRET_ENCODING', oneOf(['auto', 'base64', 'utf8'], 'auto')),
+      issuer: read('JWT_ISSUER', optionalText(DEFAULT_ISSUER)),
+    },
+    shutdownGraceMs: read('SHUTDOWN_GRACE_MS', integer(10_000, 0)),
+  };
+  if (problems.length > 0) throw new DemoSettingsError(`Invalid demo configuration: ${problems.join('; ')}`);
+  return settings;
+}

@@ -1,0 +1,53 @@
+import { parse } from 'yaml';
+import { readRepoFile } from './dockerfile.js';
+
+/** One service of docker-compose.yml, the fields the tests read. */
+export interface ComposeService {
+  readonly image?: string;
+  readonly build?: unknown;
+  readonly command?: string[];
+  readonly environment?: Record<string, string>;
+  readonly ports?: string[];
+  readonly volumes?: string[];
+  readonly depends_on?: Record<string, { condition?: string }>;
+  readonly healthcheck?: { test?: string[] };
+  readonly stop_grace_period?: string;
+}
+
+/** docker-compose.yml parsed as Compose reads it: merge keys (`<<`) applied. */
+export function readCompose(): { services: Record<string, ComposeService> } {
+  return parse(readRepoFile('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService> };
+}
+
+/** `value` as Compose interpolates it when no variable is set: `${NAME:-default}` is the default, `${NAME:?…}` an error. */
+export function interpolate(value: string): string {
+  return value.replace(/\$\{(\w+)(?::?([-?])([^}]*))?\}/g, (_match, name: string, operator?: string, fallback?: string) => {
+    if (operator === '?') throw new Error(`${name} must be set: ${fallback}`);
+    return fallback ?? '';
+  });
+}
+
+/** The environment of a compose service with interpolation applied (variables assumed unset). */
+export function environmentOf(service: ComposeService): Record<string, string> {
+  return Object.fromEntries(Object.entries(service.environment ?? {}).map(([name, value]) => [name, interpolate(String(value))]));
+}
+
+/** Compose durations such as `15s`, `1m30s` or `500ms`, in milliseconds. */
+export function durationMs(value: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  for (const [, amount, unit] of value.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(amount) * units[unit!]!;
+  return total;
+}
+
+/** `server` entries of the named `upstream` block of an nginx config. */
+export function upstreamServers(config: string, name: string): string[] {
+  const block = new RegExp(`upstream\\s+${name}\\s*\\{([^}]*)\\}`).exec(withoutComments(config))?.[1];
+  if (block === undefined) return [];
+  return [...block.matchAll(/^\s*server\s+([^\s;]+)[^;]*;/gm)].map((match) => match[1]!);
+}
+
+/** An nginx config without its `#` comments. */
+export function withoutComments(config: string): string {
+  return config.replace(/#.*$/gm, '');
+}

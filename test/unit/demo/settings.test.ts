@@ -1,0 +1,48 @@
+import { expect } from 'chai';
+import { gatewayEnv } from '../../../src/demo/gateway-process.js';
+import { DEMO_JWT_SECRET, DemoSettingsError, readDemoSettings, stubPortVariable } from '../../../src/demo/settings.js';
+import { loadConfig } from '../../../src/config/index.js';
+
+describe('demo settings', () => {
+  it('when env is empty, then the gateway and stubs use the shop\'s usual ports on loopback', () => {
+    const settings = readDemoSettings({});
+    expect(settings.gatewayPort).to.equal(4000);
+    expect(settings.stubHost).to.equal('127.0.0.1');
+    expect(settings.stubPorts).to.deep.equal({ auth: 4001, users: 8082, products: 8083, inventory: 8080 });
+    expect(settings.jwt).to.deep.equal({ secret: DEMO_JWT_SECRET, encoding: 'auto', issuer: 'http://localhost:4001' });
+  });
+
+  it('when a stub port variable is set, then that stub moves; the names follow the service env prefixes', () => {
+    expect(['auth', 'users', 'products', 'inventory'].map((id) => stubPortVariable(id as 'auth'))).to.deep.equal([
+      'DEMO_AUTH_PORT', 'DEMO_USER_PORT', 'DEMO_PRODUCT_PORT', 'DEMO_INVENTORY_PORT',
+    ]);
+    expect(readDemoSettings({ DEMO_USER_PORT: '9100' }).stubPorts.users).to.equal(9100);
+  });
+
+  it('when ports are not ports, then one error names every bad variable', () => {
+    let message = '';
+    try {
+      readDemoSettings({ PORT: '0', DEMO_INVENTORY_PORT: 'eighty' });
+    } catch (error) {
+      expect(error).to.be.instanceOf(DemoSettingsError);
+      message = (error as Error).message;
+    }
+    expect(message).to.include('PORT').and.to.include('DEMO_INVENTORY_PORT');
+    expect(message.split('\n')).to.have.length(1);
+  });
+
+  it('when the gateway env is built, then auth is required, the secret is shared and every service URL points at its stub', () => {
+    const settings = readDemoSettings({ DEMO_PRODUCT_PORT: '9200', JWT_ISSUER: '' });
+    const env = gatewayEnv({ LOG_LEVEL: 'warn', REQUIRE_AUTH: 'false' }, settings);
+    const config = loadConfig(env);
+    expect(config.auth).to.include({ required: true, secret: DEMO_JWT_SECRET, issuer: undefined });
+    expect(config.services.map((service) => service.url)).to.deep.equal([
+      'http://127.0.0.1:4001', 'http://127.0.0.1:8082', 'http://127.0.0.1:9200', 'http://127.0.0.1:8080',
+    ]);
+    expect(config.logLevel).to.equal('warn');
+  });
+
+  it('when the demo secret is used with NODE_ENV=production, then the gateway accepts it', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: DEMO_JWT_SECRET })).not.to.throw();
+  });
+});

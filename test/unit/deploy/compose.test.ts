@@ -1,0 +1,105 @@
+import { expect } from 'chai';
+import { SERVICES, type ServiceId } from '../../../config/services.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { stubPortVariable } from '../../../src/demo/settings.js';
+import { durationMs, environmentOf, readCompose, upstreamServers, type ComposeService } from '../../helpers/compose.js';
+import { readDockerfile, readRepoFile } from '../../helpers/dockerfile.js';
+
+const STUB_ENTRY = 'dist/src/demo/stub-services.js';
+
+describe('docker-compose.yml', () => {
+  const { services } = readCompose();
+  const names = Object.keys(services);
+  /** Services that run the image's own command: the gateway. */
+  const gateways = names.filter((name) => services[name]!.build !== undefined && services[name]!.command === undefined);
+  const stubs = names.filter((name) => services[name]!.command?.includes(STUB_ENTRY));
+  const stubFor = (id: ServiceId): [string, ComposeService] => {
+    const name = stubs.find((candidate) => services[candidate]!.command!.at(-1) === id);
+    expect(name, `a stub service running "${id}"`).not.to.equal(undefined);
+    return [name!, services[name!]!];
+  };
+
+  it('when the services are listed, then there are exactly three gateway replicas, gateway-1 to gateway-3', () => {
+    expect(gateways).to.deep.equal(['gateway-1', 'gateway-2', 'gateway-3']);
+  });
+
+  it('when the replicas are compared, then they share one environment, REDIS_URL at the redis service, and trust the proxy in front', () => {
+    const environments = gateways.map((name) => environmentOf(services[name]!));
+    for (const environment of environments) expect(environment).to.deep.equal(environments[0]);
+    const redisUrl = new URL(environments[0]!.REDIS_URL!);
+    expect(redisUrl.protocol).to.equal('redis:');
+    expect(services[redisUrl.hostname]?.image).to.match(/^redis:/);
+    expect(redisUrl.port).to.equal('6379');
+    expect(environments[0]!.TRUST_PROXY).to.equal('true');
+  });
+
+  it('when Redis starts, then it persists nothing', () => {
+    const redis = services.redis!;
+    expect(redis.command).to.include.members(['--save', '', '--appendonly', 'no']);
+    expect(redis.volumes).to.equal(undefined);
+  });
+
+  it('when a replica starts from the image (NODE_ENV=production), then its environment is a valid gateway configuration', () => {
+    const imageEnv = Object.fromEntries(
+      readDockerfile().filter((step) => step.keyword === 'ENV').map((step) => step.args.split('=') as [string, string]),
+    );
+    expect(imageEnv.NODE_ENV).to.equal('production');
+    const config = loadConfig({ ...imageEnv, ...environmentOf(services['gateway-1']!) });
+    expect(config.auth.required).to.equal(true);
+    expect(config.rateLimit.redisUrl).to.equal('redis://redis:6379');
+  });
+
+  it('when the replicas call a service, then its URL names the stub service running it, on the stub\'s port', () => {
+    const config = loadConfig(environmentOf(services['gateway-1']!));
+    for (const service of config.services) {
+      const [name, stub] = stubFor(service.id);
+      const url = new URL(service.url);
+      expect(url.hostname, service.name).to.equal(name);
+      expect(environmentOf(stub)[stubPortVariable(service.id)], service.name).to.equal(url.port);
+      expect(environmentOf(stub).DEMO_STUB_HOST).to.equal('0.0.0.0');
+    }
+  });
+
+  it('when the stub auth service signs tokens, then it uses the JWT secret and issuer the replicas verify with', () => {
+    const [, auth] = stubFor('auth');
+    const gateway = environmentOf(services['gateway-1']!);
+    expect(environmentOf(auth)).to.include({ JWT_SECRET: gateway.JWT_SECRET, JWT_ISSUER: gateway.JWT_ISSUER });
+  });
+
+  it('when every service is listed, then each has a healthcheck; replicas and stubs probe their own health path and port', () => {
+    for (const name of names) expect(services[name]!.healthcheck?.test, name).to.be.an('array').that.is.not.empty;
+    for (const name of gateways) {
+      const probe = new URL(services[name]!.healthcheck!.test!.at(-1)!);
+      expect([probe.hostname, probe.port, probe.pathname]).to.deep.equal(['127.0.0.1', environmentOf(services[name]!).PORT, '/health']);
+    }
+    for (const id of Object.keys(SERVICES) as ServiceId[]) {
+      const [name, stub] = stubFor(id);
+      const probe = new URL(stub.healthcheck!.test!.at(-1)!);
+      expect([probe.port, probe.pathname], name).to.deep.equal([environmentOf(stub)[stubPortVariable(id)], SERVICES[id].healthPath]);
+    }
+  });
+
+  it('when a replica is stopped, then Compose waits longer than SHUTDOWN_GRACE_MS before killing it', () => {
+    for (const name of gateways) {
+      const grace = Number(environmentOf(services[name]!).SHUTDOWN_GRACE_MS ?? 10_000);
+      expect(durationMs(services[name]!.stop_grace_period ?? '10s'), name).to.be.greaterThan(grace);
+    }
+  });
+
+  it('when nginx starts, then it publishes :4000, loads config/nginx.conf and waits for every healthy replica it balances', () => {
+    const nginx = services.nginx!;
+    expect(nginx.ports).to.deep.equal(['4000:4000']);
+    expect(nginx.volumes).to.deep.equal(['./config/nginx.conf:/etc/nginx/nginx.conf:ro']);
+    expect(Object.keys(nginx.depends_on ?? {})).to.have.members(gateways);
+    for (const name of gateways) expect(nginx.depends_on![name]!.condition).to.equal('service_healthy');
+    const servers = upstreamServers(readRepoFile('config/nginx.conf'), 'gateway');
+    expect(servers).to.have.members(gateways.map((name) => `${name}:${environmentOf(services[name]!).PORT}`));
+    expect(servers).to.have.length(gateways.length);
+  });
+
+  it('when the stubs run, then each runs one stub from the gateway image, and only nginx publishes a port', () => {
+    expect(stubs).to.have.length(Object.keys(SERVICES).length);
+    for (const name of stubs) expect(services[name]!.image).to.equal(services['gateway-1']!.image);
+    expect(names.filter((name) => services[name]!.ports !== undefined)).to.deep.equal(['nginx']);
+  });
+});
