@@ -36,7 +36,7 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
   const metrics = createMetrics(config);
   const upstream = createUpstreamClient();
   const { redisUrl } = config.rateLimit;
-  const redis = redisUrl !== undefined ? createRedis(redisUrl, logger) : undefined;
+  const redis = redisUrl !== undefined ? createRedis(redisUrl, { commandTimeoutMs: config.rateLimit.redisTimeoutMs, logger }) : undefined;
 
   const onion: GatewayMiddleware[] = [
     createCorrelation(),

@@ -1,8 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
-/** A Redis command may take this long before the limiter falls back to memory. */
-const COMMAND_TIMEOUT_MS = 250;
 const CONNECT_TIMEOUT_MS = 1000;
 /** Reconnect backoff: 100 ms, 200 ms, … capped here, for as long as Redis stays away. */
 const MAX_RECONNECT_DELAY_MS = 2000;
@@ -13,10 +11,11 @@ const QUIT_TIMEOUT_MS = 1000;
  * no offline queue (a command fails at once while disconnected), a short command timeout, and a
  * bounded reconnect backoff. Connecting starts now, in the background.
  */
-export function createRedis(url: string, logger: Logger): Redis {
+export function createRedis(url: string, options: { commandTimeoutMs: number; logger: Logger }): Redis {
+  const { commandTimeoutMs, logger } = options;
   const redis = new Redis(url, {
     enableOfflineQueue: false,
-    commandTimeout: COMMAND_TIMEOUT_MS,
+    commandTimeout: commandTimeoutMs,
     connectTimeout: CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: 0,
     retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),

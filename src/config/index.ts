@@ -1,9 +1,12 @@
 import { PUBLIC_PATHS, ROUTES } from '../../config/routes.js';
 import { SERVICES, type ServiceId } from '../../config/services.js';
+import { deriveSecretKey } from '../auth/key.js';
 import { boolean, integer, list, oneOf, optionalText, text, url, type EnvVariable } from './parsers.js';
 
 const PLACEHOLDER_SECRET = 'CHANGE_ME_TO_A_STRONG_SECRET';
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
+/** jjwt refuses HMAC-SHA256 keys under 256 bits; so does the gateway in production. */
+const MIN_PRODUCTION_KEY_BYTES = 32;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Every variable the gateway reads, with its default: the single source of the env contract. */
@@ -23,6 +26,7 @@ export const ENV_SCHEMA = {
   RATE_LIMIT_MAX: integer(1000, 1),
   REDIS_URL: url(undefined, ['redis', 'rediss']),
   RATE_LIMIT_REDIS_PREFIX: text('gateway:ratelimit'),
+  RATE_LIMIT_REDIS_TIMEOUT_MS: integer(250, 1),
   MAX_BODY_BYTES: integer(10 * 1024 * 1024, 0),
   SHUTDOWN_GRACE_MS: integer(10_000, 0),
   SERVER_HEADERS_TIMEOUT_MS: integer(10_000, 1),
@@ -73,6 +77,8 @@ export interface Config {
     readonly max: number;
     readonly redisUrl: string | undefined;
     readonly redisPrefix: string;
+    /** A Redis command slower than this counts as a Redis failure: the request uses the memory limit. */
+    readonly redisTimeoutMs: number;
   };
   readonly maxBodyBytes: number;
   readonly shutdownGraceMs: number;
@@ -127,11 +133,15 @@ export function loadConfig(env: Env): Config {
     };
   });
 
-  const isPlaceholder = values.JWT_SECRET === PLACEHOLDER_SECRET;
-  if (values.NODE_ENV === 'production' && (isPlaceholder || values.JWT_SECRET.length < MIN_PRODUCTION_SECRET_LENGTH)) {
-    problems.push(
-      `JWT_SECRET must be set to a secret of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters when NODE_ENV=production`,
-    );
+  if (values.NODE_ENV === 'production') {
+    const secret = values.JWT_SECRET;
+    const keyBytes = deriveSecretKey(secret, values.JWT_SECRET_ENCODING).symmetricKeySize ?? 0;
+    if (secret === PLACEHOLDER_SECRET || secret.length < MIN_PRODUCTION_SECRET_LENGTH) {
+      problems.push(`JWT_SECRET must be set to a secret of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters when NODE_ENV=production`);
+    } else if (keyBytes < MIN_PRODUCTION_KEY_BYTES) {
+      // A 32-character Base64 secret decodes to 24 bytes: the auth service (jjwt) would refuse it.
+      problems.push(`JWT_SECRET must give a key of at least ${MIN_PRODUCTION_KEY_BYTES} bytes when NODE_ENV=production (it gives ${keyBytes})`);
+    }
   }
 
   const requestTimeout = values.SERVER_REQUEST_TIMEOUT_MS;
@@ -166,6 +176,7 @@ export function loadConfig(env: Env): Config {
       max: values.RATE_LIMIT_MAX,
       redisUrl: values.REDIS_URL,
       redisPrefix: values.RATE_LIMIT_REDIS_PREFIX,
+      redisTimeoutMs: values.RATE_LIMIT_REDIS_TIMEOUT_MS,
     },
     maxBodyBytes: values.MAX_BODY_BYTES,
     shutdownGraceMs: values.SHUTDOWN_GRACE_MS,

@@ -52,6 +52,7 @@ describe('loadConfig', () => {
         max: 1000,
         redisUrl: undefined,
         redisPrefix: 'gateway:ratelimit',
+        redisTimeoutMs: 250,
       });
     });
 
@@ -200,6 +201,17 @@ describe('loadConfig', () => {
       const message = configErrorOf({ NODE_ENV: 'production', JWT_SECRET: SECRET_32.slice(1) });
       expect(message).not.to.match(/[\r\n]/);
       expect(message).to.include('JWT_SECRET');
+    });
+
+    it('when NODE_ENV=production and a 32-character Base64 JWT_SECRET decodes to 24 bytes, then start-up stops naming JWT_SECRET', () => {
+      const base64Of24Bytes = Buffer.alloc(24, 7).toString('base64');
+      expect(base64Of24Bytes).to.have.length(32);
+      expect(configErrorOf({ NODE_ENV: 'production', JWT_SECRET: base64Of24Bytes })).to.include('at least 32 bytes');
+    });
+
+    it('when NODE_ENV=production and a Base64 JWT_SECRET decodes to 32 bytes, then the config loads with it', () => {
+      const base64Of32Bytes = Buffer.alloc(32, 7).toString('base64');
+      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: base64Of32Bytes }).auth.secret).to.equal(base64Of32Bytes);
     });
 
     it('when NODE_ENV=production and JWT_SECRET has 32 characters, then the config loads with it', () => {
