@@ -8,6 +8,7 @@ export interface AccessClaims {
   readonly role?: unknown;
   readonly tokenType?: unknown;
   readonly exp?: unknown;
+  readonly nbf?: unknown;
 }
 
 /** What a header value may hold (Node refuses anything else): tab, visible ASCII, space, obs-text. */

@@ -3,6 +3,7 @@ import koaJwt from 'koa-jwt';
 import type { Logger } from 'pino';
 import { readUser } from '../auth/claims.js';
 import { deriveSecretKey } from '../auth/key.js';
+import { VerifiedTokenCache } from '../auth/token-cache.js';
 import type { Config } from '../config/index.js';
 import { GatewayError } from '../errors.js';
 import { isUnderPrefix } from '../proxy/path.js';
@@ -11,15 +12,21 @@ import type { GatewayContext, GatewayMiddleware } from '../state.js';
 /** RFC 6750 §3: a 401 names the scheme the client must use. */
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer' };
 const BEARER = /^bearer(\s|$)/i;
+/** `Bearer <token>` exactly as koa-jwt reads it: one space-separated credential. */
+const BEARER_TOKEN = /^bearer ([^ ]+)$/i;
+/** Distinct valid tokens remembered at once (a few MB at most). */
+const CACHED_TOKENS = 10_000;
 
 /**
  * JWT validation on `/api/` (koa-jwt): HS256 only, issuer and audience when configured, `exp`
  * required, `nbf` honoured. Public paths pass without a token. A missing token is refused only
  * when auth is required; a bearer token that is present must always be valid. Failures answer
- * 401 with a generic message; the reason goes to the log.
+ * 401 with a generic message; the reason goes to the log. A token that verified is remembered
+ * (see token-cache.ts), so koa-jwt runs once per token rather than once per request.
  */
 export function createAuth(options: { auth: Config['auth']; logger: Logger }): GatewayMiddleware {
   const { auth, logger } = options;
+  const verified = new VerifiedTokenCache(CACHED_TOKENS);
   const verify = koaJwt({
     // jsonwebtoken 9 takes a KeyObject; koa-jwt's types predate that.
     secret: deriveSecretKey(auth.secret, auth.secretEncoding) as unknown as Buffer,
@@ -42,6 +49,13 @@ export function createAuth(options: { auth: Config['auth']; logger: Logger }): G
     const authorization = ctx.get('Authorization');
     // Auth optional: a request without a bearer token passes; one that presents a token is checked.
     if (!auth.required && !BEARER.test(authorization)) return next();
+    const token = BEARER_TOKEN.exec(authorization.trim())?.[1];
+    const hit = token !== undefined ? verified.get(token, Math.floor(Date.now() / 1000)) : undefined;
+    if (hit !== undefined) {
+      ctx.state.claims = hit.claims;
+      ctx.state.user = hit.user;
+      return next();
+    }
     try {
       await verify(ctx, passed as Next);
     } catch (error) {
@@ -49,9 +63,11 @@ export function createAuth(options: { auth: Config['auth']; logger: Logger }): G
       if (authorization === '') refuse(ctx, 'no token', 'Authentication required');
       refuse(ctx, reason);
     }
-    const user = readUser(ctx.state.claims ?? {});
+    const claims = ctx.state.claims ?? {};
+    const user = readUser(claims);
     if (typeof user === 'string') refuse(ctx, user);
     ctx.state.user = user;
+    if (token !== undefined) verified.set(token, claims, user);
     return next();
   };
 }

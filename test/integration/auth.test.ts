@@ -138,6 +138,20 @@ describe('JWT on protected routes (REQUIRE_AUTH=true)', () => {
     });
   }
 
+  it('when a token that was accepted expires, then the next request with it is refused (no stale cached grant)', async () => {
+    const token = valid({ exp: epochSeconds(2) });
+    expect((await get('/api/v1/products/1', bearer(token))).status).to.equal(200);
+    await new Promise((resolve) => setTimeout(resolve, (epochSeconds(2) - epochSeconds()) * 1000 + 1100));
+    expectUnauthorized(await get('/api/v1/products/1', bearer(token)));
+  });
+
+  it('when a token was accepted, then a copy with the same claims and another signature is still refused', async () => {
+    const token = valid();
+    expect((await get('/api/v1/products/1', bearer(token))).status).to.equal(200);
+    const forged = `${token.slice(0, token.lastIndexOf('.'))}.${'A'.repeat(43)}`;
+    expectUnauthorized(await get('/api/v1/products/1', bearer(forged)));
+  });
+
   it('when /health is called without a token, then it answers (health is not behind auth)', async () => {
     expect((await get('/health')).status).to.equal(200);
   });
