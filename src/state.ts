@@ -9,8 +9,16 @@ export interface GatewayState {
   claims?: AccessClaims;
   /** The user a valid bearer token names, set by the auth layer and sent downstream as `x-user-*`. */
   user?: { readonly id: string; readonly email: string; readonly role: string | undefined };
-  /** Set by the forwarder: which service served the request, what it answered, how it failed. */
-  upstream?: { readonly service: string; status?: number; error?: string };
+  /** Set by the forwarder. */
+  upstream?: UpstreamState;
+}
+
+/** Which service served a request, what it answered, how it failed. */
+export interface UpstreamState {
+  readonly service: string;
+  status?: number;
+  /** Transport error code when the service failed after its response headers. */
+  error?: string;
 }
 
 /** Koa context of the gateway. */

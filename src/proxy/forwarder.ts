@@ -1,12 +1,12 @@
 import http, { type ClientRequest, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import { pipeline, Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Got, PlainResponse, Request as GotRequest, RequestFunction } from 'got';
 import type { RouteConfig } from '../config/index.js';
-import { GatewayError } from '../errors.js';
-import type { GatewayContext, GatewayMiddleware } from '../state.js';
+import type { GatewayContext, GatewayMiddleware, UpstreamState } from '../state.js';
 import { buildUpstreamHeaders, responseHeaders } from './headers.js';
 import { rewritePath } from './path.js';
+import { requestBody } from './request-body.js';
 import { mapUpstreamError } from './upstream-errors.js';
 
 /** The client left before the upstream answered: nothing is written, the request log says 499. */
@@ -59,10 +59,20 @@ export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
     return { upstream, reusedSocket: () => native?.reusedSocket === true };
   }
 
-  return async function forward(ctx) {
-    const declaredLength = ctx.req.headers['content-length'];
-    if (declaredLength !== undefined && Number(declaredLength) > maxBodyBytes) throw payloadTooLarge(maxBodyBytes);
+  /** Sends the request and waits for the response headers, once more when {@link canRetry} allows. */
+  async function exchange(ctx: GatewayContext, path: string, headers: OutgoingHttpHeaders, body: Readable | undefined) {
+    const first = send(ctx, path, headers, body);
+    try {
+      return { upstream: first.upstream, response: await waitForResponse(ctx, first.upstream) };
+    } catch (error) {
+      if (!canRetry(ctx.method, body, first.reusedSocket(), error)) throw error;
+    }
+    const second = send(ctx, path, headers, body);
+    return { upstream: second.upstream, response: await waitForResponse(ctx, second.upstream) };
+  }
 
+  return async function forward(ctx) {
+    const body = requestBody(ctx.req, maxBodyBytes);
     const path = rewritePath(ctx.url, route.prefix, upstreamPath);
     const headers = buildUpstreamHeaders(ctx.req.headers, {
       peerAddress: ctx.req.socket.remoteAddress ?? '',
@@ -71,26 +81,17 @@ export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
       correlationId: ctx.state.correlationId,
       user: ctx.state.user,
     });
-    const body = requestBody(ctx, declaredLength, maxBodyBytes);
-    ctx.state.upstream = { service: service.name };
+    const state: UpstreamState = { service: service.name };
+    ctx.state.upstream = state;
 
-    let exchange = send(ctx, path, headers, body);
+    let upstream: GotRequest;
     let response: PlainResponse;
     try {
-      response = await waitForResponse(ctx, exchange.upstream);
+      ({ upstream, response } = await exchange(ctx, path, headers, body));
     } catch (error) {
-      if (error instanceof ClientGoneError) throw error;
-      if (!canRetry(ctx.method, body, exchange.reusedSocket(), error)) throw mapUpstreamError(error, service.name);
-      exchange = send(ctx, path, headers, body);
-      try {
-        response = await waitForResponse(ctx, exchange.upstream);
-      } catch (retryError) {
-        if (retryError instanceof ClientGoneError) throw retryError;
-        throw mapUpstreamError(retryError, service.name);
-      }
+      throw error instanceof ClientGoneError ? error : mapUpstreamError(error, service.name);
     }
-    const upstream = exchange.upstream;
-    ctx.state.upstream.status = response.statusCode;
+    state.status = response.statusCode;
     ctx.status = response.statusCode;
     for (const [name, value] of responseHeaders(response.headers)) {
       if (name === 'vary') ctx.vary(String(value));
@@ -117,29 +118,7 @@ function canRetry(method: string, body: Readable | undefined, reusedSocket: bool
   return reusedSocket && body === undefined && IDEMPOTENT_METHODS.has(method) && typeof code === 'string' && CONNECTION_LOST.has(code);
 }
 
-/** The request body to stream upstream, counted against `maxBodyBytes` when its length is not declared. */
-function requestBody(ctx: GatewayContext, declaredLength: string | undefined, maxBodyBytes: number): Readable | undefined {
-  if (ctx.method === 'HEAD') return undefined;
-  if (declaredLength !== undefined) return declaredLength === '0' ? undefined : ctx.req;
-  if (ctx.req.headers['transfer-encoding'] === undefined) return undefined;
-  let received = 0;
-  const limiter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      received += chunk.length;
-      callback(received > maxBodyBytes ? payloadTooLarge(maxBodyBytes) : null, chunk);
-    },
-  });
-  return pipeline(ctx.req, limiter, () => {});
-}
-
 function ignore(): void {}
-
-function payloadTooLarge(maxBodyBytes: number): GatewayError {
-  // The rest of the body is not read: the connection cannot be reused.
-  return new GatewayError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${maxBodyBytes} bytes`, {
-    headers: { Connection: 'close' },
-  });
-}
 
 /** Resolves with the upstream's response headers; a client that leaves first cancels the upstream request. */
 function waitForResponse(ctx: GatewayContext, upstream: GotRequest): Promise<PlainResponse> {
