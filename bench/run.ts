@@ -35,16 +35,19 @@ function chooseLoadGenerator(options: Options, scriptDir: string): LoadGenerator
   return createAutocannon({ connections: options.connections });
 }
 
-/** The commit measured, marked when src/ or config/ differ from it. */
+/** The last commit that changed the gateway (src/, config/), marked when the work tree differs from it. */
 function gatewayCommit(): string {
   const git = (...args: string[]): string => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', timeout: 5000 }).trim();
   try {
     const modified = git('status', '--porcelain', '--', 'src', 'config') !== '';
-    return `${git('rev-parse', '--short', 'HEAD')}${modified ? ' (modified)' : ''}`;
+    return `${git('log', '-1', '--format=%h', '--', 'src', 'config')}${modified ? ' (modified)' : ''}`;
   } catch {
     return 'unknown';
   }
 }
+
+/** The 1-minute load average: other work on the machine skews every number, so the report shows it. */
+const loadAverage = (): string => os.loadavg()[0]!.toFixed(2);
 
 /** A 1 KiB JSON document for S2. */
 function postBody(): string {
@@ -104,6 +107,7 @@ async function main(options: Options, workDir: string): Promise<void> {
   const redis = await chooseRedis(process.env);
   const commit = gatewayCommit();
   const machine = { node: process.version, cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? 'unknown' };
+  const loadBefore = loadAverage();
   console.log(`gateway ${commit}; node ${machine.node}; ${machine.cpus} CPUs (${machine.cpuModel})`);
   console.log(`load: ${load.label}; ${options.duration} s per step after ${options.warmup} s warm-up; ${options.rounds} rounds`);
   console.log(`rate limiter: ${redis === undefined ? 'in memory (no Redis answers)' : `Redis ${redis.url}, prefix ${redis.prefix}`}`);
@@ -146,9 +150,20 @@ async function main(options: Options, workDir: string): Promise<void> {
   );
   console.log('req/s, p50, p99: medians of the rounds; x direct: median of gateway/direct req/s per round;');
   console.log('peak RSS: the gateway process (VmHWM); errors: non-2xx answers and socket errors, all rounds.');
+  const loadAfter = loadAverage();
+  console.log(`load average (1 min): ${loadBefore} before the run, ${loadAfter} at its end (the bench's own processes included)`);
   if (options.out !== undefined) {
     const settings = { ...options, load: load.label, limiter: redis === undefined ? 'memory' : 'redis' };
-    const report = { date: new Date().toISOString(), gateway: { commit }, machine, settings, summary, stream, measurements };
+    const loadAverages = { before: Number(loadBefore), after: Number(loadAfter) };
+    const report = {
+      date: new Date().toISOString(),
+      gateway: { commit },
+      machine: { ...machine, loadAverages },
+      settings,
+      summary,
+      stream,
+      measurements,
+    };
     writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`wrote ${options.out}`);
   }
