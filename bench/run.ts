@@ -169,15 +169,6 @@ async function main(options: Options, workDir: string): Promise<void> {
   }
 }
 
-process.on('exit', killAllNow);
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-  process.on(signal, () => {
-    killAllNow();
-    console.error(`bench: ${signal}, stopped every process it started`);
-    process.exit(code);
-  });
-}
-
 let options: Options;
 try {
   options = parseOptions(process.argv.slice(2));
@@ -189,13 +180,24 @@ if (options.help) {
   console.log(USAGE);
   process.exit(0);
 }
+
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'gateway-bench-'));
+process.on('exit', killAllNow);
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.on(signal, () => {
+    killAllNow();
+    rmSync(workDir, { recursive: true, force: true });
+    console.error(`bench: ${signal}, stopped every process it started`);
+    process.exit(code);
+  });
+}
 try {
   await main(options, workDir);
   rmSync(workDir, { recursive: true, force: true });
 } catch (error) {
   console.error(`bench failed: ${(error as Error).message}`);
   await stopAll();
+  // The logs of the processes that failed are worth keeping; an empty folder is not.
   if (readdirSync(workDir).length === 0) rmSync(workDir, { recursive: true, force: true });
   else console.error(`logs kept in ${workDir}`);
   process.exit(1);
