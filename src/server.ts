@@ -34,8 +34,10 @@ export function createServer(gateway: Gateway, limits: Config['server']): http.S
 }
 
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-  // A client that reset or closed its side cannot be answered.
-  if (error.code === 'ECONNRESET' || !socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) {
+  // A client that reset or closed its side cannot be answered, nor one whose response has begun.
+  // An error found after the headers (a bad chunk, a slow body) has a response not begun yet: it
+  // is answered too, as Node's own handler does (lib/_http_server.js, socketOnError).
+  if (error.code === 'ECONNRESET' || !socket.writable || (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
     socket.destroy();
     return;
   }
