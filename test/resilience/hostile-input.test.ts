@@ -49,3 +49,30 @@ describe('requests the HTTP parser refuses after their headers', () => {
     expect(upstream.seen.length).to.equal(before);
   });
 });
+
+describe('a request without Host', () => {
+  let upstream: TestUpstream;
+  let gateway: RunningGateway;
+
+  before(async () => {
+    upstream = await startUpstream();
+    gateway = await startGateway(allServicesAt(upstream.url));
+  });
+
+  after(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
+  it('regression: an HTTP/1.1 request without Host got an empty 400 from Node; now 400 BAD_REQUEST as JSON, nothing forwarded', async () => {
+    const reply = await rawExchange(gateway.port, 'GET /api/v1/products/1 HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expectRawEnvelope(reply, 400, 'BAD_REQUEST');
+    expect(upstream.seen).to.have.length(0);
+  });
+
+  it('when an HTTP/1.0 request has no Host, then it is served (Host is optional before HTTP/1.1)', async () => {
+    const reply = await rawExchange(gateway.port, 'GET /api/v1/products/1 HTTP/1.0\r\n\r\n');
+    expect(reply.status).to.equal(200);
+    expect(upstream.seen.map((seen) => seen.url)).to.deep.equal(['/products/1']);
+  });
+});
