@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { send } from '../helpers/http.js';
 import { rawExchange, type RawReply } from '../helpers/raw.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Asserts a gateway envelope in a raw reply, with the correlation id of its header, on a closed connection. */
 function expectRawEnvelope(reply: RawReply, status: number, code: string): void {
@@ -74,5 +76,140 @@ describe('a request without Host', () => {
     const reply = await rawExchange(gateway.port, 'GET /api/v1/products/1 HTTP/1.0\r\n\r\n');
     expect(reply.status).to.equal(200);
     expect(upstream.seen.map((seen) => seen.url)).to.deep.equal(['/products/1']);
+  });
+});
+
+/** A second request hidden in the body: if any hop framed the body differently, this one would reach the users service. */
+const SMUGGLED = 'GET /api/v1/users/smuggled HTTP/1.1\r\nHost: gateway.test\r\n\r\n';
+
+describe('request smuggling shapes, oversized requests and bytes the parser refuses, sent raw', () => {
+  let upstream: TestUpstream;
+  let gateway: RunningGateway;
+  let upstreamConnections = 0;
+
+  before(async () => {
+    upstream = await startUpstream();
+    upstream.server.on('connection', () => (upstreamConnections += 1));
+    gateway = await startGateway({ ...allServicesAt(upstream.url), MAX_BODY_BYTES: '1024' });
+  });
+
+  after(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
+  /** Sends a request that must be served, and waits until the upstream has it: whatever went before has had its chance to arrive. */
+  async function sentinel(): Promise<void> {
+    const marker = `/api/v1/products/sentinel-${upstream.seen.length}`;
+    expect((await send({ port: gateway.port, path: marker })).status).to.equal(200);
+    await waitFor(() => upstream.seen.some((seen) => seen.url === marker.replace('/api/v1', '')), 2000);
+  }
+
+  for (const [shape, raw] of [
+    ['Content-Length and Transfer-Encoding', `${POST}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${SMUGGLED}`],
+    ['Transfer-Encoding then Content-Length', `${POST}Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n${SMUGGLED}`],
+    ['two differing Content-Length headers', `${POST}Content-Length: 4\r\nContent-Length: 52\r\n\r\nabcd${SMUGGLED}`],
+    ['a Content-Length list', `${POST}Content-Length: 4, 52\r\n\r\nabcd${SMUGGLED}`],
+    ['an obs-fold continuation line', `${POST}X-Note: a\r\n folded\r\nContent-Length: 4\r\n\r\nabcd`],
+    ['an obs-folded Transfer-Encoding', `${POST}Transfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n${SMUGGLED}`],
+    ['Transfer-Encoding: chunked, identity', `${POST}Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n${SMUGGLED}`],
+    ['Transfer-Encoding: chunked, chunked', `${POST}Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n${SMUGGLED}`],
+    ['two Transfer-Encoding lines', `${POST}Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n${SMUGGLED}`],
+    ['Transfer-Encoding: xchunked', `${POST}Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n${SMUGGLED}`],
+    ['a space before the colon of Transfer-Encoding', `${POST}Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n${SMUGGLED}`],
+    ['an invalid chunk size', `${POST}Transfer-Encoding: chunked\r\n\r\n-3\r\nabc\r\n0\r\n\r\n${SMUGGLED}`],
+    ['a chunk size that overflows', `${POST}Transfer-Encoding: chunked\r\n\r\nfffffffffffffffffff\r\nabc\r\n0\r\n\r\n${SMUGGLED}`],
+    ['chunks framed by bare LF', `${POST}Transfer-Encoding: chunked\r\n\r\n3\nabc\n0\n\n${SMUGGLED}`],
+  ] as const) {
+    it(`when a request has ${shape}, then 400 BAD_REQUEST as JSON, the connection closes, and no request reaches an upstream`, async () => {
+      const before = upstream.seen.length;
+      expectRawEnvelope(await rawExchange(gateway.port, raw), 400, 'BAD_REQUEST');
+      await sentinel();
+      expect(upstream.seen.slice(before).map((seen) => seen.url)).to.deep.equal([upstream.seen.at(-1)!.url]);
+    });
+  }
+
+  for (const [what, target] of [
+    ['a tab', '/api/v1/products/.\t./users'],
+    ['a form feed', '/api/v1/products/1\f'],
+    ['DEL', '/api/v1/products/1\x7f'],
+    ['a raw UTF-8 character', Buffer.from('/api/v1/products/é', 'utf8').toString('latin1')],
+    ['a raw 0xA0 byte', '/api/v1/auth/login\xa0'],
+  ] as const) {
+    it(`when the request target has ${what}, then the parser refuses it with 400 as JSON before the path guard (which relies on that)`, async () => {
+      const before = upstream.seen.length;
+      const reply = await rawExchange(gateway.port, Buffer.from(`GET ${target} HTTP/1.1\r\nHost: gateway.test\r\n\r\n`, 'latin1'));
+      expectRawEnvelope(reply, 400, 'BAD_REQUEST');
+      expect(upstream.seen.length).to.equal(before);
+    });
+  }
+
+  it('when a request has 3000 small headers (over 16 KiB in all), then 431 as JSON and no connection reaches an upstream', async () => {
+    const connectionsBefore = upstreamConnections;
+    const headers = Array.from({ length: 3000 }, (_, i) => `X-H${i}: v\r\n`).join('');
+    const reply = await rawExchange(gateway.port, `GET /api/v1/products/1 HTTP/1.1\r\nHost: gateway.test\r\n${headers}\r\n`);
+    expectRawEnvelope(reply, 431, 'REQUEST_HEADER_FIELDS_TOO_LARGE');
+    expect(upstreamConnections).to.equal(connectionsBefore);
+  });
+
+  it('when a declared body is over MAX_BODY_BYTES, then 413 as JSON and no connection reaches an upstream', async () => {
+    await sentinel(); // the gateway's pooled upstream socket exists before the count is taken
+    const connectionsBefore = upstreamConnections;
+    const seenBefore = upstream.seen.length;
+    const reply = await rawExchange(gateway.port, `${POST}Content-Length: 2048\r\n\r\n${'x'.repeat(2048)}`);
+    expectRawEnvelope(reply, 413, 'PAYLOAD_TOO_LARGE');
+    expect(upstreamConnections).to.equal(connectionsBefore);
+    expect(upstream.seen.length).to.equal(seenBefore);
+  });
+
+  it('when a chunked body grows past MAX_BODY_BYTES, then 413 as JSON and the upstream never receives a complete request', async () => {
+    const before = upstream.seen.length;
+    const chunk = (size: number): string => `${size.toString(16)}\r\n${'y'.repeat(size)}\r\n`;
+    const reply = await rawExchange(gateway.port, [`${POST}Transfer-Encoding: chunked\r\n\r\n`, chunk(600), chunk(600), chunk(600), '0\r\n\r\n'], { gapMs: 20 });
+    expectRawEnvelope(reply, 413, 'PAYLOAD_TOO_LARGE');
+    await sentinel();
+    // What was streamed before the limit was hit reached the upstream as a request it never saw end.
+    expect(upstream.seen.length - before).to.equal(1);
+  });
+});
+
+describe('slow clients (SERVER_HEADERS_TIMEOUT_MS=500)', function () {
+  this.timeout(20_000);
+  let upstream: TestUpstream;
+  let gateway: RunningGateway;
+
+  before(async () => {
+    upstream = await startUpstream();
+    gateway = await startGateway({ ...allServicesAt(upstream.url), SERVER_HEADERS_TIMEOUT_MS: '500' });
+  });
+
+  after(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
+  it('when 50 clients hang (40 send their headers a byte every 100 ms, 10 send nothing), then each is cut off with 408 or a close, and normal requests meanwhile get 200 promptly', async () => {
+    const headers = 'GET /api/v1/products/slow HTTP/1.1\r\nHost: gateway.test\r\nX-Slow: drip-drip-drip\r\n\r\n';
+    const slow = [
+      ...Array.from({ length: 40 }, () => rawExchange(gateway.port, [...headers], { gapMs: 100, timeoutMs: 4000 })),
+      ...Array.from({ length: 10 }, () => rawExchange(gateway.port, [], { timeoutMs: 4000 })),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const latencies: number[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      const started = Date.now();
+      const response = await send({ port: gateway.port, path: `/api/v1/products/${i}` });
+      latencies.push(Date.now() - started);
+      expect(response.status).to.equal(200);
+    }
+    const replies = await Promise.all(slow);
+    console.log(`      normal requests: slowest ${Math.max(...latencies)} ms; slow clients cut after ${Math.min(...replies.map((reply) => reply.elapsedMs))}–${Math.max(...replies.map((reply) => reply.elapsedMs))} ms`);
+    expect(Math.max(...latencies)).to.be.below(1000);
+    for (const reply of replies) {
+      expect(reply.outcome, reply.text).not.to.equal('timeout');
+      expect(reply.elapsedMs).to.be.below(2500);
+      if (reply.status !== undefined) expectRawEnvelope(reply, 408, 'REQUEST_TIMEOUT');
+    }
+    expect(upstream.seen.filter((seen) => seen.url === '/products/slow')).to.deep.equal([]);
   });
 });
