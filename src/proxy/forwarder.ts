@@ -1,6 +1,6 @@
-import http, { type ClientRequest, type OutgoingHttpHeaders } from 'node:http';
+import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { PassThrough, Transform, type Duplex, type Readable } from 'node:stream';
 import type { Got, PlainResponse, Request as GotRequest, RequestFunction } from 'got';
 import type { RouteConfig } from '../config/index.js';
 import { GatewayError } from '../errors.js';
@@ -115,7 +115,7 @@ function canRetry(method: string, body: Readable | undefined, reusedSocket: bool
 /** The request body to stream upstream, counted against `maxBodyBytes` when its length is not declared. */
 function requestBody(ctx: GatewayContext, declaredLength: string | undefined, maxBodyBytes: number): Readable | undefined {
   if (ctx.method === 'HEAD') return undefined;
-  if (declaredLength !== undefined) return declaredLength === '0' ? undefined : ctx.req;
+  if (declaredLength !== undefined) return declaredLength === '0' ? undefined : detach(ctx.req, new PassThrough());
   if (ctx.req.headers['transfer-encoding'] === undefined) return undefined;
   let received = 0;
   const limiter = new Transform({
@@ -124,7 +124,21 @@ function requestBody(ctx: GatewayContext, declaredLength: string | undefined, ma
       callback(received > maxBodyBytes ? payloadTooLarge(maxBodyBytes) : null, chunk);
     },
   });
-  return pipeline(ctx.req, limiter, () => {});
+  return detach(ctx.req, limiter);
+}
+
+/**
+ * Pipes the client's body into `body`, the stream got reads. got destroys that stream when the
+ * exchange fails; had it been `ctx.req` itself, the client's connection would be reset before its
+ * 502 is written. What the client still sends is then read and dropped, as Node does for a body
+ * nobody read, so a kept-alive connection stays usable.
+ */
+function detach<T extends Duplex>(request: IncomingMessage, body: T): T {
+  request.pipe(body);
+  body.once('close', () => {
+    if (!request.complete) request.resume();
+  });
+  return body;
 }
 
 function ignore(): void {}

@@ -164,6 +164,35 @@ describe('upstreams that cannot be reached', () => {
     }
   });
 
+  it('regression: a request with a body to an unreachable upstream got its connection reset; now 502 SERVICE_UNAVAILABLE and the kept-alive connection stays usable', async () => {
+    const gateway = await startGateway({ PRODUCT_SERVICE_URL: `http://127.0.0.1:${await closedPort()}`, PRODUCT_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS) });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    let connections = 0;
+    gateway.server.on('connection', () => (connections += 1));
+    try {
+      for (const body of ['{"name":"tea"}', Buffer.alloc(1024 * 1024, 1)]) {
+        const response = await send({ port: gateway.port, method: 'POST', path: '/api/v1/products', body, agent, headers: { 'content-type': 'application/json' } });
+        expect(response.status).to.equal(502);
+        expect(response.json<{ error: { code: string } }>().error.code).to.equal('SERVICE_UNAVAILABLE');
+      }
+      const chunked = await new Promise<number>((resolve, reject) => {
+        const client = http.request({ host: '127.0.0.1', port: gateway.port, method: 'PUT', path: '/api/v1/products/1', agent }, (response) => {
+          response.resume();
+          response.on('end', () => resolve(response.statusCode ?? 0));
+        });
+        client.on('error', reject);
+        client.write('{"name":');
+        client.end('"tea"}');
+      });
+      expect(chunked).to.equal(502);
+      expect((await send({ port: gateway.port, path: '/health', agent })).status).to.equal(200);
+      expect(connections, 'connections the client needed').to.equal(1);
+    } finally {
+      agent.destroy();
+      await gateway.close();
+    }
+  });
+
   it('when the upstream port refuses connections, then 20 concurrent requests all get 502 SERVICE_UNAVAILABLE within the service timeout', async () => {
     const gateway = await startGateway({ PRODUCT_SERVICE_URL: `http://127.0.0.1:${await closedPort()}`, PRODUCT_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS) });
     try {
