@@ -53,6 +53,16 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
       `x-correlation-id: ${correlationId}\r\n` +
       'X-Content-Type-Options: nosniff\r\n' +
       'Connection: close\r\n\r\n' +
-      body,
+      (isHead(error, socket) ? '' : body),
   );
+}
+
+/**
+ * RFC 9110 §9.3.2: the answer to HEAD has no body. The method is known from the request when one
+ * was parsed, else from the refused packet when the request line is in it.
+ */
+function isHead(error: NodeJS.ErrnoException, socket: Duplex): boolean {
+  const request = (socket as { _httpMessage?: { req?: { method?: string } } })._httpMessage?.req;
+  if (request !== undefined) return request.method === 'HEAD';
+  return (error as { rawPacket?: Buffer }).rawPacket?.toString('latin1', 0, 5) === 'HEAD ';
 }

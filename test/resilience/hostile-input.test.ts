@@ -144,6 +144,16 @@ describe('request smuggling shapes, oversized requests and bytes the parser refu
     });
   }
 
+  it('regression: a HEAD request the parser refused got a JSON body after its 400, which a client reads as a broken response; now the 400 has headers only', async () => {
+    const target = Buffer.from('/api/v1/products/é', 'utf8').toString('latin1');
+    const reply = await rawExchange(gateway.port, Buffer.from(`HEAD ${target} HTTP/1.1\r\nHost: gateway.test\r\n\r\n`, 'latin1'));
+    expect(reply.status).to.equal(400);
+    expect(reply.text.endsWith('\r\n\r\n'), reply.text).to.equal(true);
+    expect(reply.text).to.match(/\r\ncontent-type: application\/json/i);
+    const viaNode = await send({ port: gateway.port, method: 'HEAD', path: target }).then((response) => response.status, (error: NodeJS.ErrnoException) => error.code);
+    expect(viaNode).to.equal(400);
+  });
+
   it('when a request has 3000 small headers (over 16 KiB in all), then 431 as JSON and no connection reaches an upstream', async () => {
     const connectionsBefore = upstreamConnections;
     const headers = Array.from({ length: 3000 }, (_, i) => `X-H${i}: v\r\n`).join('');
