@@ -29,6 +29,8 @@ export interface RateLimitOptions {
  */
 export function createRateLimit(options: RateLimitOptions): GatewayMiddleware {
   const { windowMs, max, redis, prefix, logger } = options;
+  // koa-ratelimit's clock (hrtime from a start) and Date.now() drift apart: never report more than the window.
+  const windowSeconds = Math.ceil(windowMs / 1000);
   const common = { duration: windowMs, max, namespace: prefix, headers: HEADERS, id: (ctx: { ip: string }) => ctx.ip };
   // One long-lived Map: a Map per request would limit nothing.
   const memory = new Map<string, { reset: number }>();
@@ -72,7 +74,7 @@ export function createRateLimit(options: RateLimitOptions): GatewayMiddleware {
   return async function rateLimit(ctx, next) {
     if (!isUnderPrefix(ctx.path, '/api')) return next();
     const passed = await limit(ctx);
-    const reset = secondsUntil(Number(ctx.response.get(HEADERS.reset)));
+    const reset = Math.min(windowSeconds, secondsUntil(Number(ctx.response.get(HEADERS.reset))));
     ctx.set(HEADERS.reset, String(reset));
     if (!passed) {
       throw new GatewayError(429, 'TOO_MANY_REQUESTS', 'Too many requests', {
