@@ -26,6 +26,8 @@ export function createServer(gateway: Gateway, limits: Config['server']): http.S
       requestTimeout: limits.requestTimeoutMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       connectionsCheckingInterval: Math.min(MAX_TIMEOUT_CHECK_INTERVAL_MS, limits.headersTimeoutMs),
+      // Node answers a Host-less HTTP/1.1 request with an empty 400; the path guard refuses it with the envelope.
+      requireHostHeader: false,
     },
     gateway.app.callback(),
   );
@@ -34,8 +36,10 @@ export function createServer(gateway: Gateway, limits: Config['server']): http.S
 }
 
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-  // A client that reset or closed its side cannot be answered.
-  if (error.code === 'ECONNRESET' || !socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) {
+  // A client that reset or closed its side cannot be answered, nor one whose response has begun.
+  // An error found after the headers (a bad chunk, a slow body) has a response not begun yet: it
+  // is answered too, as Node's own handler does (lib/_http_server.js, socketOnError).
+  if (error.code === 'ECONNRESET' || !socket.writable || (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
     socket.destroy();
     return;
   }
@@ -49,6 +53,16 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
       `x-correlation-id: ${correlationId}\r\n` +
       'X-Content-Type-Options: nosniff\r\n' +
       'Connection: close\r\n\r\n' +
-      body,
+      (isHead(error, socket) ? '' : body),
   );
+}
+
+/**
+ * RFC 9110 §9.3.2: the answer to HEAD has no body. The method is known from the request when one
+ * was parsed, else from the refused packet when the request line is in it.
+ */
+function isHead(error: NodeJS.ErrnoException, socket: Duplex): boolean {
+  const request = (socket as { _httpMessage?: { req?: { method?: string } } })._httpMessage?.req;
+  if (request !== undefined) return request.method === 'HEAD';
+  return (error as { rawPacket?: Buffer }).rawPacket?.toString('latin1', 0, 5) === 'HEAD ';
 }

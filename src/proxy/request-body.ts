@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { PassThrough, Transform, type Duplex, type Readable } from 'node:stream';
 import { GatewayError } from '../errors.js';
 
 /** 413 for a body over `maxBodyBytes`; the rest of it is not read, so the connection cannot be reused. */
@@ -19,7 +19,7 @@ export function requestBody(request: IncomingMessage, maxBodyBytes: number): Rea
   const declared = request.headers['content-length'];
   if (declared !== undefined) {
     if (Number(declared) > maxBodyBytes) throw payloadTooLarge(maxBodyBytes);
-    return declared === '0' ? undefined : request;
+    return declared === '0' ? undefined : detach(request, new PassThrough());
   }
   if (request.headers['transfer-encoding'] === undefined) return undefined;
   let received = 0;
@@ -29,5 +29,19 @@ export function requestBody(request: IncomingMessage, maxBodyBytes: number): Rea
       callback(received > maxBodyBytes ? payloadTooLarge(maxBodyBytes) : null, chunk);
     },
   });
-  return pipeline(request, limiter, () => {});
+  return detach(request, limiter);
+}
+
+/**
+ * Pipes the client's body into `body`, the stream got reads. got destroys that stream when the
+ * exchange fails; had it been the request itself, the client's connection would be reset before
+ * its 502 is written. What the client still sends is then read and dropped, as Node does for a
+ * body nobody read, so a kept-alive connection stays usable.
+ */
+function detach<T extends Duplex>(request: IncomingMessage, body: T): T {
+  request.pipe(body);
+  body.once('close', () => {
+    if (!request.complete) request.resume();
+  });
+  return body;
 }

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import net from 'node:net';
 import { expect } from 'chai';
 import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
@@ -118,12 +119,15 @@ describe('error envelope: one test per row of the error table', () => {
 
   it('when the gateway is draining, then a request on a kept-alive connection gets 503 SHUTTING_DOWN and Connection: close', async () => {
     const draining = await startGateway(allServicesAt(upstream.url));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
+      expect((await send({ port: draining.port, path: '/api/v1/products/1', agent })).status).to.equal(200);
       draining.gateway.lifecycle.drain();
-      const response = await send({ port: draining.port, path: '/api/v1/products/1' });
+      const response = await send({ port: draining.port, path: '/api/v1/products/1', agent });
       expectEnvelope(response, 503, 'SHUTTING_DOWN');
       expect(response.headers.connection).to.equal('close');
     } finally {
+      agent.destroy();
       await draining.close();
     }
   });

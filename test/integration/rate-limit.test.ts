@@ -49,6 +49,21 @@ describe('rate limiting, in memory (no REDIS_URL)', () => {
       expect(Number(limited.headers['retry-after'])).to.be.within(1, 60);
     }));
 
+  it('regression: RateLimit-Reset read 61 for a 60 s window when the limiter\'s clock ran ahead of Date.now(); now it never exceeds the window', () =>
+    withGateway({ RATE_LIMIT_MAX: '1' }, async (gateway) => {
+      // koa-ratelimit times windows with hrtime from its start; the wall clock may lag it.
+      const wallClock = Date.now;
+      Date.now = () => wallClock() - 800;
+      try {
+        const responses = [await send({ port: gateway.port, path: '/api/v1/products/1' }), await send({ port: gateway.port, path: '/api/v1/products/1' })];
+        expect(statuses(responses)).to.deep.equal([200, 429]);
+        for (const response of responses) expect(Number(response.headers['ratelimit-reset'])).to.be.within(1, 60);
+        expect(Number(responses[1]!.headers['retry-after'])).to.be.within(1, 60);
+      } finally {
+        Date.now = wallClock;
+      }
+    }));
+
   it('when 20 requests arrive at once with a limit of 5, then exactly 5 pass', () =>
     withGateway({ RATE_LIMIT_MAX: '5' }, async (gateway) => {
       const responses = await Promise.all(Array.from({ length: 20 }, () => send({ port: gateway.port, path: '/api/v1/products/1' })));
