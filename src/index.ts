@@ -17,20 +17,18 @@ function readConfig(): Config {
 }
 
 const config = readConfig();
-// Asynchronous stdout: a log line never blocks a request. Exit waits for pending lines (1 s at most).
-const logStream = pino.destination({ dest: 1, sync: false });
-const logger = pino({ level: config.logLevel, base: { service: 'api-gateway' } }, logStream);
-const EXIT_FLUSH_MS = 1000;
-
-function exit(code: number): void {
-  process.exitCode = code;
-  setTimeout(() => process.exit(code), EXIT_FLUSH_MS).unref();
-  logStream.once('close', () => process.exit(code));
-  logStream.end();
-}
+// pino's synchronous stdout: one write(2) per line on the request path. Measured cheaper per request
+// than the asynchronous destination (libuv's threadpool wakes for every batch), and a stdout slower
+// than the log rate pushes back instead of buffering without bound.
+const logger = pino({ level: config.logLevel, base: { service: 'api-gateway' } });
 const gateway = createGateway(config, { logger });
 const server = createServer(gateway, config.server);
 const metricsServer = config.metricsPort !== 0 ? createMetricsServer(gateway.metrics.registry) : undefined;
+
+function exit(code: number): never {
+  logger.flush();
+  process.exit(code);
+}
 
 function listen(target: Server, port: number, what: string, onListening: () => void): void {
   target.on('error', (error: NodeJS.ErrnoException) => {
