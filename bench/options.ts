@@ -8,7 +8,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --connections N   keep-alive connections of the load generator (default 50)
   --rounds N        direct/gateway rounds; the table shows medians (default 2)
   --big-mb N        MiB streamed through the gateway in S3 (default 1024)
-  --warmup S        seconds of each scenario on each target before round 1 (default 1)
+  --warmup S        seconds of each scenario on each target before round 1 (default 8: the
+                    gateway's many small functions need that long to be optimised by V8)
   --load NAME       wrk or autocannon (default: wrk when on PATH, else autocannon)
   --log FILE        keep the gateway's JSON log in FILE (default: /dev/null)
   --out FILE        write settings, every round and the summary as JSON
@@ -42,7 +43,7 @@ export function parseOptions(argv: readonly string[]): Options {
       connections: { type: 'string', default: '50' },
       rounds: { type: 'string', default: '2' },
       'big-mb': { type: 'string', default: '1024' },
-      warmup: { type: 'string', default: '1' },
+      warmup: { type: 'string', default: '8' },
       load: { type: 'string' },
       log: { type: 'string' },
       out: { type: 'string' },

@@ -6,7 +6,7 @@ import { findWrk } from '../../bench/load.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** A short run of every step: S1 and S2 on both targets for 1 s each, then 16 MiB through the gateway. */
-const SHORT_RUN = ['--duration', '1', '--rounds', '1', '--big-mb', '16'];
+const SHORT_RUN = ['--duration', '1', '--rounds', '1', '--big-mb', '16', '--warmup', '0'];
 const RUN_TIMEOUT_MS = 90_000;
 
 interface BenchRun {
