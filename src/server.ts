@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Gateway } from './app.js';
 import type { Config } from './config/index.js';
 import { GatewayError, toEnvelope } from './errors.js';
+import type { Lifecycle } from './lifecycle.js';
 
 /**
  * Requests Node's HTTP parser refuses never reach Koa; they are answered here with the same
@@ -14,6 +16,9 @@ const PARSER_ERRORS: ReadonlyMap<string, GatewayError> = new Map([
   ['ERR_HTTP_REQUEST_TIMEOUT', new GatewayError(408, 'REQUEST_TIMEOUT', 'Request timed out')],
 ]);
 const MALFORMED = new GatewayError(400, 'BAD_REQUEST', 'Malformed request');
+
+/** How long a connection accepted before the drain may take to send its first request. */
+const SILENT_CONNECTION_WINDOW_MS = 500;
 
 /** Node checks header and request timeouts on this interval (default 30 s): a slowloris would get 30 s more. */
 const MAX_TIMEOUT_CHECK_INTERVAL_MS = 1000;
@@ -32,7 +37,30 @@ export function createServer(gateway: Gateway, limits: Config['server']): http.S
     gateway.app.callback(),
   );
   server.on('clientError', answerClientError);
+  closeSilentConnectionsOnDrain(server, gateway.lifecycle);
   return server;
+}
+
+/**
+ * A connection that has sent nothing yet counts as busy to Node (its header timer runs), so
+ * `server.close()` waits for it; and once closed, the server no longer runs that timer. Such a
+ * connection would hold the drain until the grace expires. When draining begins, connections that
+ * still have not sent a request after a short window are closed: one accepted just before the
+ * listener closed gets that long for its first request to arrive.
+ */
+function closeSilentConnectionsOnDrain(server: http.Server, lifecycle: Lifecycle): void {
+  const open = new Set<Socket>();
+  const spoken = new WeakSet<Socket>();
+  server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
+  server.on('request', (request: http.IncomingMessage) => spoken.add(request.socket));
+  lifecycle.onDrain(() => {
+    setTimeout(() => {
+      for (const socket of open) if (!spoken.has(socket)) socket.destroy();
+    }, SILENT_CONNECTION_WINDOW_MS).unref();
+  });
 }
 
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {

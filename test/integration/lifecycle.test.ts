@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { expect } from 'chai';
 import { send } from '../helpers/http.js';
 import { killSpawnedGateways, runGateway, spawnGateway } from '../helpers/process.js';
@@ -81,6 +82,19 @@ describe('process lifecycle of the built gateway', function () {
       expect(response.headers.connection).to.equal('close');
       expect(await gateway.exited).to.equal(0);
       agent.destroy();
+    });
+
+    it('regression: when a client connected but never sent a request, then SIGTERM still drains with exit 0 before the grace', async () => {
+      const gateway = await spawnGateway({ PRODUCT_SERVICE_URL: upstream.url, SHUTDOWN_GRACE_MS: '5000' });
+      const silent = net.connect(gateway.port, '127.0.0.1');
+      silent.on('error', () => {});
+      await new Promise((resolve) => silent.once('connect', resolve));
+      const closedByGateway = new Promise<void>((resolve) => silent.once('close', () => resolve()));
+      const started = Date.now();
+      gateway.child.kill('SIGTERM');
+      expect(await gateway.exited).to.equal(0);
+      expect(Date.now() - started).to.be.below(4000);
+      await closedByGateway;
     });
 
     it('when a request outlives SHUTDOWN_GRACE_MS, then the gateway exits 1', async () => {
