@@ -12,7 +12,7 @@ import { createDrain } from './middleware/drain.js';
 import { createErrors } from './middleware/errors.js';
 import { createLogging } from './middleware/logging.js';
 import { createNotFound } from './middleware/not-found.js';
-import { createPathGuard } from './middleware/path-guard.js';
+import { createRequestGuard } from './middleware/request-guard.js';
 import { createRateLimit } from './middleware/rate-limit.js';
 import { createSecurity } from './middleware/security.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
@@ -46,7 +46,7 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
     createCors(config.cors),
     createSecurity(),
     createRateLimit({ ...config.rateLimit, redis, prefix: config.rateLimit.redisPrefix, logger, metrics }),
-    createPathGuard(),
+    createRequestGuard(),
     createAuth({ auth: config.auth, logger }),
     createRouter({
       config,

@@ -31,7 +31,7 @@ export function createServer(gateway: Gateway, limits: Config['server']): http.S
       requestTimeout: limits.requestTimeoutMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       connectionsCheckingInterval: Math.min(MAX_TIMEOUT_CHECK_INTERVAL_MS, limits.headersTimeoutMs),
-      // Node answers a Host-less HTTP/1.1 request with an empty 400; the path guard refuses it with the envelope.
+      // Node answers a Host-less HTTP/1.1 request with an empty 400; the request guard refuses it with the envelope.
       requireHostHeader: false,
     },
     gateway.app.callback(),

@@ -77,7 +77,9 @@ export function createRateLimit(options: RateLimitOptions): GatewayMiddleware {
   }
 
   return async function rateLimit(ctx, next) {
-    if (!isUnderPrefix(ctx.path, '/api')) return next();
+    // No address: the client's socket is already gone. koa-ratelimit would assert on the empty id
+    // (and that would read as a Redis failure); there is no one left to limit.
+    if (!isUnderPrefix(ctx.path, '/api') || ctx.ip === '') return next();
     const passed = await limit(ctx);
     // koa-ratelimit's clocks (hrtime from a start-up Date.now) drift from Date.now: never report more than a window.
     const reset = Math.min(windowSeconds, secondsUntil(Number(ctx.response.get(HEADERS.reset))));

@@ -183,6 +183,21 @@ describe('requests the HTTP parser refuses', () => {
     expect(response).to.match(/x-correlation-id: [0-9a-f-]{36}/);
   });
 
+  it('regression: when a request has more than 100 header lines (Node would keep 2000, Tomcat refuses past 100), then 431 as JSON', async () => {
+    const many = Array.from({ length: 101 }, (_, i) => `X-H${i}: v\r\n`).join('');
+    const response = await rawRequest(gateway.port, `GET /health HTTP/1.1\r\nHost: x\r\n${many}Connection: close\r\n\r\n`);
+    expect(response).to.match(/^HTTP\/1\.1 431 /);
+    expect(response).to.include('"code":"REQUEST_HEADER_FIELDS_TOO_LARGE"');
+    const fine = Array.from({ length: 90 }, (_, i) => `X-H${i}: v\r\n`).join('');
+    expect(await rawRequest(gateway.port, `GET /health HTTP/1.1\r\nHost: x\r\n${fine}Connection: close\r\n\r\n`)).to.match(/^HTTP\/1\.1 200 /);
+  });
+
+  it('regression: when a request has two Host headers, then 400 as JSON (RFC 9112 §3.2)', async () => {
+    const response = await rawRequest(gateway.port, 'GET /health HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\nConnection: close\r\n\r\n');
+    expect(response).to.match(/^HTTP\/1\.1 400 /);
+    expect(response).to.include('"code":"BAD_REQUEST"');
+  });
+
   it('when the headers are larger than the server accepts, then 431 as a JSON envelope', async () => {
     const response = await rawRequest(gateway.port, `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     expect(response).to.match(/^HTTP\/1\.1 431 /);

@@ -25,7 +25,7 @@ describe('createGateway', () => {
       'corsGuard',
       'security',
       'rateLimit',
-      'pathGuard',
+      'requestGuard',
       'authenticate',
       'routes',
       'notFound',
