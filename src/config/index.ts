@@ -1,7 +1,7 @@
 import { PUBLIC_PATHS, ROUTES } from '../../config/routes.js';
 import { SERVICES, type ServiceId } from '../../config/services.js';
 import { deriveSecretKey } from '../auth/key.js';
-import { boolean, integer, list, oneOf, optionalText, text, url, type EnvVariable } from './parsers.js';
+import { boolean, createEnvReader, integer, list, oneOf, optionalText, text, url, type EnvVariable } from './parsers.js';
 
 const PLACEHOLDER_SECRET = 'CHANGE_ME_TO_A_STRONG_SECRET';
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
@@ -104,19 +104,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** Parses and validates `env` into a frozen {@link Config}; throws {@link ConfigError} naming every bad variable. */
 export function loadConfig(env: Env): Config {
-  const problems: string[] = [];
-
-  function read<T>(name: string, variable: EnvVariable<T>): T {
-    const raw = env[name]?.trim();
-    if (raw === undefined) return variable.defaultValue;
-    if (raw === '') return variable.emptyValue;
-    try {
-      return variable.parse(raw);
-    } catch (error) {
-      problems.push(`${name} ${(error as Error).message} (got ${JSON.stringify(raw)})`);
-      return variable.defaultValue;
-    }
-  }
+  const { read, problems } = createEnvReader(env);
 
   const values = Object.fromEntries(
     Object.entries(ENV_SCHEMA).map(([name, variable]) => [name, read(name, variable as EnvVariable<unknown>)]),

@@ -93,3 +93,28 @@ export function url(defaultValue: string | undefined, protocols: readonly string
     },
   };
 }
+
+/**
+ * Reads variables from one environment, collecting a line for each bad one instead of stopping
+ * at the first; checks across variables add theirs to the same `problems`.
+ */
+export function createEnvReader(env: Readonly<Record<string, string | undefined>>): {
+  read<T>(name: string, variable: EnvVariable<T>): T;
+  readonly problems: string[];
+} {
+  const problems: string[] = [];
+  return {
+    problems,
+    read(name, variable) {
+      const raw = env[name]?.trim();
+      if (raw === undefined) return variable.defaultValue;
+      if (raw === '') return variable.emptyValue;
+      try {
+        return variable.parse(raw);
+      } catch (error) {
+        problems.push(`${name} ${(error as Error).message} (got ${JSON.stringify(raw)})`);
+        return variable.defaultValue;
+      }
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import { SERVICES, type ServiceId } from '../../config/services.js';
-import { integer, oneOf, optionalText, text, type EnvVariable } from '../config/parsers.js';
+import { createEnvReader, integer, oneOf, optionalText, text } from '../config/parsers.js';
 
 /** The demo's own secret: public, long enough for NODE_ENV=production, and not Base64 (read as UTF-8). */
 export const DEMO_JWT_SECRET = 'qeetmart-demo-secret-not-for-production-use';
@@ -41,19 +41,7 @@ function usualPort(id: ServiceId): number {
 
 /** Parses the demo's variables from `env`; throws {@link DemoSettingsError} naming every bad one. */
 export function readDemoSettings(env: Readonly<Record<string, string | undefined>>): DemoSettings {
-  const problems: string[] = [];
-
-  function read<T>(name: string, variable: EnvVariable<T>): T {
-    const raw = env[name]?.trim();
-    if (raw === undefined) return variable.defaultValue;
-    if (raw === '') return variable.emptyValue;
-    try {
-      return variable.parse(raw);
-    } catch (error) {
-      problems.push(`${name} ${(error as Error).message} (got ${JSON.stringify(raw)})`);
-      return variable.defaultValue;
-    }
-  }
+  const { read, problems } = createEnvReader(env);
 
   const stubPorts = Object.fromEntries(
     SERVICE_IDS.map((id) => [id, read(stubPortVariable(id), integer(usualPort(id), 1, 65535))]),

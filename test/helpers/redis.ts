@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
+import { Redis } from 'ioredis';
 import { closedPort } from './upstream.js';
 
 /** The shared Redis of the test machine (CI makes sure it answers). */
@@ -60,5 +61,16 @@ async function waitUntilListening(port: number): Promise<void> {
     if (ready) return;
     if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Keys under `prefix` in the Redis at `url`, read over a connection of its own. */
+export async function keysWithPrefix(url: string, prefix: string): Promise<string[]> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+  try {
+    await client.connect();
+    return await client.keys(`${prefix}:*`);
+  } finally {
+    client.disconnect();
   }
 }

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { send, type TestResponse } from '../helpers/http.js';
 import { killSpawnedGateways, spawnGateway } from '../helpers/process.js';
-import { REDIS_URL, startPrivateRedis, uniquePrefix, type PrivateRedis } from '../helpers/redis.js';
+import { REDIS_URL, keysWithPrefix, startPrivateRedis, uniquePrefix, type PrivateRedis } from '../helpers/redis.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -163,15 +163,7 @@ describe('rate limiting shared through Redis', function () {
       return { status: response.status, ms: Date.now() - started };
     }
 
-    async function redisKeys(): Promise<string[]> {
-      const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
-      try {
-        await client.connect();
-        return await client.keys(`${gateway.config.rateLimit.redisPrefix}:*`);
-      } finally {
-        client.disconnect();
-      }
-    }
+    const redisKeys = (): Promise<string[]> => keysWithPrefix(redis.url, gateway.config.rateLimit.redisPrefix);
 
     it('then requests keep being served promptly from memory, the change is logged once each way, and shared limits resume', async () => {
       await waitFor(() => gateway.logs.some((line) => line.redis === 'ready'));

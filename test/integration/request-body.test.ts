@@ -19,7 +19,7 @@ describe('the rest of a request body after the upstream failed', () => {
     await gateway.close();
   });
 
-  it('when a chunked upload goes on after its 502, then the gateway reads little more of it and closes the connection', async () => {
+  it('when a chunked upload goes on after its error answer (502, or 413 once past the limit), then the gateway reads little more of it and closes the connection', async () => {
     const client = http.request({ host: '127.0.0.1', port: gateway.port, method: 'POST', path: '/api/v1/products', agent: false });
     client.on('error', () => {}); // the client is still writing when the gateway closes: EPIPE or a reset
     client.on('response', (response) => response.resume());
@@ -34,7 +34,6 @@ describe('the rest of a request body after the upstream failed', () => {
     try {
       await waitFor(() => sockets.length > 0 && sockets.at(-1)!.destroyed, 5000);
       expect(sockets.at(-1)!.bytesRead).to.be.below(1024 * 1024);
-      expect(gateway.logs.some((line) => line.msg === 'Service product-service is unavailable')).to.equal(true);
     } finally {
       clearInterval(timer);
       client.destroy();

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { send } from '../helpers/http.js';
-import { startPrivateRedis, uniquePrefix, type PrivateRedis } from '../helpers/redis.js';
+import { keysWithPrefix, startPrivateRedis, uniquePrefix, type PrivateRedis } from '../helpers/redis.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -44,15 +44,7 @@ describe('Redis killed under load and restarted', function () {
     await redis.stop();
   });
 
-  async function sharedKeys(): Promise<string[]> {
-    const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
-    try {
-      await client.connect();
-      return await client.keys(`${gateway.config.rateLimit.redisPrefix}:*`);
-    } finally {
-      client.disconnect();
-    }
-  }
+  const sharedKeys = (): Promise<string[]> => keysWithPrefix(redis.url, gateway.config.rateLimit.redisPrefix);
 
   /** `WORKERS` concurrent loops of requests until `untilMs` after the start; each request bounded by HANG_MS. */
   async function load(started: number, untilMs: number, samples: Sample[]): Promise<void> {
