@@ -42,6 +42,14 @@ export function createRateLimit(options: RateLimitOptions): GatewayMiddleware {
   let nextSweep = Date.now() + windowMs;
   const windowSeconds = Math.ceil(windowMs / 1000);
 
+  /** Switches to the per-replica count after Redis failed; logs the change once. */
+  function fallBack(details: Record<string, unknown>, reason: string): void {
+    if (store !== 'redis') return;
+    store = 'memory';
+    metrics.limiterStore('memory-fallback');
+    logger.warn(details, `rate limiter: ${reason}; falling back to per-replica memory limits`);
+  }
+
   function sweepExpired(now: number): void {
     if (now < nextSweep) return;
     nextSweep = now + windowMs;
@@ -61,16 +69,10 @@ export function createRateLimit(options: RateLimitOptions): GatewayMiddleware {
         return passed;
       } catch (error) {
         retryRedisAt = Date.now() + REDIS_RETRY_MS;
-        if (store === 'redis') {
-          store = 'memory';
-          metrics.limiterStore('memory-fallback');
-          logger.warn({ cause: (error as Error).message }, 'rate limiter: Redis unavailable; falling back to per-replica memory limits');
-        }
+        fallBack({ cause: (error as Error).message }, 'Redis unavailable');
       }
-    } else if (redisLimit !== undefined && store === 'redis' && redis?.status !== 'ready') {
-      store = 'memory';
-      metrics.limiterStore('memory-fallback');
-      logger.warn({ redisStatus: redis?.status }, 'rate limiter: Redis not connected; falling back to per-replica memory limits');
+    } else if (redisLimit !== undefined && redis?.status !== 'ready') {
+      fallBack({ redisStatus: redis?.status }, 'Redis not connected');
     }
     sweepExpired(now);
     return check(memoryLimit, ctx);
