@@ -50,15 +50,13 @@ export function createServer(gateway: Gateway, limits: Config['server']): http.S
  */
 function closeSilentConnectionsOnDrain(server: http.Server, lifecycle: Lifecycle): void {
   const open = new Set<Socket>();
-  const spoken = new WeakSet<Socket>();
   server.on('connection', (socket: Socket) => {
     open.add(socket);
     socket.once('close', () => open.delete(socket));
   });
-  server.on('request', (request: http.IncomingMessage) => spoken.add(request.socket));
   lifecycle.onDrain(() => {
     setTimeout(() => {
-      for (const socket of open) if (!spoken.has(socket)) socket.destroy();
+      for (const socket of open) if (!lifecycle.hasServed(socket)) socket.destroy();
     }, SILENT_CONNECTION_WINDOW_MS).unref();
   });
 }

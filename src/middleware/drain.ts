@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import { GatewayError } from '../errors.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { GatewayMiddleware } from '../state.js';
@@ -11,14 +10,12 @@ import type { GatewayMiddleware } from '../state.js';
  */
 export function createDrain(options: { lifecycle: Lifecycle }): GatewayMiddleware {
   const { lifecycle } = options;
-  /** Connections that have carried a request: a later request on one of them is a kept-alive one. */
-  const served = new WeakSet<Socket>();
   return async function drain(ctx, next) {
-    const socket = ctx.req.socket;
-    if (lifecycle.draining && served.has(socket)) {
+    // A connection that carried a request before: this one is a kept-alive request.
+    const keptAlive = lifecycle.served(ctx.req.socket);
+    if (lifecycle.draining && keptAlive) {
       throw new GatewayError(503, 'SHUTTING_DOWN', 'Gateway is shutting down', { headers: { Connection: 'close' } });
     }
-    served.add(socket);
     await next();
     if (lifecycle.draining && !ctx.headerSent) ctx.set('Connection', 'close');
   };
