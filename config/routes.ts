@@ -23,3 +23,17 @@ export const PUBLIC_PATHS = [
   '/api/v1/auth/login',
   '/api/v1/auth/refresh-token',
 ] as const;
+
+/** A stricter limit on one path (matched per segment), counted per client IP. */
+export interface RouteLimitDefinition {
+  readonly path: string;
+  /** Requests per `RATE_LIMIT_WINDOW_MS`: a number, or `auth` for `RATE_LIMIT_AUTH_MAX` (default 20). */
+  readonly max: number | 'auth';
+}
+
+/** Per-route limits: the public auth paths are kept strict against credential stuffing. */
+export const ROUTE_LIMITS = [
+  { path: '/api/v1/auth/login', max: 'auth' },
+  { path: '/api/v1/auth/register', max: 'auth' },
+  { path: '/api/v1/auth/refresh-token', max: 'auth' },
+] as const satisfies readonly RouteLimitDefinition[];

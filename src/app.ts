@@ -17,6 +17,7 @@ import { createRateLimit } from './middleware/rate-limit.js';
 import { createSecurity } from './middleware/security.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { createUpstreamClient } from './proxy/client.js';
+import { createCounterStore } from './rate-limit/fallback-store.js';
 import { createRedis, quitRedis } from './redis.js';
 import { createRouter } from './router.js';
 import type { GatewayMiddleware, GatewayState } from './state.js';
@@ -38,6 +39,9 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
   const { redisUrl } = config.rateLimit;
   const redis = redisUrl !== undefined ? createRedis(redisUrl, { commandTimeoutMs: config.rateLimit.redisTimeoutMs, logger }) : undefined;
 
+  const store = createCounterStore({ windowMs: config.rateLimit.windowMs, redis, logger, metrics });
+  const limits = { windowMs: config.rateLimit.windowMs, store, prefix: config.rateLimit.redisPrefix, metrics };
+
   const onion: GatewayMiddleware[] = [
     createCorrelation(),
     createLogging({ logger, metrics }),
@@ -45,9 +49,10 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
     createDrain({ lifecycle }),
     createCors(config.cors),
     createSecurity(),
-    createRateLimit({ ...config.rateLimit, redis, prefix: config.rateLimit.redisPrefix, logger, metrics }),
+    createRateLimit({ ...limits, by: 'ip', max: config.rateLimit.max, routes: config.rateLimit.routes }),
     createRequestGuard(),
     createAuth({ auth: config.auth, logger }),
+    createRateLimit({ ...limits, by: 'user', max: config.rateLimit.userMax, routes: [] }),
     createRouter({
       config,
       client: upstream.client,

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from './config/index.js';
 import { isUnderPrefix } from './proxy/path.js';
+import type { LimitKind } from './state.js';
 
 /** Label values are bounded: a method outside this set is counted as OTHER, a path outside every route as `unmatched`. */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -16,7 +17,7 @@ export interface GatewayMetrics {
   readonly registry: Registry;
   observeRequest(path: string, method: string, status: number, seconds: number): void;
   upstreamError(service: string, code: string): void;
-  rateLimited(): void;
+  rateLimited(limit: LimitKind): void;
   limiterStore(store: LimiterStore): void;
 }
 
@@ -34,7 +35,8 @@ export function createMetrics(config: Config): GatewayMetrics {
     registers: [registry],
   });
   const upstreamErrors = new Counter({ name: 'gateway_upstream_errors_total', help: 'Failed exchanges with a service, by service and error code', labelNames: ['service', 'code'], registers: [registry] });
-  const limited = new Counter({ name: 'gateway_rate_limited_total', help: 'Requests refused with 429', registers: [registry] });
+  const limited = new Counter({ name: 'gateway_rate_limited_total', help: 'Requests refused with 429, by the limit that refused them (ip, route, user)', labelNames: ['limit'], registers: [registry] });
+  for (const limit of ['ip', 'route', 'user'] satisfies LimitKind[]) limited.inc({ limit }, 0);
   const store = new Gauge({ name: 'gateway_rate_limiter_store', help: '1 for the store the rate limiter counts in now', labelNames: ['store'], registers: [registry] });
   const stores: LimiterStore[] = ['redis', 'memory', 'memory-fallback'];
   const routes = [...config.routes.map((route) => route.prefix), ...GATEWAY_PATHS];
@@ -63,8 +65,8 @@ export function createMetrics(config: Config): GatewayMetrics {
     upstreamError(service, code) {
       upstreamErrors.inc({ service, code });
     },
-    rateLimited() {
-      limited.inc();
+    rateLimited(limit) {
+      limited.inc({ limit });
     },
     limiterStore(current) {
       for (const name of stores) store.set({ store: name }, name === current ? 1 : 0);

@@ -11,6 +11,21 @@ export interface GatewayState {
   user?: { readonly id: string; readonly email: string; readonly role: string | undefined };
   /** Set by the forwarder. */
   upstream?: UpstreamState;
+  /** The limit nearest to exhaustion so far, set by the rate-limit layers. */
+  rateLimit?: RateLimitState;
+}
+
+/** Which limit: per client IP, per route and client IP, or per verified user. */
+export type LimitKind = 'ip' | 'route' | 'user';
+
+/** One limit as a request left it: what the `RateLimit-*` headers describe. */
+export interface RateLimitState {
+  readonly kind: LimitKind;
+  readonly limit: number;
+  readonly remaining: number;
+  readonly resetSeconds: number;
+  /** True when this request went over the limit. */
+  readonly exceeded: boolean;
 }
 
 /** Which service served a request, what it answered, how it failed. */

@@ -1,4 +1,4 @@
-import { PUBLIC_PATHS, ROUTES } from '../../config/routes.js';
+import { PUBLIC_PATHS, ROUTE_LIMITS, ROUTES } from '../../config/routes.js';
 import { SERVICES, type ServiceId } from '../../config/services.js';
 import { deriveSecretKey } from '../auth/key.js';
 import { boolean, createEnvReader, integer, list, oneOf, optionalText, text, url, type EnvVariable } from './parsers.js';
@@ -24,6 +24,7 @@ export const ENV_SCHEMA = {
   JWT_AUDIENCE: optionalText(undefined),
   RATE_LIMIT_WINDOW_MS: integer(60_000, 1),
   RATE_LIMIT_MAX: integer(1000, 1),
+  RATE_LIMIT_AUTH_MAX: integer(20, 1),
   REDIS_URL: url(undefined, ['redis', 'rediss']),
   RATE_LIMIT_REDIS_PREFIX: text('gateway:ratelimit'),
   RATE_LIMIT_REDIS_TIMEOUT_MS: integer(250, 1),
@@ -74,7 +75,12 @@ export interface Config {
   };
   readonly rateLimit: {
     readonly windowMs: number;
+    /** Per client IP, before authentication. */
     readonly max: number;
+    /** Per verified user, after authentication. */
+    readonly userMax: number;
+    /** Per client IP on single paths (config/routes.ts). */
+    readonly routes: ReadonlyArray<{ readonly path: string; readonly max: number }>;
     readonly redisUrl: string | undefined;
     readonly redisPrefix: string;
     /** A Redis command slower than this counts as a Redis failure: the request uses the memory limit. */
@@ -109,6 +115,9 @@ export function loadConfig(env: Env): Config {
   const values = Object.fromEntries(
     Object.entries(ENV_SCHEMA).map(([name, variable]) => [name, read(name, variable as EnvVariable<unknown>)]),
   ) as { [K in keyof typeof ENV_SCHEMA]: (typeof ENV_SCHEMA)[K]['defaultValue'] };
+
+  // Defaults to the per-IP limit, so it is read once that one is known (as per-service timeouts are).
+  const userMax = read('RATE_LIMIT_USER_MAX', integer(values.RATE_LIMIT_MAX, 1));
 
   const services = (Object.keys(SERVICES) as ServiceId[]).map((id): ServiceConfig => {
     const definition = SERVICES[id];
@@ -162,6 +171,8 @@ export function loadConfig(env: Env): Config {
     rateLimit: {
       windowMs: values.RATE_LIMIT_WINDOW_MS,
       max: values.RATE_LIMIT_MAX,
+      userMax,
+      routes: ROUTE_LIMITS.map((limit) => ({ path: limit.path, max: limit.max === 'auth' ? values.RATE_LIMIT_AUTH_MAX : limit.max })),
       redisUrl: values.REDIS_URL,
       redisPrefix: values.RATE_LIMIT_REDIS_PREFIX,
       redisTimeoutMs: values.RATE_LIMIT_REDIS_TIMEOUT_MS,

@@ -27,6 +27,7 @@ describe('createGateway', () => {
       'rateLimit',
       'requestGuard',
       'authenticate',
+      'rateLimit',
       'routes',
       'notFound',
     ]);

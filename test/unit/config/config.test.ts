@@ -50,6 +50,12 @@ describe('loadConfig', () => {
       expect(config.rateLimit).to.deep.equal({
         windowMs: 60_000,
         max: 1000,
+        userMax: 1000,
+        routes: [
+          { path: '/api/v1/auth/login', max: 20 },
+          { path: '/api/v1/auth/register', max: 20 },
+          { path: '/api/v1/auth/refresh-token', max: 20 },
+        ],
         redisUrl: undefined,
         redisPrefix: 'gateway:ratelimit',
         redisTimeoutMs: 250,
@@ -90,6 +96,9 @@ describe('loadConfig', () => {
       ['JWT_AUDIENCE', 'shop', (c) => c.auth.audience, 'shop'],
       ['RATE_LIMIT_WINDOW_MS', '1000', (c) => c.rateLimit.windowMs, 1000],
       ['RATE_LIMIT_MAX', '5', (c) => c.rateLimit.max, 5],
+      ['RATE_LIMIT_MAX', '5', (c) => c.rateLimit.userMax, 5],
+      ['RATE_LIMIT_USER_MAX', '7', (c) => c.rateLimit.userMax, 7],
+      ['RATE_LIMIT_AUTH_MAX', '3', (c) => c.rateLimit.routes.map((route) => route.max), [3, 3, 3]],
       ['REDIS_URL', 'redis://cache:6379', (c) => c.rateLimit.redisUrl, 'redis://cache:6379'],
       ['REDIS_URL', 'rediss://cache:6380', (c) => c.rateLimit.redisUrl, 'rediss://cache:6380'],
       ['RATE_LIMIT_REDIS_PREFIX', 'shop:rl', (c) => c.rateLimit.redisPrefix, 'shop:rl'],
@@ -108,6 +117,11 @@ describe('loadConfig', () => {
         expect(read(loadConfig({ [name]: raw }))).to.deep.equal(expected);
       });
     }
+
+    it('when RATE_LIMIT_USER_MAX and RATE_LIMIT_MAX are both set, then each limit keeps its own value', () => {
+      const { rateLimit } = loadConfig({ RATE_LIMIT_MAX: '50', RATE_LIMIT_USER_MAX: '10' });
+      expect([rateLimit.max, rateLimit.userMax]).to.deep.equal([50, 10]);
+    });
 
     it('when GATEWAY_PROXY_TIMEOUT_MS is set, then it is the timeout of every service', () => {
       const config = loadConfig({ GATEWAY_PROXY_TIMEOUT_MS: '2500' });
@@ -162,6 +176,8 @@ describe('loadConfig', () => {
       ['GATEWAY_PROXY_TIMEOUT_MS', '0'],
       ['PRODUCT_SERVICE_TIMEOUT_MS', 'soon'],
       ['RATE_LIMIT_MAX', '1.5'],
+      ['RATE_LIMIT_USER_MAX', '0'],
+      ['RATE_LIMIT_AUTH_MAX', 'many'],
       ['LOG_LEVEL', 'loud'],
       ['REDIS_URL', 'http://x'],
       ['JWT_SECRET_ENCODING', 'hex'],
