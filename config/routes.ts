@@ -1,5 +1,16 @@
 import type { ServiceId } from './services.js';
 
+/** Everything the gateway forwards lives under this prefix: rate limits and authentication apply here only. */
+export const API_SCOPE = '/api';
+
+/** The gateway's own endpoints: outside {@link API_SCOPE}, so never rate-limited and never authenticated. */
+export const GATEWAY_ENDPOINTS = {
+  health: '/health',
+  ready: '/health/ready',
+  services: '/health/services',
+  info: '/info',
+} as const;
+
 /** One external prefix forwarded to one service: data only, read by src/config at boot. */
 export interface RouteDefinition {
   /** External prefix, matched per path segment (`/api/v1/products` matches `/api/v1/products/1`, not `/api/v1/productsX`). */

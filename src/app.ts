@@ -25,6 +25,8 @@ import type { GatewayMiddleware, GatewayState } from './state.js';
 /** A built gateway: the Koa app, its lifecycle, and `close()` to release what it holds (sockets, Redis). */
 export interface Gateway {
   readonly app: Koa<GatewayState>;
+  /** Names of the onion's layers, outermost first: the order `app` runs them in. */
+  readonly layers: readonly string[];
   readonly lifecycle: Lifecycle;
   readonly metrics: GatewayMetrics;
   close(): Promise<void>;
@@ -34,40 +36,44 @@ export interface Gateway {
 export function createGateway(config: Config, options: { logger: Logger }): Gateway {
   const { logger } = options;
   const lifecycle = new Lifecycle();
-  const metrics = createMetrics(config);
+  const metrics = createMetrics({ routes: config.routes, endpoints: config.endpoints });
   const upstream = createUpstreamClient();
   const { redisUrl } = config.rateLimit;
   const redis = redisUrl !== undefined ? createRedis(redisUrl, { commandTimeoutMs: config.rateLimit.redisTimeoutMs, logger }) : undefined;
 
   const store = createCounterStore({ windowMs: config.rateLimit.windowMs, redis, logger, metrics });
-  const limits = { windowMs: config.rateLimit.windowMs, store, prefix: config.rateLimit.redisPrefix, metrics };
+  const limits = { scope: config.apiScope, windowMs: config.rateLimit.windowMs, store, prefix: config.rateLimit.redisPrefix, metrics };
 
-  const onion: GatewayMiddleware[] = [
-    createCorrelation(),
-    createLogging({ logger, metrics }),
-    createErrors({ logger, metrics }),
-    createDrain({ lifecycle }),
-    createCors(config.cors),
-    createSecurity(),
-    createRateLimit({ ...limits, by: 'ip', max: config.rateLimit.max, routes: config.rateLimit.routes }),
-    createRequestGuard(),
-    createAuth({ auth: config.auth, logger }),
-    createRateLimit({ ...limits, by: 'user', max: config.rateLimit.userMax, routes: [] }),
-    createRouter({
-      config,
+  // The order is the contract's (DESIGN.md, "The onion"); a test pins these names.
+  const onion: ReadonlyArray<readonly [name: string, layer: GatewayMiddleware]> = [
+    ['correlation', createCorrelation()],
+    ['logging', createLogging({ logger, metrics })],
+    ['errors', createErrors({ logger, metrics })],
+    ['drain', createDrain({ lifecycle })],
+    ['cors', createCors(config.cors)],
+    ['security', createSecurity()],
+    ['rate-limit-ip', createRateLimit({ ...limits, by: 'ip', max: config.rateLimit.max, routes: config.rateLimit.routes })],
+    ['request-guard', createRequestGuard()],
+    ['auth', createAuth({ auth: config.auth, scope: config.apiScope, logger })],
+    ['rate-limit-user', createRateLimit({ ...limits, by: 'user', max: config.rateLimit.userMax, routes: [] })],
+    ['router', createRouter({
+      routes: config.routes,
+      endpoints: config.endpoints,
+      forwarding: { trustProxy: config.trustProxy, maxBodyBytes: config.maxBodyBytes },
       client: upstream.client,
-      health: createGatewayHealth({ config, lifecycle, version: packageJson.version }),
+      health: createGatewayHealth({ services: config.services, routes: config.routes, lifecycle, version: packageJson.version }),
       servicesHealth: createServicesHealth({ services: config.services }),
-    }),
-    createNotFound(),
+    })],
+    ['not-found', createNotFound()],
   ];
 
   // Behind one trusted proxy, the client is the last X-Forwarded-For entry: the one that proxy added.
   const app = new Koa<GatewayState>({ proxy: config.trustProxy, maxIpsCount: config.trustProxy ? 1 : 0 });
-  for (const layer of onion) app.use(layer);
+  for (const [, layer] of onion) app.use(layer);
 
   return {
     app,
+    layers: onion.map(([name]) => name),
     lifecycle,
     metrics,
     async close() {

@@ -24,8 +24,6 @@ export class GatewayError extends Error {
   override name = 'GatewayError';
   /** Headers the response must carry, e.g. `Retry-After` or `WWW-Authenticate`. */
   readonly headers: Readonly<Record<string, string>>;
-  /** Koa convention: the message may be shown to the client. */
-  readonly expose = true;
 
   constructor(
     readonly status: number,

@@ -1,12 +1,11 @@
 import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Config } from './config/index.js';
+import type { Config, RouteConfig } from './config/index.js';
 import { isUnderPrefix } from './proxy/path.js';
 import type { LimitKind } from './state.js';
 
 /** Label values are bounded: a method outside this set is counted as OTHER, a path outside every route as `unmatched`. */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-const GATEWAY_PATHS = ['/health/ready', '/health/services', '/health', '/info'];
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** Which store the rate limiter counts in. */
@@ -22,7 +21,7 @@ export interface GatewayMetrics {
 }
 
 /** Creates the metrics of one gateway, with Node's default process metrics. */
-export function createMetrics(config: Config): GatewayMetrics {
+export function createMetrics(options: { routes: readonly RouteConfig[]; endpoints: Config['endpoints'] }): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const labelNames = ['route', 'method', 'status'] as const;
@@ -39,7 +38,8 @@ export function createMetrics(config: Config): GatewayMetrics {
   for (const limit of ['ip', 'route', 'user'] satisfies LimitKind[]) limited.inc({ limit }, 0);
   const store = new Gauge({ name: 'gateway_rate_limiter_store', help: '1 for the store the rate limiter counts in now', labelNames: ['store'], registers: [registry] });
   const stores: LimiterStore[] = ['redis', 'memory', 'memory-fallback'];
-  const routes = [...config.routes.map((route) => route.prefix), ...GATEWAY_PATHS];
+  // Longest first, so `/health/ready` is not counted as `/health`.
+  const routes = [...options.routes.map((route) => route.prefix), ...Object.values(options.endpoints)].sort((a, b) => b.length - a.length);
 
   const routeOf = (path: string): string => routes.find((prefix) => isUnderPrefix(path, prefix)) ?? 'unmatched';
   // prom-client hashes a label object on every call; the label sets are few, so bind each once.

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { Got } from 'got';
-import type { Config } from './config/index.js';
+import type { Config, RouteConfig } from './config/index.js';
 import type { GatewayHealth } from './health/gateway.js';
 import { prefixPattern } from './proxy/path.js';
 import { createForwarder } from './proxy/forwarder.js';
@@ -8,23 +8,21 @@ import type { GatewayMiddleware, GatewayState } from './state.js';
 
 /** Routes of the gateway: its own health endpoints, then one forwarder per entry of the route table. */
 export function createRouter(options: {
-  config: Config;
+  routes: readonly RouteConfig[];
+  endpoints: Config['endpoints'];
+  forwarding: { trustProxy: boolean; maxBodyBytes: number };
   client: Got;
   health: GatewayHealth;
   servicesHealth: GatewayMiddleware;
 }): GatewayMiddleware {
-  const { config, client, health, servicesHealth } = options;
+  const { routes, endpoints, forwarding, client, health, servicesHealth } = options;
   const router = new Router<GatewayState>();
-  router.get('/health', health.health);
-  router.get('/health/ready', health.ready);
-  router.get('/health/services', servicesHealth);
-  router.get('/info', health.info);
-  for (const route of config.routes) {
-    const forwarder = createForwarder({ route, client, trustProxy: config.trustProxy, maxBodyBytes: config.maxBodyBytes });
-    router.all(prefixPattern(route.prefix), forwarder);
+  router.get(endpoints.health, health.health);
+  router.get(endpoints.ready, health.ready);
+  router.get(endpoints.services, servicesHealth);
+  router.get(endpoints.info, health.info);
+  for (const route of routes) {
+    router.all(prefixPattern(route.prefix), createForwarder({ route, client, ...forwarding }));
   }
-  const dispatch = router.routes() as GatewayMiddleware;
-  return function routes(ctx, next) {
-    return dispatch(ctx, next);
-  };
+  return router.routes() as GatewayMiddleware;
 }

@@ -1,4 +1,4 @@
-import { PUBLIC_PATHS, ROUTE_LIMITS, ROUTES } from '../../config/routes.js';
+import { API_SCOPE, GATEWAY_ENDPOINTS, PUBLIC_PATHS, ROUTE_LIMITS, ROUTES } from '../../config/routes.js';
 import { SERVICES, type ServiceId } from '../../config/services.js';
 import { deriveSecretKey } from '../auth/key.js';
 import { boolean, createEnvReader, integer, list, oneOf, optionalText, text, url, type EnvVariable } from './parsers.js';
@@ -60,7 +60,6 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly trustProxy: boolean;
-  readonly nodeEnv: string;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   /** Port of the Prometheus listener (on `host`); 0 turns it off. Never the public port. */
   readonly metricsPort: number;
@@ -99,6 +98,10 @@ export interface Config {
   };
   readonly services: readonly ServiceConfig[];
   readonly routes: readonly RouteConfig[];
+  /** Prefix of everything forwarded; rate limits and authentication apply under it only. */
+  readonly apiScope: string;
+  /** Paths of the gateway's own endpoints. */
+  readonly endpoints: { readonly health: string; readonly ready: string; readonly services: string; readonly info: string };
 }
 
 /** Start-up stops with this: its message is one line naming every bad variable. */
@@ -156,7 +159,6 @@ export function loadConfig(env: Env): Config {
     port: values.PORT,
     host: values.HOST,
     trustProxy: values.TRUST_PROXY,
-    nodeEnv: values.NODE_ENV,
     logLevel: values.LOG_LEVEL,
     metricsPort: values.METRICS_PORT,
     cors: { origins: values.CORS_ORIGINS, credentials: values.CORS_CREDENTIALS },
@@ -185,6 +187,8 @@ export function loadConfig(env: Env): Config {
       keepAliveTimeoutMs: values.SERVER_KEEP_ALIVE_TIMEOUT_MS,
     },
     services,
+    apiScope: API_SCOPE,
+    endpoints: GATEWAY_ENDPOINTS,
     routes: ROUTES.map((route) => ({
       prefix: route.prefix,
       upstreamPath: route.upstreamPath,

@@ -24,8 +24,8 @@ const CACHED_TOKENS = 10_000;
  * 401 with a generic message; the reason goes to the log. A token that verified is remembered
  * (see token-cache.ts), so koa-jwt runs once per token rather than once per request.
  */
-export function createAuth(options: { auth: Config['auth']; logger: Logger }): GatewayMiddleware {
-  const { auth, logger } = options;
+export function createAuth(options: { auth: Config['auth']; scope: string; logger: Logger }): GatewayMiddleware {
+  const { auth, scope, logger } = options;
   const verified = new VerifiedTokenCache(CACHED_TOKENS);
   const verify = koaJwt({
     // jsonwebtoken 9 takes a KeyObject; koa-jwt's types predate that.
@@ -43,7 +43,7 @@ export function createAuth(options: { auth: Config['auth']; logger: Logger }): G
   }
 
   return async function authenticate(ctx, next) {
-    if (!isUnderPrefix(ctx.path, '/api') || auth.publicPaths.some((path) => isUnderPrefix(ctx.path, path))) {
+    if (!isUnderPrefix(ctx.path, scope) || auth.publicPaths.some((path) => isUnderPrefix(ctx.path, path))) {
       return next();
     }
     const authorization = ctx.get('Authorization');

@@ -17,6 +17,8 @@ export interface RouteLimit {
 
 /** Options of one rate-limit layer. */
 export interface RateLimitOptions {
+  /** Only paths under this prefix are limited (`/api`). */
+  readonly scope: string;
   /** `ip`: before authentication, by client address, with the route limits; `user`: after it, by verified user. */
   readonly by: 'ip' | 'user';
   readonly max: number;
@@ -37,7 +39,7 @@ export interface RateLimitOptions {
  * limit, 429 with `Retry-After`.
  */
 export function createRateLimit(options: RateLimitOptions): GatewayMiddleware {
-  const { by, max, routes, windowMs, store, prefix, metrics } = options;
+  const { scope, by, max, routes, windowMs, store, prefix, metrics } = options;
   const windowSeconds = Math.ceil(windowMs / 1000);
   const ipKey = `${prefix}:ip:`;
   const userKey = `${prefix}:user:`;
@@ -66,7 +68,7 @@ export function createRateLimit(options: RateLimitOptions): GatewayMiddleware {
   }
 
   return async function rateLimit(ctx, next) {
-    if (!isUnderPrefix(ctx.path, '/api')) return next();
+    if (!isUnderPrefix(ctx.path, scope)) return next();
     const limits = limitsOf(ctx);
     if (limits === undefined) return next();
     const hits = await store.hit(limits.keys);

@@ -20,20 +20,22 @@ describe('createGateway', () => {
   });
 
   it('when the gateway is built, then the onion has the layers in the pinned order', () => {
-    expect(build().app.middleware.map((fn) => fn.name)).to.deep.equal([
+    const gateway = build();
+    expect(gateway.layers).to.deep.equal([
       'correlation',
       'logging',
       'errors',
       'drain',
-      'corsGuard',
+      'cors',
       'security',
-      'rateLimit',
-      'requestGuard',
-      'authenticate',
-      'rateLimit',
-      'routes',
-      'notFound',
+      'rate-limit-ip',
+      'request-guard',
+      'auth',
+      'rate-limit-user',
+      'router',
+      'not-found',
     ]);
+    expect(gateway.app.middleware).to.have.length(gateway.layers.length);
   });
 
   it('when two gateways are built from two configs in one process, then spending the budget of one leaves the other untouched', async () => {

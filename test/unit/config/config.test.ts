@@ -32,7 +32,6 @@ describe('loadConfig', () => {
       expect(config.maxBodyBytes).to.equal(10 * 1024 * 1024);
       expect(config.shutdownGraceMs).to.equal(10_000);
       expect(config.logLevel).to.equal('info');
-      expect(config.nodeEnv).to.equal('development');
     });
 
     it('when env is empty, then auth is required with the placeholder secret and the default issuer', () => {
@@ -105,7 +104,6 @@ describe('loadConfig', () => {
       ['MAX_BODY_BYTES', '1024', (c) => c.maxBodyBytes, 1024],
       ['SHUTDOWN_GRACE_MS', '500', (c) => c.shutdownGraceMs, 500],
       ['LOG_LEVEL', 'debug', (c) => c.logLevel, 'debug'],
-      ['NODE_ENV', 'test', (c) => c.nodeEnv, 'test'],
       ['AUTH_SERVICE_URL', 'http://auth:9001', (c) => serviceNamed(c, 'auth-service').url, 'http://auth:9001'],
       ['USER_SERVICE_URL', 'http://users:9002', (c) => serviceNamed(c, 'user-service').url, 'http://users:9002'],
       ['PRODUCT_SERVICE_URL', 'https://products:9003', (c) => serviceNamed(c, 'product-service').url, 'https://products:9003'],

@@ -168,7 +168,7 @@ describe('deploy/kubernetes', () => {
     expect(container.envFrom?.map((source) => source.configMapRef?.name)).to.deep.equal([configMap.metadata?.name]);
     expect(env.TRUST_PROXY).to.equal('true');
     expect(config.trustProxy).to.equal(true);
-    expect(config.nodeEnv).to.equal('production');
+    expect(env.NODE_ENV).to.equal('production');
     expect(config.auth.required).to.equal(true);
     expect(new URL(config.rateLimit.redisUrl!).protocol).to.equal('redis:');
   });

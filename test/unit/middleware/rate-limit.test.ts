@@ -34,7 +34,7 @@ function recordingStore(): CounterStore & { keys: string[][] } {
 }
 
 function layer(store: CounterStore, options: Partial<RateLimitOptions> = {}) {
-  return createRateLimit({ by: 'ip', max: 5, routes: [], windowMs: 60_000, store, prefix: 'p', metrics: createMetrics(loadConfig({})), ...options });
+  return createRateLimit({ scope: '/api', by: 'ip', max: 5, routes: [], windowMs: 60_000, store, prefix: 'p', metrics: createMetrics(loadConfig({})), ...options });
 }
 
 async function run(middleware: ReturnType<typeof layer>, ctx: GatewayContext): Promise<boolean> {
