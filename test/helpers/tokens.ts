@@ -1,4 +1,4 @@
-import { createHmac, createSign, generateKeyPairSync } from 'node:crypto';
+import { constants, createHmac, generateKeyPairSync, sign } from 'node:crypto';
 
 /** The secret test gateways verify with: jjwt cannot decode it as Base64 (`-` inside), so its 47 UTF-8 bytes are the key (HS256 only). */
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-production!';
@@ -42,12 +42,19 @@ export function unsignedToken(claims: Record<string, unknown>): string {
   return `${encode({ alg: 'none', typ: 'JWT' })}.${encode(claims)}.`;
 }
 
-/** An RS256 token and the PEM of its public key (for algorithm-confusion attempts). */
-export function rs256Token(claims: Record<string, unknown>): { token: string; publicKeyPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const input = `${encode({ alg: 'RS256', typ: 'JWT' })}.${encode(claims)}`;
-  const signature = createSign('RSA-SHA256').update(input).sign(privateKey).toString('base64url');
-  return { token: `${input}.${signature}`, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+/** How each asymmetric JWS algorithm signs (RFC 7518 §3.3–3.5), with a fresh key pair. */
+const ASYMMETRIC = {
+  RS256: () => ({ pair: generateKeyPairSync('rsa', { modulusLength: 2048 }), options: {} }),
+  PS256: () => ({ pair: generateKeyPairSync('rsa', { modulusLength: 2048 }), options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } }),
+  ES256: () => ({ pair: generateKeyPairSync('ec', { namedCurve: 'P-256' }), options: { dsaEncoding: 'ieee-p1363' as const } }),
+} as const;
+
+/** A token signed with `alg` and a fresh key pair, and the PEM of its public key (for algorithm-confusion attempts). */
+export function asymmetricToken(alg: keyof typeof ASYMMETRIC, claims: Record<string, unknown>): { token: string; publicKeyPem: string } {
+  const { pair, options } = ASYMMETRIC[alg]();
+  const input = `${encode({ alg, typ: 'JWT' })}.${encode(claims)}`;
+  const signature = sign('sha256', Buffer.from(input), { key: pair.privateKey, ...options }).toString('base64url');
+  return { token: `${input}.${signature}`, publicKeyPem: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString() };
 }
 
 /** Seconds since the epoch, for `exp`, `nbf` and `iat`. */
