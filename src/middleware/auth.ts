@@ -21,10 +21,11 @@ const CACHED_TOKENS = 10_000;
 /**
  * JWT validation on `/api/` (koa-jwt): HS256, HS384 and HS512, each only when the key is at least
  * as long as its hash (see auth/key.ts; never `none` or an asymmetric algorithm), issuer and
- * audience when configured, `exp` required, `nbf` honoured. Public paths pass without a token. A missing token is refused only
- * when auth is required; a bearer token that is present must always be valid. Failures answer
- * 401 with a generic message; the reason goes to the log. A token that verified is remembered
- * (see token-cache.ts), so koa-jwt runs once per token rather than once per request.
+ * audience when configured, `exp` required, `nbf` honoured. Public paths pass without a token.
+ * A missing token is refused only when auth is required; a bearer token that is present must
+ * always be valid. Failures answer 401 with a generic message; the reason goes to the log. A
+ * token that verified is remembered (see token-cache.ts), so koa-jwt runs once per token rather
+ * than once per request. Start-up logs how the key was read (see key-report.ts).
  */
 export function createAuth(options: { auth: Config['auth']; logger: Logger }): GatewayMiddleware {
   const { auth, logger } = options;
