@@ -1,6 +1,6 @@
 import { PUBLIC_PATHS, ROUTES } from '../../config/routes.js';
 import { SERVICES, type ServiceId } from '../../config/services.js';
-import { readSecretKey, SecretKeyError, type SecretKeyReading } from '../auth/key.js';
+import { readSecretKey, SecretKeyError, type SecretEncoding, type SecretKeyReading } from '../auth/key.js';
 import { boolean, createEnvReader, exactText, integer, list, oneOf, optionalText, text, url, type EnvVariable } from './parsers.js';
 
 const PLACEHOLDER_SECRET = 'CHANGE_ME_TO_A_STRONG_SECRET';
@@ -68,7 +68,7 @@ export interface Config {
   readonly auth: {
     readonly required: boolean;
     readonly secret: string;
-    readonly secretEncoding: 'auto' | 'base64' | 'utf8';
+    readonly secretEncoding: SecretEncoding;
     readonly issuer: string | undefined;
     readonly audience: string | undefined;
     readonly publicPaths: readonly string[];
