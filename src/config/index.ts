@@ -1,7 +1,7 @@
 import { API_SCOPE, GATEWAY_ENDPOINTS, PUBLIC_PATHS, ROUTE_LIMITS, ROUTES } from '../../config/routes.js';
 import { SERVICES, type ServiceId } from '../../config/services.js';
-import { deriveSecretKey } from '../auth/key.js';
-import { boolean, createEnvReader, integer, list, oneOf, optionalText, text, url, type EnvVariable } from './parsers.js';
+import { readSecretKey, SecretKeyError, type SecretEncoding, type SecretKeyReading } from '../auth/key.js';
+import { boolean, createEnvReader, exactText, integer, list, oneOf, optionalText, text, url, type EnvVariable } from './parsers.js';
 
 const PLACEHOLDER_SECRET = 'CHANGE_ME_TO_A_STRONG_SECRET';
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
@@ -18,7 +18,8 @@ export const ENV_SCHEMA = {
   CORS_CREDENTIALS: boolean(true),
   REQUIRE_AUTH: boolean(true),
   GATEWAY_PROXY_TIMEOUT_MS: integer(5000, 1),
-  JWT_SECRET: text(PLACEHOLDER_SECRET),
+  // Not trimmed: the auth service reads the variable as it is, and so must the key derivation.
+  JWT_SECRET: exactText(PLACEHOLDER_SECRET),
   JWT_SECRET_ENCODING: oneOf(['auto', 'base64', 'utf8'], 'auto'),
   JWT_ISSUER: optionalText('http://localhost:4001'),
   JWT_AUDIENCE: optionalText(undefined),
@@ -67,7 +68,7 @@ export interface Config {
   readonly auth: {
     readonly required: boolean;
     readonly secret: string;
-    readonly secretEncoding: 'auto' | 'base64' | 'utf8';
+    readonly secretEncoding: SecretEncoding;
     readonly issuer: string | undefined;
     readonly audience: string | undefined;
     readonly publicPaths: readonly string[];
@@ -133,14 +134,21 @@ export function loadConfig(env: Env): Config {
     };
   });
 
-  if (values.NODE_ENV === 'production') {
+  let key: SecretKeyReading | undefined;
+  try {
+    key = readSecretKey(values.JWT_SECRET, values.JWT_SECRET_ENCODING);
+  } catch (error) {
+    if (!(error instanceof SecretKeyError)) throw error;
+    problems.push(error.message);
+  }
+
+  if (values.NODE_ENV === 'production' && key !== undefined) {
     const secret = values.JWT_SECRET;
-    const keyBytes = deriveSecretKey(secret, values.JWT_SECRET_ENCODING).symmetricKeySize ?? 0;
     if (secret === PLACEHOLDER_SECRET || secret.length < MIN_PRODUCTION_SECRET_LENGTH) {
       problems.push(`JWT_SECRET must be set to a secret of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters when NODE_ENV=production`);
-    } else if (keyBytes < MIN_PRODUCTION_KEY_BYTES) {
+    } else if (key.length < MIN_PRODUCTION_KEY_BYTES) {
       // A 32-character Base64 secret decodes to 24 bytes: the auth service (jjwt) would refuse it.
-      problems.push(`JWT_SECRET must give a key of at least ${MIN_PRODUCTION_KEY_BYTES} bytes when NODE_ENV=production (it gives ${keyBytes})`);
+      problems.push(`JWT_SECRET must give a key of at least ${MIN_PRODUCTION_KEY_BYTES} bytes when NODE_ENV=production (it gives ${key.length})`);
     }
   }
 

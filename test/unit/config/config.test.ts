@@ -90,7 +90,7 @@ describe('loadConfig', () => {
       ['CORS_CREDENTIALS', 'false', (c) => c.cors.credentials, false],
       ['REQUIRE_AUTH', 'false', (c) => c.auth.required, false],
       ['JWT_SECRET', 'another-secret', (c) => c.auth.secret, 'another-secret'],
-      ['JWT_SECRET_ENCODING', 'base64', (c) => c.auth.secretEncoding, 'base64'],
+      ['JWT_SECRET_ENCODING', 'utf8', (c) => c.auth.secretEncoding, 'utf8'],
       ['JWT_ISSUER', 'https://auth.example', (c) => c.auth.issuer, 'https://auth.example'],
       ['JWT_AUDIENCE', 'shop', (c) => c.auth.audience, 'shop'],
       ['RATE_LIMIT_WINDOW_MS', '1000', (c) => c.rateLimit.windowMs, 1000],
@@ -199,6 +199,24 @@ describe('loadConfig', () => {
       const message = configErrorOf({ PORT: '80\n80' });
       expect(message).not.to.match(/[\r\n]/);
       expect(message).to.include('PORT');
+    });
+  });
+
+  describe('JWT_SECRET as the auth service reads it', () => {
+    it('when JWT_SECRET has surrounding whitespace, then it is kept (the auth service reads the variable as it is)', () => {
+      expect(loadConfig({ JWT_SECRET: ' a-secret-with-spaces \n' }).auth.secret).to.equal(' a-secret-with-spaces \n');
+    });
+
+    it('when JWT_SECRET_ENCODING=base64 and jjwt decodes JWT_SECRET, then the config loads with it', () => {
+      const secret = Buffer.alloc(48, 9).toString('base64');
+      expect(loadConfig({ JWT_SECRET_ENCODING: 'base64', JWT_SECRET: secret }).auth).to.include({ secret, secretEncoding: 'base64' });
+    });
+
+    it('when JWT_SECRET_ENCODING=base64 and jjwt cannot decode JWT_SECRET, then start-up stops with one line naming both, without the secret', () => {
+      const message = configErrorOf({ JWT_SECRET_ENCODING: 'base64', JWT_SECRET: 'shop-gateway-signing-key-2026' });
+      expect(message).not.to.match(/[\r\n]/);
+      expect(message).to.include('JWT_SECRET_ENCODING=base64').and.to.include('JWT_SECRET is not Base64');
+      expect(message).not.to.include('signing-key');
     });
   });
 
