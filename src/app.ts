@@ -17,6 +17,7 @@ import { createRateLimit } from './middleware/rate-limit.js';
 import { createSecurity } from './middleware/security.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { createUpstreamClient } from './proxy/client.js';
+import { createUpstreamOutcomes } from './proxy/outcomes.js';
 import { createCounterStore } from './rate-limit/fallback-store.js';
 import { createRedis, quitRedis } from './redis.js';
 import { createRouter } from './router.js';
@@ -48,7 +49,7 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
   const onion: ReadonlyArray<readonly [name: string, layer: GatewayMiddleware]> = [
     ['correlation', createCorrelation()],
     ['logging', createLogging({ logger, metrics })],
-    ['errors', createErrors({ logger, metrics })],
+    ['errors', createErrors({ logger })],
     ['drain', createDrain({ lifecycle })],
     ['cors', createCors(config.cors)],
     ['security', createSecurity()],
@@ -70,6 +71,7 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
   // Behind one trusted proxy, the client is the last X-Forwarded-For entry: the one that proxy added.
   const app = new Koa<GatewayState>({ proxy: config.trustProxy, maxIpsCount: config.trustProxy ? 1 : 0 });
   for (const [, layer] of onion) app.use(layer);
+  app.context.upstreamOutcomes = createUpstreamOutcomes({ logger, metrics });
 
   return {
     app,

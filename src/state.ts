@@ -1,5 +1,6 @@
 import type { Middleware, ParameterizedContext } from 'koa';
 import type { AccessClaims } from './auth/claims.js';
+import type { UpstreamOutcomes } from './proxy/outcomes.js';
 
 /** What the layers of the onion tell each other about one request (`ctx.state`). */
 export interface GatewayState {
@@ -9,7 +10,7 @@ export interface GatewayState {
   claims?: AccessClaims;
   /** The user a valid bearer token names, set by the auth layer and sent downstream as `x-user-*`. */
   user?: { readonly id: string; readonly email: string; readonly role: string | undefined };
-  /** Set by the forwarder. */
+  /** Set by the forwarder, the one owner of the exchange with the service. */
   upstream?: UpstreamState;
   /** The limit nearest to exhaustion so far, set by the rate-limit layers. */
   rateLimit?: RateLimitState;
@@ -28,12 +29,24 @@ export interface RateLimitState {
   readonly exceeded: boolean;
 }
 
-/** Which service served a request, what it answered, how it failed. */
+/** Which service served a request, what it answered, how it failed: written by the forwarder only. */
 export interface UpstreamState {
   readonly service: string;
   status?: number;
-  /** Transport error code when the service failed after its response headers. */
+  /** Transport error code when the exchange with the service failed. */
   error?: string;
+  /** Status for the request log when the service's failure cut the response short (502); unset, a cut response is the client leaving (499). */
+  cutStatus?: number;
+}
+
+declare module 'koa' {
+  interface DefaultContext {
+    /**
+     * The gateway's record of upstream outcomes, shared by every request of one app through
+     * `app.context` (Koa's place for per-app services: https://koajs.com/#app-context).
+     */
+    upstreamOutcomes: UpstreamOutcomes;
+  }
 }
 
 /** Koa context of the gateway. */

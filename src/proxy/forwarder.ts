@@ -6,8 +6,8 @@ import type { RouteConfig } from '../config/index.js';
 import type { GatewayContext, GatewayMiddleware, UpstreamState } from '../state.js';
 import { buildUpstreamHeaders, responseHeaders } from './headers.js';
 import { rewritePath } from './path.js';
+import type { UpstreamOutcomes } from './outcomes.js';
 import { requestBody } from './request-body.js';
-import { mapUpstreamError } from './upstream-errors.js';
 
 /** The client left before the upstream answered: nothing is written, the request log says 499. */
 class ClientGoneError extends Error {
@@ -83,15 +83,17 @@ export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
     });
     const state: UpstreamState = { service: service.name };
     ctx.state.upstream = state;
+    const outcomes = ctx.upstreamOutcomes;
 
     let upstream: GotRequest;
     let response: PlainResponse;
     try {
       ({ upstream, response } = await exchange(ctx, path, headers, body));
     } catch (error) {
-      throw error instanceof ClientGoneError ? error : mapUpstreamError(error, service.name);
+      throw error instanceof ClientGoneError ? error : outcomes.failed(ctx, error);
     }
-    state.status = response.statusCode;
+    outcomes.responded(ctx, response.statusCode);
+    watchBody(ctx, upstream, outcomes);
     ctx.status = response.statusCode;
     for (const [name, value] of responseHeaders(response.headers)) {
       if (name === 'vary') ctx.vary(String(value));
@@ -119,6 +121,21 @@ function canRetry(method: string, body: Readable | undefined, reusedSocket: bool
 }
 
 function ignore(): void {}
+
+/**
+ * Once the response has begun, a failure of the service is recorded here, not by Koa's pipeline
+ * (which only sees a broken stream): the response is cut and the cut recorded once. An error that
+ * follows the client leaving is the client's doing, not the service's.
+ */
+function watchBody(ctx: GatewayContext, upstream: GotRequest, outcomes: UpstreamOutcomes): void {
+  let clientGone = false;
+  ctx.res.once('close', () => {
+    if (!ctx.res.writableFinished) clientGone = true;
+  });
+  upstream.once('error', (error) => {
+    if (!clientGone) outcomes.failedMidBody(ctx, error);
+  });
+}
 
 /** Resolves with the upstream's response headers; a client that leaves first cancels the upstream request. */
 function waitForResponse(ctx: GatewayContext, upstream: GotRequest): Promise<PlainResponse> {
