@@ -18,6 +18,7 @@ export const ENV_SCHEMA = {
   CORS_CREDENTIALS: boolean(true),
   REQUIRE_AUTH: boolean(true),
   GATEWAY_PROXY_TIMEOUT_MS: integer(5000, 1),
+  GATEWAY_PROXY_IDLE_TIMEOUT_MS: integer(60_000, 1),
   // Not trimmed: the auth service reads the variable as it is, and so must the key derivation.
   JWT_SECRET: exactText(PLACEHOLDER_SECRET),
   JWT_SECRET_ENCODING: oneOf(['auto', 'base64', 'utf8'], 'auto'),
@@ -46,7 +47,10 @@ export interface ServiceConfig {
   /** Base URL without a trailing slash; the upstream path is appended to it as a string. */
   readonly url: string;
   readonly healthPath: string;
+  /** Bounds connecting and the wait for the response headers (502 `SERVICE_TIMEOUT`). */
   readonly timeoutMs: number;
+  /** Bounds any silence of the service's connection once the exchange is under way: a stalled response is cut. */
+  readonly idleTimeoutMs: number;
 }
 
 /** One row of the route table, bound to its service. */
@@ -131,6 +135,7 @@ export function loadConfig(env: Env): Config {
       url: read(`${definition.env}_SERVICE_URL`, url(definition.defaultUrl, ['http', 'https'])) ?? definition.defaultUrl,
       healthPath: definition.healthPath,
       timeoutMs: read(`${definition.env}_SERVICE_TIMEOUT_MS`, integer(values.GATEWAY_PROXY_TIMEOUT_MS, 1)),
+      idleTimeoutMs: read(`${definition.env}_SERVICE_IDLE_TIMEOUT_MS`, integer(values.GATEWAY_PROXY_IDLE_TIMEOUT_MS, 1)),
     };
   });
 

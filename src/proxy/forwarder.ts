@@ -36,11 +36,13 @@ export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
   const upstreamPath = base.pathname.replace(/\/$/, '') + route.upstreamPath;
   const transport = base.protocol === 'https:' ? https : http;
   // Everything but method, headers, body and path is prepared here once: got merges per-request
-  // options into its defaults on every call, so the fewer there are the less it copies. `connect`
-  // bounds connecting (Node starts a request's idle timer only once connected), `response` the
-  // wait for the response headers, `socket` any idle gap after that.
-  const { timeoutMs } = service;
-  const serviceClient = client.extend({ timeout: { connect: timeoutMs, socket: timeoutMs, response: timeoutMs } });
+  // options into its defaults on every call, so the fewer there are the less it copies. The service
+  // timeout bounds connecting (`connect`; Node starts a request's idle timer only once connected)
+  // and the wait for the response headers (`response`). The idle timeout (`socket`, Node's
+  // request.setTimeout) bounds any silence of the connection, nginx's proxy_read_timeout: an event
+  // stream with heartbeats further apart than the service timeout flows, a stalled one is cut.
+  const { timeoutMs, idleTimeoutMs } = service;
+  const serviceClient = client.extend({ timeout: { connect: timeoutMs, response: timeoutMs, socket: idleTimeoutMs } });
 
   /** One exchange with the service; `reusedSocket` tells whether it went out on a kept-alive socket. */
   function send(ctx: GatewayContext, path: string, headers: OutgoingHttpHeaders, body: Readable | undefined) {

@@ -62,11 +62,11 @@ describe('loadConfig', () => {
     });
 
     it('when env is empty, then every service has its default URL, health path and the 5000 ms timeout', () => {
-      expect(config.services.map(({ name, url, healthPath, timeoutMs }) => ({ name, url, healthPath, timeoutMs }))).to.deep.equal([
-        { name: 'auth-service', url: 'http://localhost:4001', healthPath: '/actuator/health', timeoutMs: 5000 },
-        { name: 'user-service', url: 'http://localhost:8082', healthPath: '/actuator/health', timeoutMs: 5000 },
-        { name: 'product-service', url: 'http://localhost:8083', healthPath: '/actuator/health', timeoutMs: 5000 },
-        { name: 'inventory-service', url: 'http://localhost:8080', healthPath: '/health', timeoutMs: 5000 },
+      expect(config.services.map(({ name, url, healthPath, timeoutMs, idleTimeoutMs }) => ({ name, url, healthPath, timeoutMs, idleTimeoutMs }))).to.deep.equal([
+        { name: 'auth-service', url: 'http://localhost:4001', healthPath: '/actuator/health', timeoutMs: 5000, idleTimeoutMs: 60_000 },
+        { name: 'user-service', url: 'http://localhost:8082', healthPath: '/actuator/health', timeoutMs: 5000, idleTimeoutMs: 60_000 },
+        { name: 'product-service', url: 'http://localhost:8083', healthPath: '/actuator/health', timeoutMs: 5000, idleTimeoutMs: 60_000 },
+        { name: 'inventory-service', url: 'http://localhost:8080', healthPath: '/health', timeoutMs: 5000, idleTimeoutMs: 60_000 },
       ]);
     });
 
@@ -136,6 +136,16 @@ describe('loadConfig', () => {
       ]);
     });
 
+    it('when GATEWAY_PROXY_IDLE_TIMEOUT_MS and PRODUCT_SERVICE_IDLE_TIMEOUT_MS are set, then the first is every idle timeout but the product service one', () => {
+      const config = loadConfig({ GATEWAY_PROXY_IDLE_TIMEOUT_MS: '30000', PRODUCT_SERVICE_IDLE_TIMEOUT_MS: '1500' });
+      expect(config.services.map((service) => [service.name, service.idleTimeoutMs, service.timeoutMs])).to.deep.equal([
+        ['auth-service', 30_000, 5000],
+        ['user-service', 30_000, 5000],
+        ['product-service', 1500, 5000],
+        ['inventory-service', 30_000, 5000],
+      ]);
+    });
+
     it('when JWT_ISSUER is set to the empty string, then there is no issuer (no issuer check)', () => {
       expect(loadConfig({ JWT_ISSUER: '' }).auth.issuer).to.equal(undefined);
       expect(loadConfig({ JWT_ISSUER: '  ' }).auth.issuer).to.equal(undefined);
@@ -173,6 +183,8 @@ describe('loadConfig', () => {
       ['GATEWAY_PROXY_TIMEOUT_MS', '-1'],
       ['GATEWAY_PROXY_TIMEOUT_MS', '0'],
       ['PRODUCT_SERVICE_TIMEOUT_MS', 'soon'],
+      ['GATEWAY_PROXY_IDLE_TIMEOUT_MS', '0'],
+      ['INVENTORY_SERVICE_IDLE_TIMEOUT_MS', '1m'],
       ['RATE_LIMIT_MAX', '1.5'],
       ['RATE_LIMIT_USER_MAX', '0'],
       ['RATE_LIMIT_AUTH_MAX', 'many'],
