@@ -44,6 +44,7 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
 
   const store = createCounterStore({ windowMs: config.rateLimit.windowMs, redis, logger, metrics });
   const limits = { scope: config.apiScope, windowMs: config.rateLimit.windowMs, store, prefix: config.rateLimit.redisPrefix, metrics };
+  const outcomes = createUpstreamOutcomes({ logger, metrics, services: config.services.map((service) => service.name), circuit: config.circuit });
 
   // The order is the contract's (DESIGN.md, "The onion"); a test pins these names.
   const onion: ReadonlyArray<readonly [name: string, layer: GatewayMiddleware]> = [
@@ -63,7 +64,7 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
       forwarding: { trustProxy: config.trustProxy, maxBodyBytes: config.maxBodyBytes },
       client: upstream.client,
       health: createGatewayHealth({ services: config.services, routes: config.routes, lifecycle, version: packageJson.version }),
-      servicesHealth: createServicesHealth({ services: config.services }),
+      servicesHealth: createServicesHealth({ services: config.services, circuitState: outcomes.circuitState }),
     })],
     ['not-found', createNotFound()],
   ];
@@ -71,7 +72,7 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
   // Behind one trusted proxy, the client is the last X-Forwarded-For entry: the one that proxy added.
   const app = new Koa<GatewayState>({ proxy: config.trustProxy, maxIpsCount: config.trustProxy ? 1 : 0 });
   for (const [, layer] of onion) app.use(layer);
-  app.context.upstreamOutcomes = createUpstreamOutcomes({ logger, metrics });
+  app.context.upstreamOutcomes = outcomes;
 
   return {
     app,

@@ -19,6 +19,8 @@ export const ENV_SCHEMA = {
   REQUIRE_AUTH: boolean(true),
   GATEWAY_PROXY_TIMEOUT_MS: integer(5000, 1),
   GATEWAY_PROXY_IDLE_TIMEOUT_MS: integer(60_000, 1),
+  CIRCUIT_FAILURE_THRESHOLD: integer(5, 1),
+  CIRCUIT_OPEN_MS: integer(10_000, 1),
   // Not trimmed: the auth service reads the variable as it is, and so must the key derivation.
   JWT_SECRET: exactText(PLACEHOLDER_SECRET),
   JWT_SECRET_ENCODING: oneOf(['auto', 'base64', 'utf8'], 'auto'),
@@ -100,6 +102,13 @@ export interface Config {
     readonly requestTimeoutMs: number;
     /** How long an idle kept-alive client connection stays open. */
     readonly keepAliveTimeoutMs: number;
+  };
+  /** The circuit breaker of each service (DESIGN.md, "Failing services"). */
+  readonly circuit: {
+    /** Consecutive exchanges failed at the gateway that open a service's circuit. */
+    readonly failureThreshold: number;
+    /** How long an open circuit answers 503 before it lets one request through. */
+    readonly openMs: number;
   };
   readonly services: readonly ServiceConfig[];
   readonly routes: readonly RouteConfig[];
@@ -199,6 +208,7 @@ export function loadConfig(env: Env): Config {
       requestTimeoutMs: values.SERVER_REQUEST_TIMEOUT_MS,
       keepAliveTimeoutMs: values.SERVER_KEEP_ALIVE_TIMEOUT_MS,
     },
+    circuit: { failureThreshold: values.CIRCUIT_FAILURE_THRESHOLD, openMs: values.CIRCUIT_OPEN_MS },
     services,
     apiScope: API_SCOPE,
     endpoints: GATEWAY_ENDPOINTS,

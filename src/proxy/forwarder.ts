@@ -3,10 +3,10 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import type { Got, PlainResponse, Request as GotRequest, RequestFunction } from 'got';
 import type { RouteConfig } from '../config/index.js';
-import type { GatewayContext, GatewayMiddleware, UpstreamState } from '../state.js';
+import type { GatewayContext, GatewayMiddleware } from '../state.js';
 import { buildUpstreamHeaders, responseHeaders } from './headers.js';
 import { rewritePath } from './path.js';
-import type { UpstreamOutcomes } from './outcomes.js';
+import type { UpstreamExchange } from './outcomes.js';
 import { requestBody } from './request-body.js';
 
 /** The client left before the upstream answered: nothing is written, the request log says 499. */
@@ -74,7 +74,6 @@ export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
   }
 
   return async function forward(ctx) {
-    const body = requestBody(ctx.req, maxBodyBytes);
     const path = rewritePath(ctx.url, route.prefix, upstreamPath);
     const headers = buildUpstreamHeaders(ctx.req.headers, {
       peerAddress: ctx.req.socket.remoteAddress ?? '',
@@ -83,19 +82,21 @@ export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
       correlationId: ctx.state.correlationId,
       user: ctx.state.user,
     });
-    const state: UpstreamState = { service: service.name };
-    ctx.state.upstream = state;
-    const outcomes = ctx.upstreamOutcomes;
+    // Admission comes first: a request its circuit refuses reads nothing of the client's body.
+    const outcome = ctx.upstreamOutcomes.begin(ctx, service.name);
 
     let upstream: GotRequest;
     let response: PlainResponse;
     try {
+      const body = requestBody(ctx.req, maxBodyBytes);
       ({ upstream, response } = await exchange(ctx, path, headers, body));
     } catch (error) {
-      throw error instanceof ClientGoneError ? error : outcomes.failed(ctx, error);
+      if (!(error instanceof ClientGoneError)) throw outcome.failed(error);
+      outcome.clientLeft();
+      throw error;
     }
-    outcomes.responded(ctx, response.statusCode);
-    watchBody(ctx, upstream, outcomes);
+    outcome.responded(response.statusCode);
+    watchBody(ctx, upstream, outcome);
     ctx.status = response.statusCode;
     for (const [name, value] of responseHeaders(response.headers)) {
       if (name === 'vary') ctx.vary(String(value));
@@ -129,13 +130,13 @@ function ignore(): void {}
  * (which only sees a broken stream): the response is cut and the cut recorded once. An error that
  * follows the client leaving is the client's doing, not the service's.
  */
-function watchBody(ctx: GatewayContext, upstream: GotRequest, outcomes: UpstreamOutcomes): void {
+function watchBody(ctx: GatewayContext, upstream: GotRequest, outcome: UpstreamExchange): void {
   let clientGone = false;
   ctx.res.once('close', () => {
     if (!ctx.res.writableFinished) clientGone = true;
   });
   upstream.once('error', (error) => {
-    if (!clientGone) outcomes.failedMidBody(ctx, error);
+    if (!clientGone) outcome.failedMidBody(error);
   });
 }
 
