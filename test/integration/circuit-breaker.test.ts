@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { send, type TestResponse } from '../helpers/http.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { waitFor } from '../helpers/wait.js';
 
 const OPEN_MS = 1500;
 
@@ -138,6 +139,19 @@ describe('circuit breaker per service', () => {
     for (let i = 0; i < 8; i += 1) expect((await send({ port: gateway.port, path: `/api/v1/products/${i}` })).status).to.equal(500);
     expect(service.counts.requests).to.equal(8);
     expect(await sample(gateway, PRODUCT)).to.equal(0);
+  });
+
+  it('when clients leave before the service answers, then that is no failure: the circuit stays closed', async () => {
+    const { service, gateway } = await setUp({ kind: 'stall' }, { PRODUCT_SERVICE_TIMEOUT_MS: '10000' });
+    for (let i = 0; i < 7; i += 1) {
+      const request = http.get({ host: '127.0.0.1', port: gateway.port, path: `/api/v1/products/leave-${i}`, agent: false });
+      request.on('error', () => {});
+      await waitFor(() => service.counts.requests === i + 1);
+      request.destroy();
+      await waitFor(() => gateway.logs.some((line) => line.path === `/api/v1/products/leave-${i}` && line.msg === 'request completed'));
+    }
+    expect(await sample(gateway, PRODUCT)).to.equal(0);
+    expect(circuitLogs(gateway)).to.deep.equal([]);
   });
 
   it('when the open time is up, then exactly one of several concurrent requests reaches the service (half-open), and its success closes the circuit', async () => {

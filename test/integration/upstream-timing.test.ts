@@ -55,7 +55,7 @@ describe('service timeout bounds waiting, idle timeout bounds silence, neither c
           setTimeout(() => request.socket.destroy(), 20);
           return;
         }
-        if (request.url === '/products/stall') {
+        if (request.url?.startsWith('/products/stall') === true) {
           response.writeHead(200, { 'content-type': 'text/plain' });
           response.write('first bytes');
           return; // and never another byte
@@ -108,8 +108,23 @@ describe('service timeout bounds waiting, idle timeout bounds silence, neither c
     const lines = gateway.logs.filter((line) => line.path === '/api/v1/products/reset-after-headers');
     expect(lines.map((line) => line.msg)).to.deep.equal(['upstream response failed mid-body; response cut', 'request completed']);
     expect(lines[1]).to.include({ status: 502, upstreamStatus: 200, upstreamError: 'ECONNRESET' });
+    const metrics = await gateway.gateway.metrics.registry.metrics();
+    expect(metrics, 'the cut counted once').to.include('gateway_upstream_errors_total{service="product-service",code="ECONNRESET"} 1\n');
     const next = await download(gateway.port, '/api/v1/products/trickle');
     expect(next.outcome).to.equal('complete');
+  });
+
+  it('when the client goes away mid-body, then it is logged as 499, not as a failure of the service, and the upstream request is cancelled', async () => {
+    const request = http.get({ host: '127.0.0.1', port: gateway.port, path: '/api/v1/products/stall-then-leave', agent: false }, (response) => {
+      response.once('data', () => request.destroy());
+    });
+    request.on('error', () => {});
+    await waitFor(() => aborted.includes('/products/stall-then-leave'), 2000);
+    await waitFor(() => gateway.logs.some((line) => line.path === '/api/v1/products/stall-then-leave' && line.msg === 'request completed'));
+    const lines = gateway.logs.filter((line) => line.path === '/api/v1/products/stall-then-leave');
+    expect(lines.map((line) => line.msg)).to.deep.equal(['request completed']);
+    expect(lines[0]).to.include({ status: 499, upstreamStatus: 200 });
+    expect(lines[0]).not.to.have.property('upstreamError');
   });
 
   it('when the client goes away while waiting, then the upstream request is cancelled', async () => {
