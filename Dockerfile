@@ -1,4 +1,5 @@
-# The gateway image; docker-compose.yml also runs the demo's stub services from it.
+# The gateway image (the default, last stage: runtime). docker-compose.yml runs the demo's stub
+# services from the demo stage, which the runtime stage never sees.
 # No secret is baked in: JWT_SECRET and the service URLs come from the environment at run time.
 
 FROM node:20-slim AS build
@@ -9,6 +10,20 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY config ./config
 COPY src ./src
 RUN npm run build
+
+FROM build AS demo-build
+COPY tsconfig.demo.json ./
+COPY demo ./demo
+RUN npm run build:demo
+
+# Stub shop services for docker-compose: the demo's build only (it imports no package), never the gateway.
+FROM node:20-slim AS demo
+WORKDIR /app
+# package.json marks the compiled files as ES modules.
+COPY package.json ./
+COPY --from=demo-build /app/dist-demo ./dist-demo
+USER 1000:1000
+CMD ["node", "dist-demo/demo/stub-services.js"]
 
 FROM node:20-slim AS runtime
 # production makes the gateway refuse the placeholder or a short JWT_SECRET at start-up.

@@ -1,4 +1,5 @@
-import { createHmac, createSign, generateKeyPairSync } from 'node:crypto';
+import { createSign, generateKeyPairSync } from 'node:crypto';
+import { signHmac } from '../../demo/tokens.js';
 
 /** The secret test gateways verify with (not valid Base64, so its UTF-8 bytes are the key). */
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-production!';
@@ -12,8 +13,7 @@ const now = (): number => Math.floor(Date.now() / 1000);
 
 /** Signs `claims` with HS256 and `key` (a string is used as UTF-8, a Buffer as bytes), as jjwt would. */
 export function signHs256(claims: Record<string, unknown>, key: string | Buffer = TEST_SECRET, header: object = { alg: 'HS256', typ: 'JWT' }): string {
-  const input = `${encode(header)}.${encode(claims)}`;
-  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
+  return signHmac(claims, key, 'HS256', header);
 }
 
 /** Claims of an access token as the shop's auth service issues it, valid for an hour, with `overrides`. */
