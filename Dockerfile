@@ -2,7 +2,8 @@
 # services from the demo stage, which the runtime stage never sees.
 # No secret is baked in: JWT_SECRET and the service URLs come from the environment at run time.
 
-FROM node:20-slim AS build
+# Node 24 is the active LTS; Node 20 reached end of life in April 2026.
+FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -17,7 +18,7 @@ COPY demo ./demo
 RUN npm run build:demo
 
 # Stub shop services for docker-compose: the demo's build only (it imports no package), never the gateway.
-FROM node:20-slim AS demo
+FROM node:24-slim AS demo
 WORKDIR /app
 # package.json marks the compiled files as ES modules.
 COPY package.json ./
@@ -25,7 +26,7 @@ COPY --from=demo-build /app/dist-demo ./dist-demo
 USER 1000:1000
 CMD ["node", "dist-demo/demo/stub-services.js"]
 
-FROM node:20-slim AS runtime
+FROM node:24-slim AS runtime
 # production makes the gateway refuse the placeholder or a short JWT_SECRET at start-up.
 ENV NODE_ENV=production
 WORKDIR /app

@@ -8,12 +8,12 @@ describe('Dockerfile', () => {
   const runtime = stage('runtime');
   const only = (keyword: string): string[] => runtime.filter((step) => step.keyword === keyword).map((step) => step.args);
 
-  it('when the image is built, then a build stage compiles and a node:20-slim runtime stage, the default target, installs production dependencies only', () => {
+  it('when the image is built, then a build stage compiles and a node:24-slim runtime stage, the default target, installs production dependencies only', () => {
     expect(runtime[0]?.stage, 'runtime is the last stage, built when no target is named').to.equal(lastStage);
     const build = stage('build').filter((step) => step.keyword === 'RUN').map((step) => step.args);
     expect(build.some((args) => args.startsWith('npm ci'))).to.equal(true);
     expect(build).to.include('npm run build');
-    expect(only('FROM')[0]).to.match(/^node:20-slim AS runtime$/);
+    expect(only('FROM')[0]).to.match(/^node:24-slim AS runtime$/);
     expect(only('RUN').some((args) => /npm ci .*--omit=dev/.test(args) && args.includes('--ignore-scripts'))).to.equal(true);
     expect(only('COPY').some((args) => /^--from=build \/app\/dist \.\/dist$/.test(args))).to.equal(true);
   });
@@ -42,11 +42,11 @@ describe('Dockerfile', () => {
     expect(execForm(demo.find((step) => step.keyword === 'CMD')!.args)).to.deep.equal(['node', 'dist-demo/demo/stub-services.js']);
   });
 
-  it('when any stage starts, then from node:20-slim or from an earlier stage', () => {
+  it('when any stage starts, then from node:24-slim (Node 24 LTS) or from an earlier stage', () => {
     const names: string[] = [];
     for (const from of steps.filter((step) => step.keyword === 'FROM')) {
       const base = from.args.split(/\s+/)[0]!;
-      expect(base === 'node:20-slim' || names.includes(base), `FROM ${from.args}`).to.equal(true);
+      expect(base === 'node:24-slim' || names.includes(base), `FROM ${from.args}`).to.equal(true);
       names.push(from.stageName);
     }
     expect(names).to.include.members(['build', 'demo', 'runtime']);
