@@ -24,6 +24,8 @@ async function demoPorts(): Promise<Ports> {
       DEMO_USER_PORT: String(user),
       DEMO_PRODUCT_PORT: String(product),
       DEMO_INVENTORY_PORT: String(inventory),
+      // The demo passes it on to its gateway: no metrics listener, whose fixed default port another run may hold.
+      METRICS_PORT: '0',
     },
   };
 }
