@@ -1,7 +1,9 @@
-# The gateway image; docker-compose.yml also runs the demo's stub services from it.
+# The gateway image (the default, last stage: runtime). docker-compose.yml runs the demo's stub
+# services from the demo stage, which the runtime stage never sees.
 # No secret is baked in: JWT_SECRET and the service URLs come from the environment at run time.
 
-FROM node:20-slim AS build
+# Node 24 is the active LTS; Node 20 reached end of life in April 2026.
+FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -10,7 +12,21 @@ COPY config ./config
 COPY src ./src
 RUN npm run build
 
-FROM node:20-slim AS runtime
+FROM build AS demo-build
+COPY tsconfig.demo.json ./
+COPY demo ./demo
+RUN npm run build:demo
+
+# Stub shop services for docker-compose: the demo's build only (it imports no package), never the gateway.
+FROM node:24-slim AS demo
+WORKDIR /app
+# package.json marks the compiled files as ES modules.
+COPY package.json ./
+COPY --from=demo-build /app/dist-demo ./dist-demo
+USER 1000:1000
+CMD ["node", "dist-demo/demo/stub-services.js"]
+
+FROM node:24-slim AS runtime
 # production makes the gateway refuse the placeholder or a short JWT_SECRET at start-up.
 ENV NODE_ENV=production
 WORKDIR /app

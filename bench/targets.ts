@@ -91,6 +91,8 @@ export async function startGateway(options: GatewayOptions): Promise<Target> {
     NODE_ENV: 'production',
     HOST: LOOPBACK,
     PORT: String(port),
+    // A port of its own: the default 9464 may be taken by another gateway on the machine.
+    METRICS_PORT: String(await freePort()),
     PRODUCT_SERVICE_URL: options.upstreamUrl,
     REQUIRE_AUTH: 'true',
     JWT_SECRET: options.jwtSecret,

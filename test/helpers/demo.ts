@@ -1,65 +1,25 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { spawnNode, type NodeProcess } from '../../demo/node-process.js';
 import { descendantsOf, killAll } from './process-tree.js';
 
 /** The compiled demo launcher and stub runner (`npm test` builds them first). */
-export const DEMO_ENTRY = fileURLToPath(new URL('../../dist/src/demo/index.js', import.meta.url));
-export const STUBS_ENTRY = fileURLToPath(new URL('../../dist/src/demo/stub-services.js', import.meta.url));
+export const DEMO_ENTRY = fileURLToPath(new URL('../../dist-demo/demo/index.js', import.meta.url));
+export const STUBS_ENTRY = fileURLToPath(new URL('../../dist-demo/demo/stub-services.js', import.meta.url));
 
-/** A demo or stub process started by a test. */
-export interface DemoProcess {
-  readonly child: ChildProcess;
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-  /** Resolves with the exit code (or signal name) once the process has exited. */
-  readonly exited: Promise<number | string>;
-  /** Resolves once stdout contains `text`; rejects after `timeoutMs` or if the process exits first. */
-  waitForOutput(text: string, timeoutMs?: number): Promise<void>;
-  /** Resolves with how the process ended; rejects after `timeoutMs`. */
-  waitForExit(timeoutMs?: number): Promise<number | string>;
-  /** SIGKILLs the process and everything below it, if still running. */
-  kill(): Promise<void>;
+/** Bounds a test's wait for a line of the demo or a stub, or for its exit. */
+export const DEMO_WAIT_MS = 20_000;
+
+/** Runs `node entry ...args` with exactly `env` (plus PATH), its output captured. */
+export function spawnScript(entry: string, args: readonly string[], env: Record<string, string>): NodeProcess {
+  return spawnNode(entry, args, { env: { PATH: process.env.PATH ?? '', ...env }, output: 'capture' });
 }
 
-/** Spawns `node entry ...args` with exactly `env` (plus PATH): no pipe through npm, so signals reach it. */
-export function spawnNode(entry: string, args: readonly string[], env: Record<string, string>): DemoProcess {
-  const child = spawn(process.execPath, [entry, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (data: Buffer) => (stdout += data.toString('utf8')));
-  child.stderr!.on('data', (data: Buffer) => (stderr += data.toString('utf8')));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  let done = false;
-  void exited.then(() => (done = true));
-
-  async function poll(until: () => boolean, what: string, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!until()) {
-      if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms; stdout: ${stdout}; stderr: ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
-  return {
-    child,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    exited,
-    async waitForOutput(text, timeoutMs = 20_000) {
-      await poll(() => stdout.includes(text) || done, JSON.stringify(text), timeoutMs);
-      if (!stdout.includes(text)) throw new Error(`exited before printing ${JSON.stringify(text)}; stderr: ${stderr}`);
-    },
-    async waitForExit(timeoutMs = 20_000) {
-      await poll(() => done, 'exit', timeoutMs);
-      return exited;
-    },
-    async kill() {
-      if (done) return;
-      killAll([...descendantsOf(child.pid!), child.pid!]);
-      await exited;
-    },
-  };
+/** SIGKILLs `script` and everything below it (the demo's gateway), if still running. */
+export async function killTree(script: NodeProcess): Promise<void> {
+  if (script.child.exitCode !== null || script.child.signalCode !== null) return;
+  killAll([...descendantsOf(script.child.pid!), script.child.pid!]);
+  await script.exited;
 }
 
 /** `count` distinct loopback ports that were free a moment ago. */

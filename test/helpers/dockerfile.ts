@@ -14,18 +14,24 @@ export interface DockerInstruction {
   readonly args: string;
   /** Index of the build stage (one per FROM), from 0. */
   readonly stage: number;
+  /** The stage's `AS` name ('' when it has none). */
+  readonly stageName: string;
 }
 
 /** The Dockerfile's instructions, comments dropped. */
 export function readDockerfile(): DockerInstruction[] {
   const lines = readRepoFile('Dockerfile').replace(/\\\n/g, ' ').split('\n').map((line) => line.trim());
   let stage = -1;
+  let stageName = '';
   const instructions: DockerInstruction[] = [];
   for (const line of lines) {
     if (line === '' || line.startsWith('#')) continue;
     const [keyword = '', ...rest] = line.split(/\s+/);
-    if (keyword.toUpperCase() === 'FROM') stage += 1;
-    instructions.push({ keyword: keyword.toUpperCase(), args: rest.join(' '), stage });
+    if (keyword.toUpperCase() === 'FROM') {
+      stage += 1;
+      stageName = /\sAS\s+(\S+)$/i.exec(line)?.[1] ?? '';
+    }
+    instructions.push({ keyword: keyword.toUpperCase(), args: rest.join(' '), stage, stageName });
   }
   return instructions;
 }

@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { exitStatus, spawnNode, type NodeProcess } from '../../demo/node-process.js';
 
 /** The compiled entry point that `npm start` runs (`npm test` builds it first). */
 export const GATEWAY_ENTRY = fileURLToPath(new URL('../../dist/src/index.js', import.meta.url));
@@ -17,91 +18,65 @@ export interface GatewayProcess {
   stop(): Promise<number | string>;
 }
 
-const running = new Set<ChildProcess>();
+/** Bounds the wait for a gateway's first log line and for a configuration that must not start. */
+const START_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+const running = new Set<NodeProcess>();
 
 /** Kills every gateway process a test started and did not stop (call from `afterEach`). */
 export async function killSpawnedGateways(): Promise<void> {
-  const exits = [...running].map((child) => new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
-    child.once('exit', resolve);
-    child.kill('SIGKILL');
-  }));
+  const stopping = [...running].map((gateway) => gateway.stop('SIGKILL', STOP_TIMEOUT_MS));
   running.clear();
-  await Promise.all(exits);
+  await Promise.all(stopping);
+}
+
+/** The gateway's env for a test: nothing of this process's but PATH, an ephemeral port on loopback, then `env`. */
+function testEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', METRICS_PORT: '0', ...env };
+}
+
+/** The line as JSON, or `{ text }` when it is not JSON. */
+function parseLogLine(line: string): Record<string, unknown> {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return { text: line };
+  }
 }
 
 /** Starts `node dist/src/index.js` with `env` on an ephemeral port and waits until it listens. */
 export async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, [GATEWAY_ENTRY], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', REQUIRE_AUTH: 'false', METRICS_PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
+  const gateway = spawnNode(GATEWAY_ENTRY, [], { env: testEnv({ REQUIRE_AUTH: 'false', ...env }), output: 'capture' });
+  running.add(gateway);
+  void gateway.exited.then(() => running.delete(gateway));
   const logs: Array<Record<string, unknown>> = [];
-  let stderr = '';
-  const exited = new Promise<number | string>((resolve) => {
-    child.once('exit', (code, signal) => {
-      running.delete(child);
-      resolve(code ?? signal ?? -1);
-    });
-  });
-  child.stderr!.on('data', (data: Buffer) => {
-    stderr += data.toString('utf8');
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let pending = '';
-    child.stdout!.on('data', (data: Buffer) => {
-      pending += data.toString('utf8');
-      let newline = pending.indexOf('\n');
-      while (newline !== -1) {
-        const line = pending.slice(0, newline);
-        pending = pending.slice(newline + 1);
-        newline = pending.indexOf('\n');
-        try {
-          const entry = JSON.parse(line) as Record<string, unknown>;
-          logs.push(entry);
-          const address = entry.address as { port?: number } | undefined;
-          if (entry.msg === 'gateway listening' && address?.port !== undefined) resolve(address.port);
-        } catch {
-          logs.push({ text: line });
-        }
-      }
-    });
-    void exited.then((code) => reject(new Error(`gateway exited (${code}) before listening: ${stderr}`)));
-  });
+  gateway.onLine((line) => logs.push(parseLogLine(line)));
+  const listening = await gateway.waitForLine((line) => parseLogLine(line).msg === 'gateway listening', START_TIMEOUT_MS);
+  const port = (parseLogLine(listening).address as { port?: number } | undefined)?.port;
+  if (port === undefined) throw new Error(`no port in ${listening}`);
   return {
-    child,
+    child: gateway.child,
     port,
     logs,
-    stderr: () => stderr,
-    exited,
+    stderr: gateway.stderr,
+    exited: gateway.exited.then(exitStatus),
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      return exited;
+      return exitStatus(await gateway.stop('SIGKILL', STOP_TIMEOUT_MS));
     },
   };
 }
 
 /** Runs the built gateway with `env` and returns how it ended, for configurations that must not start. */
-export function runGateway(env: Record<string, string>, timeoutMs = 10_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [GATEWAY_ENTRY], {
-      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', METRICS_PORT: '0', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (data: Buffer) => (stdout += data.toString('utf8')));
-    child.stderr.on('data', (data: Buffer) => (stderr += data.toString('utf8')));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`gateway still running after ${timeoutMs} ms: ${stdout}`));
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+export async function runGateway(env: Record<string, string>, timeoutMs = 10_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const gateway = spawnNode(GATEWAY_ENTRY, [], { env: testEnv(env), output: 'capture' });
+  try {
+    const { code } = await gateway.waitForExit(timeoutMs);
+    return { code, stdout: gateway.stdout(), stderr: gateway.stderr() };
+  } catch (error) {
+    await gateway.stop('SIGKILL', STOP_TIMEOUT_MS);
+    throw error;
+  }
 }
 
 /** Resets the peak resident set size of `pid` (Linux `clear_refs`), so VmHWM measures from now. */

@@ -1,4 +1,5 @@
-import { constants, createHmac, generateKeyPairSync, sign } from 'node:crypto';
+import { constants, generateKeyPairSync, sign } from 'node:crypto';
+import { signHmac } from '../../demo/tokens.js';
 
 /** The secret test gateways verify with: jjwt cannot decode it as Base64 (`-` inside), so its 47 UTF-8 bytes are the key (HS256 only). */
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-production!';
@@ -10,21 +11,12 @@ export const AUTH_ENV = { REQUIRE_AUTH: 'true', JWT_SECRET: TEST_SECRET, JWT_ISS
 const encode = (part: object): string => Buffer.from(JSON.stringify(part)).toString('base64url');
 const now = (): number => Math.floor(Date.now() / 1000);
 
-/** The hash behind each HMAC JWS algorithm (RFC 7518 §3.2). */
-const HMAC_HASHES = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' } as const;
+/** The one HMAC signer, shared with the demo's auth stub: `signHmac(claims, key, algorithm)`. */
+export { signHmac, type HmacAlgorithm } from '../../demo/tokens.js';
 
-/** An HMAC JWS algorithm. */
-export type HmacAlgorithm = keyof typeof HMAC_HASHES;
-
-/** Signs `claims` as a compact JWS with `alg` and `key` (a string is used as UTF-8, a Buffer as bytes), as jjwt would. */
-export function signHmac(alg: HmacAlgorithm, claims: Record<string, unknown>, key: string | Buffer = TEST_SECRET): string {
-  const input = `${encode({ alg, typ: 'JWT' })}.${encode(claims)}`;
-  return `${input}.${createHmac(HMAC_HASHES[alg], key).update(input).digest('base64url')}`;
-}
-
-/** {@link signHmac} with HS256, what the test gateways' 47-byte key signs. */
-export function signHs256(claims: Record<string, unknown>, key: string | Buffer = TEST_SECRET): string {
-  return signHmac('HS256', claims, key);
+/** Signs `claims` with HS256 and `key` (a string is used as UTF-8, a Buffer as bytes), as jjwt would; `header` may lie. */
+export function signHs256(claims: Record<string, unknown>, key: string | Buffer = TEST_SECRET, header: object = { alg: 'HS256', typ: 'JWT' }): string {
+  return signHmac(claims, key, 'HS256', header);
 }
 
 /** Claims of an access token as the shop's auth service issues it, valid for an hour, with `overrides`. */

@@ -68,8 +68,8 @@ describe('JWT on protected routes (REQUIRE_AUTH=true)', () => {
       'invalid signature',
     ],
     // The 47-byte test key is long enough for HS256 only (RFC 7518 §3.2).
-    ['an HS384 token (the key is shorter than SHA-384)', () => bearer(signHmac('HS384', accessClaims({ aud: 'qeetmart-api' }))), 'Invalid token', 'invalid algorithm'],
-    ['an HS512 token (the key is shorter than SHA-512)', () => bearer(signHmac('HS512', accessClaims({ aud: 'qeetmart-api' }))), 'Invalid token', 'invalid algorithm'],
+    ['an HS384 token (the key is shorter than SHA-384)', () => bearer(signHmac(accessClaims({ aud: 'qeetmart-api' }), TEST_SECRET, 'HS384')), 'Invalid token', 'invalid algorithm'],
+    ['an HS512 token (the key is shorter than SHA-512)', () => bearer(signHmac(accessClaims({ aud: 'qeetmart-api' }), TEST_SECRET, 'HS512')), 'Invalid token', 'invalid algorithm'],
     ['a refresh token', () => bearer(valid({ tokenType: 'refresh' })), 'Invalid token', 'token type refresh is not access'],
     ['a token naming no user', () => bearer(valid({ sub: undefined, userId: undefined })), 'Invalid token', 'token names no user (userId or sub)'],
   ];

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { SERVICES, type ServiceId } from '../../config/services.js';
-import { DEMO_PASSWORD, INVENTORY, PRODUCTS, USERS } from '../../src/demo/records.js';
-import type { JwtSettings } from '../../src/demo/settings.js';
-import { STUB_IDS, closeStubs, startStub, type RunningStub } from '../../src/demo/stubs.js';
+import { DEMO_PASSWORD, INVENTORY, PRODUCTS, USERS } from '../../demo/records.js';
+import type { JwtSettings } from '../../demo/settings.js';
+import { STUB_IDS, closeStubs, startStub, type RunningStub } from '../../demo/stubs.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { send, type TestResponse } from '../helpers/http.js';
 import { AUTH_ENV, TEST_ISSUER, TEST_SECRET } from '../helpers/tokens.js';

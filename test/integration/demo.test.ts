@@ -1,8 +1,9 @@
 import net from 'node:net';
 import { expect } from 'chai';
-import { DEMO_PASSWORD, USERS } from '../../src/demo/records.js';
-import { READY_LINE } from '../../src/demo/walkthrough.js';
-import { DEMO_ENTRY, freePorts, isClosed, spawnNode, type DemoProcess } from '../helpers/demo.js';
+import type { NodeProcess } from '../../demo/node-process.js';
+import { DEMO_PASSWORD, USERS } from '../../demo/records.js';
+import { READY_LINE } from '../../demo/walkthrough.js';
+import { DEMO_ENTRY, DEMO_WAIT_MS, freePorts, isClosed, killTree, spawnScript } from '../helpers/demo.js';
 import { send } from '../helpers/http.js';
 import { descendantsOf, isRunning } from '../helpers/process-tree.js';
 
@@ -23,6 +24,8 @@ async function demoPorts(): Promise<Ports> {
       DEMO_USER_PORT: String(user),
       DEMO_PRODUCT_PORT: String(product),
       DEMO_INVENTORY_PORT: String(inventory),
+      // The demo passes it on to its gateway: no metrics listener, whose fixed default port another run may hold.
+      METRICS_PORT: '0',
     },
   };
 }
@@ -35,19 +38,19 @@ function gatewayLogs(stdout: string): Array<Record<string, unknown>> {
   });
 }
 
-describe('the demo (node dist/src/demo/index.js)', function () {
+describe('the demo (node dist-demo/demo/index.js)', function () {
   this.timeout(60_000);
-  let demo: DemoProcess | undefined;
+  let demo: NodeProcess | undefined;
 
   afterEach(async () => {
-    await demo?.kill();
+    if (demo !== undefined) await killTree(demo);
     demo = undefined;
   });
 
   it('when a user logs in and calls a protected route with and without the token, then 200 with the user echoed, then 401; SIGINT then stops everything with exit 0', async () => {
     const ports = await demoPorts();
-    demo = spawnNode(DEMO_ENTRY, [], ports.env);
-    await demo.waitForOutput(READY_LINE);
+    demo = spawnScript(DEMO_ENTRY, [], ports.env);
+    await demo.waitForLine(READY_LINE, DEMO_WAIT_MS);
     expect(demo.stdout()).to.include(`http://127.0.0.1:${ports.gateway}/api/v1/auth/login`);
 
     const user = USERS[0]!;
@@ -80,7 +83,7 @@ describe('the demo (node dist/src/demo/index.js)', function () {
     const below = descendantsOf(demo.child.pid!);
     expect(below, 'the gateway runs as a child of the demo').to.have.length.greaterThan(0);
     demo.child.kill('SIGINT');
-    expect(await demo.waitForExit()).to.equal(0);
+    expect(await demo.waitForExit(DEMO_WAIT_MS)).to.deep.equal({ code: 0, signal: null });
     // The gateway drained on the forwarded signal rather than being killed with the demo.
     expect(gatewayLogs(demo.stdout()).filter((line) => line.msg === 'shutdown requested' || line.msg === 'stopped')).to.deep.include.members([
       { msg: 'shutdown requested', signal: 'SIGINT' },
@@ -92,11 +95,11 @@ describe('the demo (node dist/src/demo/index.js)', function () {
 
   it('when the gateway dies under the demo, then the demo closes its stubs and exits 1', async () => {
     const ports = await demoPorts();
-    demo = spawnNode(DEMO_ENTRY, [], ports.env);
-    await demo.waitForOutput(READY_LINE);
+    demo = spawnScript(DEMO_ENTRY, [], ports.env);
+    await demo.waitForLine(READY_LINE, DEMO_WAIT_MS);
     const [gateway] = descendantsOf(demo.child.pid!);
     process.kill(gateway!, 'SIGKILL');
-    expect(await demo.waitForExit()).to.equal(1);
+    expect(await demo.waitForExit(DEMO_WAIT_MS)).to.deep.equal({ code: 1, signal: null });
     expect(demo.stderr()).to.include('the gateway stopped with SIGKILL');
     for (const port of ports.stubs) expect(await isClosed(port), `port ${port} closed`).to.equal(true);
   });
@@ -107,8 +110,8 @@ describe('the demo (node dist/src/demo/index.js)', function () {
       const squatter = net.createServer();
       await new Promise<void>((resolve) => squatter.listen(Number(ports.env[variable]), '127.0.0.1', resolve));
       try {
-        demo = spawnNode(DEMO_ENTRY, [], ports.env);
-        expect(await demo.waitForExit()).to.equal(1);
+        demo = spawnScript(DEMO_ENTRY, [], ports.env);
+        expect(await demo.waitForExit(DEMO_WAIT_MS)).to.deep.equal({ code: 1, signal: null });
         const lines = demo.stderr().trim().split('\n');
         expect(lines).to.have.length(1);
         expect(lines[0]).to.match(new RegExp(`^${variable}: `));
@@ -121,8 +124,8 @@ describe('the demo (node dist/src/demo/index.js)', function () {
   }
 
   it('when a demo variable is not a port, then the demo exits 1 with one line naming it', async () => {
-    demo = spawnNode(DEMO_ENTRY, [], { DEMO_AUTH_PORT: 'auth' });
-    expect(await demo.waitForExit()).to.equal(1);
+    demo = spawnScript(DEMO_ENTRY, [], { DEMO_AUTH_PORT: 'auth' });
+    expect(await demo.waitForExit(DEMO_WAIT_MS)).to.deep.equal({ code: 1, signal: null });
     expect(demo.stderr().trim().split('\n')).to.have.length(1);
     expect(demo.stderr()).to.include('DEMO_AUTH_PORT');
   });

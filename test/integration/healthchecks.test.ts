@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { expect } from 'chai';
 import type { ServiceId } from '../../config/services.js';
-import { closeStubs, startStub } from '../../src/demo/stubs.js';
+import { closeStubs, startStub } from '../../demo/stubs.js';
 import { readCompose } from '../helpers/compose.js';
 import { execForm, readDockerfile } from '../helpers/dockerfile.js';
 import { killSpawnedGateways, spawnGateway } from '../helpers/process.js';
@@ -48,7 +48,7 @@ describe('healthcheck commands, run with node as the containers run them', funct
 
   it('when a compose stub\'s healthcheck runs against that stub, then it exits 0; against a port that answers 404 there, then 1', async () => {
     const { services } = readCompose();
-    const stubs = Object.values(services).filter((service) => service.command?.includes('dist/src/demo/stub-services.js'));
+    const stubs = Object.values(services).filter((service) => service.command?.includes('dist-demo/demo/stub-services.js'));
     expect(stubs).to.have.length(4);
     const jwt = { secret: 'probe-test-secret', encoding: 'utf8' as const, issuer: undefined };
     for (const service of stubs) {

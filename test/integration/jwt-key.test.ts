@@ -49,9 +49,9 @@ describe('JWT keys of the auth service (../shared/interop/jjwt-key-vectors.tsv)'
     const stronger = ALGORITHMS.slice(ALGORITHMS.indexOf(algorithm) + 1);
     it(`when JWT_SECRET is line ${vector.line} (${vector.keyBytes} bytes), then the auth service's ${algorithm} token passes${weaker.length > 0 ? ` and so do ${weaker.join(', ')}` : ''}${stronger.length > 0 ? `; ${stronger.join(', ')} (key too short) are refused` : ''}`, async () => {
       await withGateway({ JWT_SECRET: vector.secret }, async (gateway) => {
-        expect(await statusOf(gateway, signHmac(algorithm, accessClaims(), keyOf(vector))), algorithm).to.equal(200);
-        for (const alg of weaker) expect(await statusOf(gateway, signHmac(alg, accessClaims(), keyOf(vector))), alg).to.equal(200);
-        for (const alg of stronger) expect(await statusOf(gateway, signHmac(alg, accessClaims(), keyOf(vector))), alg).to.equal(401);
+        expect(await statusOf(gateway, signHmac(accessClaims(), keyOf(vector), algorithm)), algorithm).to.equal(200);
+        for (const alg of weaker) expect(await statusOf(gateway, signHmac(accessClaims(), keyOf(vector), alg)), alg).to.equal(200);
+        for (const alg of stronger) expect(await statusOf(gateway, signHmac(accessClaims(), keyOf(vector), alg)), alg).to.equal(401);
         const reasons = gateway.logs.filter((line) => line.msg === 'authentication refused').map((line) => line.reason);
         expect(reasons).to.deep.equal(stronger.map(() => 'invalid algorithm'));
       });
@@ -62,7 +62,7 @@ describe('JWT keys of the auth service (../shared/interop/jjwt-key-vectors.tsv)'
     it(`when JWT_SECRET is line ${vector.line} (${vector.keyBytes} bytes, too weak for the auth service), then every token is refused`, async () => {
       await withGateway({ JWT_SECRET: vector.secret }, async (gateway) => {
         const before = upstream.seen.length;
-        for (const alg of ALGORITHMS) expect(await statusOf(gateway, signHmac(alg, accessClaims(), keyOf(vector))), alg).to.equal(401);
+        for (const alg of ALGORITHMS) expect(await statusOf(gateway, signHmac(accessClaims(), keyOf(vector), alg)), alg).to.equal(401);
         expect(upstream.seen.length).to.equal(before);
       });
     });
@@ -96,7 +96,7 @@ describe('JWT keys of the auth service (../shared/interop/jjwt-key-vectors.tsv)'
           [40, 'JWT key is 28 bytes, under the 32 that HS256 needs: every token will be refused; use Base64 of 32 or more random bytes, e.g. `openssl rand -base64 64`'],
           [40, 'the auth service cannot sign with this JWT_SECRET: its Base64 decoder (jjwt) refuses it and does not fall back to text; use Base64 of 32 or more random bytes, e.g. `openssl rand -base64 64`'],
         ]);
-        expect(await statusOf(gateway, signHmac('HS256', accessClaims(), 'CHANGE_ME_TO_A_STRONG_SECRET'))).to.equal(401);
+        expect(await statusOf(gateway, signHmac(accessClaims(), 'CHANGE_ME_TO_A_STRONG_SECRET', 'HS256'))).to.equal(401);
       } finally {
         await gateway.close();
       }
@@ -108,7 +108,7 @@ describe('JWT keys of the auth service (../shared/interop/jjwt-key-vectors.tsv)'
         const [info, ...warnings] = keyLines(gateway);
         expect(info).to.include({ secretEncoding: 'utf8', keyBytes: Buffer.byteLength(vector.secret) });
         expect(warnings.map((line) => line.authService)).to.deep.equal(['DecodingException']);
-        expect(await statusOf(gateway, signHmac('HS256', accessClaims(), vector.secret))).to.equal(200);
+        expect(await statusOf(gateway, signHmac(accessClaims(), vector.secret, 'HS256'))).to.equal(200);
       });
     });
 
@@ -129,7 +129,7 @@ describe('JWT keys of the auth service (../shared/interop/jjwt-key-vectors.tsv)'
         expect(warnings.map((line) => line.msg)).to.deep.equal([
           'JWT_SECRET_ENCODING=utf8 gives other key bytes than the auth service (base64, 64 bytes, HS512): its tokens will be refused',
         ]);
-        expect(await statusOf(gateway, signHmac('HS512', accessClaims(), keyOf(vector)))).to.equal(401);
+        expect(await statusOf(gateway, signHmac(accessClaims(), keyOf(vector), 'HS512'))).to.equal(401);
       });
     });
   });
@@ -154,7 +154,7 @@ describe('JWT keys end to end through the built gateway (npm start)', () => {
     it(`when the auth service signs ${algorithm} with its ${algorithm === 'HS384' ? 48 : 64}-byte Base64 secret, then the token passes and the service sees the user context`, async () => {
       const vector = vectorSigning(algorithm);
       const gateway = await spawnGateway({ ...allServicesAt(upstream.url), REQUIRE_AUTH: 'true', JWT_SECRET: vector.secret, JWT_ISSUER: TEST_ISSUER });
-      const token = signHmac(algorithm, accessClaims({ userId: 7, sub: 'grace@example.com', role: 'ADMIN' }), keyOf(vector));
+      const token = signHmac(accessClaims({ userId: 7, sub: 'grace@example.com', role: 'ADMIN' }), keyOf(vector), algorithm);
 
       const response = await send({ port: gateway.port, path: '/api/v1/users/7?full=1', headers: { authorization: `Bearer ${token}` } });
 
@@ -172,7 +172,7 @@ describe('JWT keys end to end through the built gateway (npm start)', () => {
     const gateway = await spawnGateway({ PRODUCT_SERVICE_URL: upstream.url, REQUIRE_AUTH: 'true' });
     const warnings = gateway.logs.filter((line) => line.level === 40).map((line) => String(line.msg));
     expect(warnings.some((msg) => msg.includes('every token will be refused'))).to.equal(true);
-    const token = signHmac('HS256', accessClaims(), 'CHANGE_ME_TO_A_STRONG_SECRET');
+    const token = signHmac(accessClaims(), 'CHANGE_ME_TO_A_STRONG_SECRET', 'HS256');
     expect((await send({ port: gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${token}` } })).status).to.equal(401);
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { gatewayEnv } from '../../../src/demo/gateway-process.js';
-import { DEMO_JWT_SECRET, DemoSettingsError, readDemoSettings, stubPortVariable } from '../../../src/demo/settings.js';
+import { gatewayEnv } from '../../../demo/gateway-process.js';
+import { DEMO_JWT_SECRET, DemoSettingsError, readDemoSettings, stubPortVariable } from '../../../demo/settings.js';
 import { loadConfig } from '../../../src/config/index.js';
 
 describe('demo settings', () => {

@@ -1,26 +1,46 @@
 import { createSecretKey } from 'node:crypto';
 import { expect } from 'chai';
-import { USERS } from '../../../src/demo/records.js';
-import { issueTokens, signHs256, verifyHs256 } from '../../../src/demo/tokens.js';
-import { signHs256 as referenceSign } from '../../helpers/tokens.js';
+import { USERS } from '../../../demo/records.js';
+import { issueTokens, signHmac, verifyHs256 } from '../../../demo/tokens.js';
 
 const KEY = createSecretKey(Buffer.from('a-key-for-the-stub-token-tests-0123456789'));
 const now = (): number => Math.floor(Date.now() / 1000);
 
+/** The example tokens of the jwt.io debugger, signed with its placeholder secrets: independent references. */
+const JWT_IO_EXAMPLES = [
+  ['HS256', 'your-256-bit-secret', { sub: '1234567890', name: 'John Doe', iat: 1516239022 },
+    'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c'],
+  ['HS384', 'your-384-bit-secret', { sub: '1234567890', name: 'John Doe', admin: true, iat: 1516239022 },
+    'eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.bQTnz6AuMJvmXXQsVPrxeQNvzDkimo7VNXxHeSBfClLufmCVZRUuyTwJF311JHuh'],
+  ['HS512', 'your-512-bit-secret', { sub: '1234567890', name: 'John Doe', admin: true, iat: 1516239022 },
+    'eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.VFb0qJ1LRg_4ujbZoRMXnVkUgiuKq5KxWqNdbKq_G9Vvz-S1zZa9LPxtHWKa64zDl2ofkT8F6jBt_K4riU-fPg'],
+] as const;
+
 describe('demo tokens', () => {
-  it('when claims are signed, then the token equals the reference HS256 signer\'s', () => {
-    const claims = { sub: 'ada@example.com', exp: now() + 60 };
-    expect(signHs256(claims, KEY)).to.equal(referenceSign(claims, Buffer.from('a-key-for-the-stub-token-tests-0123456789')));
+  for (const [algorithm, secret, claims, expected] of JWT_IO_EXAMPLES) {
+    it(`when jwt.io's ${algorithm} example is signed, then the token is byte for byte jwt.io's, with the secret as text, bytes or a key`, () => {
+      expect(signHmac(claims, secret, algorithm)).to.equal(expected);
+      expect(signHmac(claims, Buffer.from(secret, 'utf8'), algorithm)).to.equal(expected);
+      expect(signHmac(claims, createSecretKey(Buffer.from(secret, 'utf8')), algorithm)).to.equal(expected);
+    });
+  }
+
+  it('when no algorithm is named, then HS256; a header given is sent as it is, signed with the algorithm named', () => {
+    const claims = { sub: 'ada@example.com' };
+    expect(signHmac(claims, KEY)).to.equal(signHmac(claims, KEY, 'HS256'));
+    const lying = signHmac(claims, KEY, 'HS256', { alg: 'HS512' });
+    expect(JSON.parse(Buffer.from(lying.split('.')[0]!, 'base64url').toString('utf8'))).to.deep.equal({ alg: 'HS512' });
+    expect(Buffer.from(lying.split('.')[2]!, 'base64url')).to.have.length(32);
   });
 
   it('when a signed token is verified, then its claims come back; tampered, wrongly keyed or expired, then nothing', () => {
-    const token = signHs256({ sub: 'ada', exp: now() + 60 }, KEY);
+    const token = signHmac({ sub: 'ada', exp: now() + 60 }, KEY);
     expect(verifyHs256(token, KEY)).to.include({ sub: 'ada' });
     const [header, , signature] = token.split('.');
     const forged = `${header}.${Buffer.from(JSON.stringify({ sub: 'eve', exp: now() + 60 })).toString('base64url')}.${signature}`;
     expect(verifyHs256(forged, KEY)).to.equal(undefined);
     expect(verifyHs256(token, createSecretKey(Buffer.from('another key')))).to.equal(undefined);
-    expect(verifyHs256(signHs256({ sub: 'ada', exp: now() - 1 }, KEY), KEY)).to.equal(undefined);
+    expect(verifyHs256(signHmac({ sub: 'ada', exp: now() - 1 }, KEY), KEY)).to.equal(undefined);
     expect(verifyHs256(`${token}.extra`, KEY)).to.equal(undefined);
   });
 

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { SERVICES, type ServiceId } from '../../../config/services.js';
+import { stubPortVariable } from '../../../demo/settings.js';
 import { loadConfig } from '../../../src/config/index.js';
-import { stubPortVariable } from '../../../src/demo/settings.js';
 import { durationMs, environmentOf, readCompose, upstreamServers, type ComposeService } from '../../helpers/compose.js';
 import { readDockerfile, readRepoFile } from '../../helpers/dockerfile.js';
 
-const STUB_ENTRY = 'dist/src/demo/stub-services.js';
+const STUB_ENTRY = 'dist-demo/demo/stub-services.js';
 
 describe('docker-compose.yml', () => {
   const { services } = readCompose();
@@ -97,9 +97,20 @@ describe('docker-compose.yml', () => {
     expect(servers).to.have.length(gateways.length);
   });
 
-  it('when the stubs run, then each runs one stub from the gateway image, and only nginx publishes a port', () => {
+  it('when the images are built, then the replicas build the Dockerfile\'s runtime stage and the stubs its demo stage, under another image name', () => {
+    const stages = new Set(readDockerfile().map((step) => step.stageName));
+    const gatewayBuild = services['gateway-1']!.build;
+    expect(gatewayBuild).to.deep.equal({ context: '.', target: 'runtime' });
+    for (const name of gateways) expect(services[name]!.build, name).to.deep.equal(gatewayBuild);
+    for (const name of stubs) {
+      expect(services[name]!.build, name).to.deep.equal({ context: '.', target: 'demo' });
+      expect(services[name]!.image, name).to.be.a('string').and.not.equal(services['gateway-1']!.image);
+    }
+    expect([...stages]).to.include.members(['runtime', 'demo']);
+  });
+
+  it('when the stubs run, then each runs one stub, and only nginx publishes a port', () => {
     expect(stubs).to.have.length(Object.keys(SERVICES).length);
-    for (const name of stubs) expect(services[name]!.image).to.equal(services['gateway-1']!.image);
     expect(names.filter((name) => services[name]!.ports !== undefined)).to.deep.equal(['nginx']);
   });
 });

@@ -1,29 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { SERVICES, type ServiceId } from '../../config/services.js';
+import { SERVICES, type ServiceId } from '../config/services.js';
+import { exitStatus, spawnNode, type Ended, type NodeProcess } from './node-process.js';
 import { DemoSettingsError, type DemoSettings } from './settings.js';
 
-/** The built gateway, exactly what `npm start` runs. */
-const GATEWAY_ENTRY = fileURLToPath(new URL('../index.js', import.meta.url));
+/** The built gateway, exactly what `npm start` runs: this file is built to dist-demo/demo/, the gateway to dist/. */
+const GATEWAY_ENTRY = fileURLToPath(new URL('../../dist/src/index.js', import.meta.url));
 const READY_POLL_MS = 100;
 const PROBE_TIMEOUT_MS = 1000;
-
-/** How a child process ended. */
-export interface Ended {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
-
-/** The gateway running as a child process. */
-export interface GatewayChild {
-  readonly child: ChildProcess;
-  /** Resolves once the child has exited. */
-  readonly exited: Promise<Ended>;
-  /** Sends `signal`, waits up to `timeoutMs` for the exit, then kills it outright. */
-  stop(signal: NodeJS.Signals, timeoutMs: number): Promise<Ended>;
-}
 
 /** The gateway's env: `base` with the service URLs at the stubs, the stubs' JWT settings, and auth required. */
 export function gatewayEnv(base: NodeJS.ProcessEnv, settings: DemoSettings): NodeJS.ProcessEnv {
@@ -57,32 +42,17 @@ export async function ensurePortFree(port: number): Promise<void> {
 }
 
 /** Spawns the built gateway with `env`; its log lines go to this process's stdout and stderr. */
-export function spawnGateway(env: NodeJS.ProcessEnv): GatewayChild {
-  const child = spawn(process.execPath, [GATEWAY_ENTRY], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-  const exited = new Promise<Ended>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return {
-    child,
-    exited,
-    async stop(signal, timeoutMs) {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      });
-      if ((await Promise.race([exited.then(() => 'exited'), late])) !== 'exited') child.kill('SIGKILL');
-      clearTimeout(timer);
-      return exited;
-    },
-  };
+export function spawnGateway(env: NodeJS.ProcessEnv): NodeProcess {
+  return spawnNode(GATEWAY_ENTRY, [], { env, output: 'inherit' });
 }
 
 /** Resolves once the gateway answers `GET /health/ready` with 200; rejects if it exits first or after `timeoutMs`. */
-export async function waitUntilReady(gateway: GatewayChild, port: number, timeoutMs: number): Promise<void> {
+export async function waitUntilReady(gateway: NodeProcess, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let ended: Ended | undefined;
   void gateway.exited.then((end) => (ended = end));
   for (;;) {
-    if (ended !== undefined) throw new Error(`the gateway exited (${ended.code ?? ended.signal}) before it was ready`);
+    if (ended !== undefined) throw new Error(`the gateway exited (${exitStatus(ended)}) before it was ready`);
     if (await isReady(port)) return;
     if (Date.now() > deadline) throw new Error(`the gateway was not ready on port ${port} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));

@@ -1,7 +1,7 @@
 import http, { type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SERVICES, type ServiceId } from '../../config/services.js';
-import { deriveSecretKey } from '../auth/key.js';
+import { SERVICES, type ServiceId } from '../config/services.js';
+import { deriveSecretKey } from '../src/auth/key.js';
 import { createAuthStub } from './auth-stub.js';
 import { INVENTORY, PRODUCTS, USERS } from './records.js';
 import { createResourceStub } from './resource-stub.js';

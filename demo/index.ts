@@ -1,4 +1,5 @@
 import { ensurePortFree, gatewayEnv, spawnGateway, waitUntilReady } from './gateway-process.js';
+import { exitStatus } from './node-process.js';
 import { DemoSettingsError, readDemoSettings } from './settings.js';
 import { STUB_IDS, closeStubs, startStubs } from './stubs.js';
 import { renderWalkthrough } from './walkthrough.js';
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
     await closeStubs(stubs);
     // A gateway ended by the forwarded signal itself had not yet installed its handlers: still a clean stop.
     const clean = failure === undefined && signal !== undefined && (ended.code === 0 || ended.signal === signal);
-    if (!clean && failure === undefined) process.stderr.write(`demo: the gateway stopped with ${ended.code ?? ended.signal}\n`);
+    if (!clean && failure === undefined) process.stderr.write(`demo: the gateway stopped with ${exitStatus(ended)}\n`);
     process.exit(clean ? 0 : 1);
   }
   process.on('SIGINT', (signal) => void stop(signal));

@@ -1,5 +1,5 @@
-import { SERVICES, type ServiceId } from '../../config/services.js';
-import { createEnvReader, integer, oneOf, optionalText, text } from '../config/parsers.js';
+import { SERVICES, type ServiceId } from '../config/services.js';
+import { createEnvReader, integer, oneOf, optionalText, text } from '../src/config/parsers.js';
 
 /** The demo's own secret: public, long enough for NODE_ENV=production, and not Base64 (read as UTF-8). */
 export const DEMO_JWT_SECRET = 'qeetmart-demo-secret-not-for-production-use';

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { RequestListener } from 'node:http';
-import { SERVICES } from '../../config/services.js';
+import { SERVICES } from '../config/services.js';
 import { pathOf, readJsonObject, receivedHeaders, sendJson } from './exchange.js';
 import { DEMO_PASSWORD, USERS, type DemoUser } from './records.js';
 import { issueTokens, verifyHs256 } from './tokens.js';

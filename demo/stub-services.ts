@@ -1,4 +1,4 @@
-import { SERVICES, type ServiceId } from '../../config/services.js';
+import { SERVICES, type ServiceId } from '../config/services.js';
 import { DemoSettingsError, readDemoSettings } from './settings.js';
 import { STUB_IDS, closeStubs, startStubs } from './stubs.js';
 
@@ -14,7 +14,7 @@ function selectStubs(names: readonly string[]): ServiceId[] {
 
 /**
  * Runs stub shop services without the gateway, any of them in one process:
- * `node dist/src/demo/stub-services.js [auth|users|products|inventory …]` (no argument: all four),
+ * `node dist-demo/demo/stub-services.js [auth|users|products|inventory …]` (no argument: all four),
  * each on its `DEMO_<NAME>_PORT` and `DEMO_STUB_HOST`. docker-compose runs one per container.
  */
 async function main(): Promise<void> {
