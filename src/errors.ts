@@ -1,3 +1,5 @@
+import { SECURITY_HEADERS } from './security-headers.js';
+
 /** The error codes of the contract's error envelope (DESIGN.md, "Error envelope"). */
 export type ErrorCode =
   | 'BAD_REQUEST'
@@ -56,6 +58,29 @@ export function toGatewayError(error: unknown): GatewayError {
 /** Builds the envelope body for `error`. */
 export function toEnvelope(error: GatewayError, correlationId: string): ErrorEnvelope {
   return { success: false, error: { message: error.message, code: error.code, correlationId } };
+}
+
+/** A complete error response: what the client receives, whoever writes it to the socket. */
+export interface ErrorResponse {
+  readonly status: number;
+  /** Content type, the security headers, the correlation id, then the error's own (`Retry-After` …). */
+  readonly headers: ReadonlyArray<readonly [name: string, value: string]>;
+  readonly body: string;
+}
+
+const JSON_TYPE = ['Content-Type', 'application/json; charset=utf-8'] as const;
+
+/**
+ * The one builder of error responses: the Koa error layer and the server's answers to requests
+ * Node's parser refuses (or CONNECT) all send what this returns, so every error carries the same
+ * envelope and the same security headers (DESIGN.md, "Error envelope").
+ */
+export function toErrorResponse(error: GatewayError, correlationId: string): ErrorResponse {
+  return {
+    status: error.status,
+    headers: [JSON_TYPE, ...SECURITY_HEADERS, ['x-correlation-id', correlationId], ...Object.entries(error.headers)],
+    body: JSON.stringify(toEnvelope(error, correlationId)),
+  };
 }
 
 const CLIENT_ERROR_CODES = new Map<number, ErrorCode>([

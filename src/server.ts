@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Gateway } from './app.js';
 import type { Config } from './config/index.js';
-import { GatewayError, toEnvelope } from './errors.js';
+import { GatewayError, toErrorResponse } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
 import { isSaneCorrelationId } from './middleware/correlation.js';
 import { methodNotAllowed } from './proxy/methods.js';
@@ -68,7 +68,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   // A client that reset or closed its side cannot be answered, nor one whose response has begun.
   // An error found after the headers (a bad chunk, a slow body) has a response not begun yet: it
   // is answered too, as Node's own handler does (lib/_http_server.js, socketOnError).
-  if (error.code === 'ECONNRESET' || !socket.writable || (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+  if (error.code === 'ECONNRESET' || !socket.writable || pendingResponse(socket)?.headersSent === true) {
     socket.destroy();
     return;
   }
@@ -86,20 +86,24 @@ function refuseConnect(request: http.IncomingMessage, socket: Duplex): void {
   endWithEnvelope(socket, methodNotAllowed('CONNECT'), correlationId, false);
 }
 
-/** Writes `error` as a complete JSON envelope response on a raw socket and closes it. */
+/** Writes `error` as a complete response (toErrorResponse: the same as Koa's) on a raw socket and closes it. */
 function endWithEnvelope(socket: Duplex, error: GatewayError, correlationId: string, omitBody: boolean): void {
-  const body = JSON.stringify(toEnvelope(error, correlationId));
-  const extra = Object.entries(error.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  const { status, headers, body } = toErrorResponse(error, correlationId);
   socket.end(
-    `HTTP/1.1 ${error.status} ${http.STATUS_CODES[error.status]}\r\n` +
-      'Content-Type: application/json; charset=utf-8\r\n' +
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +
+      headers.map(([name, value]) => `${name}: ${value}\r\n`).join('') +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      `x-correlation-id: ${correlationId}\r\n` +
-      'X-Content-Type-Options: nosniff\r\n' +
-      extra +
       'Connection: close\r\n\r\n' +
       (omitBody ? '' : body),
   );
+}
+
+/**
+ * The response Node's server has begun for the request on `socket`, if any. Node keeps it only in
+ * the socket's private `_httpMessage` (lib/_http_server.js); this is the one place that reads it.
+ */
+function pendingResponse(socket: Duplex): { headersSent?: boolean; req?: { method?: string } } | undefined {
+  return (socket as { _httpMessage?: { headersSent?: boolean; req?: { method?: string } } })._httpMessage;
 }
 
 /**
@@ -107,7 +111,7 @@ function endWithEnvelope(socket: Duplex, error: GatewayError, correlationId: str
  * was parsed, else from the refused packet when the request line is in it.
  */
 function isHead(error: NodeJS.ErrnoException, socket: Duplex): boolean {
-  const request = (socket as { _httpMessage?: { req?: { method?: string } } })._httpMessage?.req;
+  const request = pendingResponse(socket)?.req;
   if (request !== undefined) return request.method === 'HEAD';
   return (error as { rawPacket?: Buffer }).rawPacket?.toString('latin1', 0, 5) === 'HEAD ';
 }

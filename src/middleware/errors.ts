@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { GatewayError, toEnvelope, toGatewayError } from '../errors.js';
+import { GatewayError, toErrorResponse, toGatewayError } from '../errors.js';
 import type { GatewayContext, GatewayMiddleware } from '../state.js';
 
 /**
@@ -19,9 +19,10 @@ export function createErrors(options: { logger: Logger }): GatewayMiddleware {
       // The forwarder logged the failures of its exchange when it recorded them.
       else if (ctx.state.upstream === undefined) logger.warn({ ...details, cause: cause?.code ?? cause?.message }, error.message);
     }
-    ctx.set(error.headers);
-    ctx.status = error.status;
-    ctx.body = toEnvelope(error, ctx.state.correlationId);
+    const response = toErrorResponse(error, ctx.state.correlationId);
+    ctx.status = response.status;
+    for (const [name, value] of response.headers) ctx.set(name, value);
+    ctx.body = response.body;
   }
 
   /** Koa calls this with `this` = ctx for errors outside the middleware chain (see koa/lib/context.js). */
@@ -35,9 +36,8 @@ export function createErrors(options: { logger: Logger }): GatewayMiddleware {
       return;
     }
     for (const name of ctx.res.getHeaderNames()) ctx.res.removeHeader(name);
-    ctx.set('x-correlation-id', ctx.state.correlationId);
     respond(ctx, toGatewayError(raw));
-    ctx.res.end(JSON.stringify(ctx.body));
+    ctx.res.end(ctx.body);
   }
 
   return async function errors(ctx, next) {
