@@ -53,6 +53,8 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
       client: upstream.client,
       health: createGatewayHealth({ config, lifecycle, version: packageJson.version }),
       servicesHealth: createServicesHealth({ services: config.services }),
+      lifecycle,
+      metrics,
     }),
     createNotFound(),
   ];

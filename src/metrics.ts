@@ -18,6 +18,8 @@ export interface GatewayMetrics {
   upstreamError(service: string, code: string): void;
   rateLimited(): void;
   limiterStore(store: LimiterStore): void;
+  /** A WebSocket tunnel opened (+1) or closed (-1). */
+  tunnels(change: 1 | -1): void;
 }
 
 /** Creates the metrics of one gateway, with Node's default process metrics. */
@@ -36,6 +38,7 @@ export function createMetrics(config: Config): GatewayMetrics {
   const upstreamErrors = new Counter({ name: 'gateway_upstream_errors_total', help: 'Failed exchanges with a service, by service and error code', labelNames: ['service', 'code'], registers: [registry] });
   const limited = new Counter({ name: 'gateway_rate_limited_total', help: 'Requests refused with 429', registers: [registry] });
   const store = new Gauge({ name: 'gateway_rate_limiter_store', help: '1 for the store the rate limiter counts in now', labelNames: ['store'], registers: [registry] });
+  const tunnels = new Gauge({ name: 'gateway_websocket_tunnels_open', help: 'WebSocket tunnels open now', registers: [registry] });
   const stores: LimiterStore[] = ['redis', 'memory', 'memory-fallback'];
   const routes = [...config.routes.map((route) => route.prefix), ...GATEWAY_PATHS];
 
@@ -68,6 +71,9 @@ export function createMetrics(config: Config): GatewayMetrics {
     },
     limiterStore(current) {
       for (const name of stores) store.set({ store: name }, name === current ? 1 : 0);
+    },
+    tunnels(change) {
+      tunnels.inc(change);
     },
   };
 }

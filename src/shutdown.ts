@@ -6,6 +6,8 @@ import type { Gateway } from './app.js';
  * Drains `server`: readiness turns 503, the listener closes, idle keep-alive sockets close,
  * in-flight requests finish (their responses say `Connection: close`), then the gateway releases
  * its resources. Resolves with the exit code: 0 when everything finished within `graceMs`, else 1.
+ * WebSocket tunnels have no end of their own: those still open are closed when the grace is over,
+ * and when they were all that remained the shutdown went as planned (exit 0).
  */
 export async function drainServer(options: { server: Server; gateway: Gateway; graceMs: number; logger: Logger }): Promise<number> {
   const { server, gateway, graceMs, logger } = options;
@@ -19,11 +21,21 @@ export async function drainServer(options: { server: Server; gateway: Gateway; g
   });
   const outcome = await Promise.race([closed, expired]);
   clearTimeout(timer);
+  let onlyTunnels = false;
   if (outcome === 'expired') {
-    logger.error({ graceMs }, 'shutdown grace expired with requests in flight; closing them');
+    const tunnels = gateway.lifecycle.openTunnels;
+    onlyTunnels = tunnels > 0 && (await connectionCount(server)) === tunnels;
+    if (onlyTunnels) logger.info({ graceMs, tunnels }, 'shutdown grace over; closing the WebSocket tunnels still open');
+    else logger.error({ graceMs, tunnels }, 'shutdown grace expired with requests in flight; closing them');
+    gateway.lifecycle.closeTunnels();
     server.closeAllConnections();
   }
   await gateway.close();
   logger.info({ outcome }, 'stopped');
-  return outcome === 'drained' ? 0 : 1;
+  return outcome === 'drained' || onlyTunnels ? 0 : 1;
+}
+
+/** Client connections the server still holds, tunnels included. */
+function connectionCount(server: Server): Promise<number> {
+  return new Promise((resolve) => server.getConnections((error, count) => resolve(error === null ? count : Number.NaN)));
 }

@@ -20,7 +20,8 @@ export function createLogging(options: { logger: Logger; metrics: GatewayMetrics
     const bytesBefore = socket.bytesWritten;
     ctx.res.once('close', () => {
       const upstream = ctx.state.upstream;
-      const status = ctx.res.writableFinished
+      // A tunnel (101) never ends its response: it is complete when its connection closes.
+      const status = ctx.res.writableFinished || ctx.res.statusCode === 101
         ? ctx.res.statusCode
         : upstream?.error !== undefined ? BAD_GATEWAY : CLIENT_CLOSED_REQUEST;
       const durationMs = performance.now() - started;
