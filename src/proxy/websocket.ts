@@ -49,8 +49,10 @@ export function createTunnel(options: TunnelOptions): (ctx: GatewayContext, head
       }, service.timeoutMs);
       // The client left during the handshake: the service's connection goes too.
       const onClientClose = (): void => void request.destroy(Object.assign(new Error('client closed the connection'), { code: 'ECONNRESET' }));
+      const stopWatching = watchClientLeaving(ctx.req.socket);
       const settle = (): void => {
         clearTimeout(timer);
+        stopWatching();
         ctx.res.off('close', onClientClose);
       };
       request.on('error', (error) => {
@@ -75,6 +77,11 @@ export function createTunnel(options: TunnelOptions): (ctx: GatewayContext, head
     const client = ctx.req.socket;
     const server = upstream.socket;
     ctx.respond = false;
+    // The client left as the service switched: no tunnel to open, nothing to count.
+    if (client.destroyed) {
+      server.destroy();
+      return;
+    }
     ctx.res.writeHead(101, switchingHeaders(ctx, upstream.response.headers));
     ctx.res.flushHeaders();
     server.on('error', ignore);
@@ -139,6 +146,25 @@ function relay(ctx: GatewayContext, response: IncomingMessage): void {
   }
   ctx.body = response;
   if (response.headers['content-type'] === undefined) ctx.remove('Content-Type');
+}
+
+/**
+ * Nothing reads the client's socket before the tunnel opens (its frames must wait for the 101),
+ * so a client that leaves shows only as the end of what it sent: read for that end without
+ * consuming anything, and close the connection when it comes (the response's 'close' follows).
+ * Returns the function that stops watching, before the socket is piped.
+ */
+function watchClientLeaving(client: Socket): () => void {
+  const onReadable = (): void => {
+    if (client.readableLength === 0) client.read(0);
+  };
+  const onEnd = (): void => void client.destroy();
+  client.on('readable', onReadable);
+  client.once('end', onEnd);
+  return () => {
+    client.off('readable', onReadable);
+    client.off('end', onEnd);
+  };
 }
 
 function ignore(): void {}
