@@ -17,6 +17,8 @@ import { createRateLimit } from './middleware/rate-limit.js';
 import { createSecurity } from './middleware/security.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { createUpstreamClient } from './proxy/client.js';
+import { createUpstreamOutcomes } from './proxy/outcomes.js';
+import { createCounterStore } from './rate-limit/fallback-store.js';
 import { createRedis, quitRedis } from './redis.js';
 import { createRouter } from './router.js';
 import type { GatewayMiddleware, GatewayState } from './state.js';
@@ -24,6 +26,8 @@ import type { GatewayMiddleware, GatewayState } from './state.js';
 /** A built gateway: the Koa app, its lifecycle, and `close()` to release what it holds (sockets, Redis). */
 export interface Gateway {
   readonly app: Koa<GatewayState>;
+  /** Names of the onion's layers, outermost first: the order `app` runs them in. */
+  readonly layers: readonly string[];
   readonly lifecycle: Lifecycle;
   readonly metrics: GatewayMetrics;
   close(): Promise<void>;
@@ -33,38 +37,47 @@ export interface Gateway {
 export function createGateway(config: Config, options: { logger: Logger }): Gateway {
   const { logger } = options;
   const lifecycle = new Lifecycle();
-  const metrics = createMetrics(config);
+  const metrics = createMetrics({ routes: config.routes, endpoints: config.endpoints });
   const upstream = createUpstreamClient();
   const { redisUrl } = config.rateLimit;
   const redis = redisUrl !== undefined ? createRedis(redisUrl, { commandTimeoutMs: config.rateLimit.redisTimeoutMs, logger }) : undefined;
 
-  const onion: GatewayMiddleware[] = [
-    createCorrelation(),
-    createLogging({ logger, metrics }),
-    createErrors({ logger, metrics }),
-    createDrain({ lifecycle }),
-    createCors(config.cors),
-    createSecurity(),
-    createRateLimit({ ...config.rateLimit, redis, prefix: config.rateLimit.redisPrefix, logger, metrics }),
-    createRequestGuard(),
-    createAuth({ auth: config.auth, logger }),
-    createRouter({
-      config,
+  const store = createCounterStore({ windowMs: config.rateLimit.windowMs, redis, logger, metrics });
+  const limits = { scope: config.apiScope, windowMs: config.rateLimit.windowMs, store, prefix: config.rateLimit.redisPrefix, metrics };
+  const outcomes = createUpstreamOutcomes({ logger, metrics, services: config.services.map((service) => service.name), circuit: config.circuit });
+
+  // The order is the contract's (DESIGN.md, "The onion"); a test pins these names.
+  const onion: ReadonlyArray<readonly [name: string, layer: GatewayMiddleware]> = [
+    ['correlation', createCorrelation()],
+    ['logging', createLogging({ logger, metrics })],
+    ['errors', createErrors({ logger })],
+    ['drain', createDrain({ lifecycle })],
+    ['cors', createCors(config.cors)],
+    ['security', createSecurity()],
+    ['rate-limit-ip', createRateLimit({ ...limits, by: 'ip', max: config.rateLimit.max, routes: config.rateLimit.routes })],
+    ['request-guard', createRequestGuard()],
+    ['auth', createAuth({ auth: config.auth, scope: config.apiScope, logger })],
+    ['rate-limit-user', createRateLimit({ ...limits, by: 'user', max: config.rateLimit.userMax, routes: [] })],
+    ['router', createRouter({
+      routes: config.routes,
+      endpoints: config.endpoints,
+      forwarding: { trustProxy: config.trustProxy, maxBodyBytes: config.maxBodyBytes },
       client: upstream.client,
-      health: createGatewayHealth({ config, lifecycle, version: packageJson.version }),
-      servicesHealth: createServicesHealth({ services: config.services }),
-      lifecycle,
-      metrics,
-    }),
-    createNotFound(),
+      health: createGatewayHealth({ services: config.services, routes: config.routes, lifecycle, version: packageJson.version }),
+      servicesHealth: createServicesHealth({ services: config.services, circuitState: outcomes.circuitState }),
+      tunnels: { idleTimeoutMs: config.websocketIdleTimeoutMs, lifecycle, metrics },
+    })],
+    ['not-found', createNotFound()],
   ];
 
   // Behind one trusted proxy, the client is the last X-Forwarded-For entry: the one that proxy added.
   const app = new Koa<GatewayState>({ proxy: config.trustProxy, maxIpsCount: config.trustProxy ? 1 : 0 });
-  for (const layer of onion) app.use(layer);
+  for (const [, layer] of onion) app.use(layer);
+  app.context.upstreamOutcomes = outcomes;
 
   return {
     app,
+    layers: onion.map(([name]) => name),
     lifecycle,
     metrics,
     async close() {

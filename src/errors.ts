@@ -4,6 +4,7 @@ export type ErrorCode =
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
   | 'REQUEST_TIMEOUT'
   | 'REQUEST_HEADER_FIELDS_TOO_LARGE'
@@ -11,7 +12,8 @@ export type ErrorCode =
   | 'INTERNAL_ERROR'
   | 'SERVICE_UNAVAILABLE'
   | 'SERVICE_TIMEOUT'
-  | 'SHUTTING_DOWN';
+  | 'SHUTTING_DOWN'
+  | 'CIRCUIT_OPEN';
 
 /** JSON body of every error response the gateway itself produces. */
 export interface ErrorEnvelope {
@@ -24,8 +26,6 @@ export class GatewayError extends Error {
   override name = 'GatewayError';
   /** Headers the response must carry, e.g. `Retry-After` or `WWW-Authenticate`. */
   readonly headers: Readonly<Record<string, string>>;
-  /** Koa convention: the message may be shown to the client. */
-  readonly expose = true;
 
   constructor(
     readonly status: number,
@@ -63,6 +63,7 @@ const CLIENT_ERROR_CODES = new Map<number, ErrorCode>([
   [401, 'UNAUTHORIZED'],
   [403, 'FORBIDDEN'],
   [404, 'NOT_FOUND'],
+  [405, 'METHOD_NOT_ALLOWED'],
   [408, 'REQUEST_TIMEOUT'],
   [413, 'PAYLOAD_TOO_LARGE'],
   [431, 'REQUEST_HEADER_FIELDS_TOO_LARGE'],
@@ -74,6 +75,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   UNAUTHORIZED: 'Unauthorized',
   FORBIDDEN: 'Forbidden',
   NOT_FOUND: 'Route not found',
+  METHOD_NOT_ALLOWED: 'Method not allowed',
   REQUEST_TIMEOUT: 'Request timed out',
   PAYLOAD_TOO_LARGE: 'Payload too large',
   REQUEST_HEADER_FIELDS_TOO_LARGE: 'Request header fields too large',
@@ -82,6 +84,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   SERVICE_UNAVAILABLE: 'Service unavailable',
   SERVICE_TIMEOUT: 'Service timeout',
   SHUTTING_DOWN: 'Server is shutting down',
+  CIRCUIT_OPEN: 'Service unavailable',
 };
 
 function statusOf(error: unknown): number | undefined {

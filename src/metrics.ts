@@ -1,11 +1,14 @@
 import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Config } from './config/index.js';
+import type { Config, RouteConfig } from './config/index.js';
+import type { CircuitState } from './proxy/circuit.js';
 import { isUnderPrefix } from './proxy/path.js';
+import type { LimitKind } from './state.js';
 
 /** Label values are bounded: a method outside this set is counted as OTHER, a path outside every route as `unmatched`. */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-const GATEWAY_PATHS = ['/health/ready', '/health/services', '/health', '/info'];
+/** The gauge's value for each circuit state (DESIGN.md, "Failing services"). */
+const CIRCUIT_VALUES: Record<CircuitState, number> = { closed: 0, open: 1, 'half-open': 2 };
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** Which store the rate limiter counts in. */
@@ -16,14 +19,15 @@ export interface GatewayMetrics {
   readonly registry: Registry;
   observeRequest(path: string, method: string, status: number, seconds: number): void;
   upstreamError(service: string, code: string): void;
-  rateLimited(): void;
+  circuitState(service: string, state: CircuitState): void;
+  rateLimited(limit: LimitKind): void;
   limiterStore(store: LimiterStore): void;
   /** A WebSocket tunnel opened (+1) or closed (-1). */
   tunnels(change: 1 | -1): void;
 }
 
 /** Creates the metrics of one gateway, with Node's default process metrics. */
-export function createMetrics(config: Config): GatewayMetrics {
+export function createMetrics(options: { routes: readonly RouteConfig[]; endpoints: Config['endpoints'] }): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const labelNames = ['route', 'method', 'status'] as const;
@@ -36,11 +40,14 @@ export function createMetrics(config: Config): GatewayMetrics {
     registers: [registry],
   });
   const upstreamErrors = new Counter({ name: 'gateway_upstream_errors_total', help: 'Failed exchanges with a service, by service and error code', labelNames: ['service', 'code'], registers: [registry] });
-  const limited = new Counter({ name: 'gateway_rate_limited_total', help: 'Requests refused with 429', registers: [registry] });
+  const circuits = new Gauge({ name: 'gateway_circuit_state', help: 'Circuit of each service: 0 closed, 1 open, 2 half-open', labelNames: ['service'], registers: [registry] });
+  const limited = new Counter({ name: 'gateway_rate_limited_total', help: 'Requests refused with 429, by the limit that refused them (ip, route, user)', labelNames: ['limit'], registers: [registry] });
+  for (const limit of ['ip', 'route', 'user'] satisfies LimitKind[]) limited.inc({ limit }, 0);
   const store = new Gauge({ name: 'gateway_rate_limiter_store', help: '1 for the store the rate limiter counts in now', labelNames: ['store'], registers: [registry] });
   const tunnels = new Gauge({ name: 'gateway_websocket_tunnels_open', help: 'WebSocket tunnels open now', registers: [registry] });
   const stores: LimiterStore[] = ['redis', 'memory', 'memory-fallback'];
-  const routes = [...config.routes.map((route) => route.prefix), ...GATEWAY_PATHS];
+  // Longest first, so `/health/ready` is not counted as `/health`.
+  const routes = [...options.routes.map((route) => route.prefix), ...Object.values(options.endpoints)].sort((a, b) => b.length - a.length);
 
   const routeOf = (path: string): string => routes.find((prefix) => isUnderPrefix(path, prefix)) ?? 'unmatched';
   // prom-client hashes a label object on every call; the label sets are few, so bind each once.
@@ -66,8 +73,11 @@ export function createMetrics(config: Config): GatewayMetrics {
     upstreamError(service, code) {
       upstreamErrors.inc({ service, code });
     },
-    rateLimited() {
-      limited.inc();
+    circuitState(service, state) {
+      circuits.set({ service }, CIRCUIT_VALUES[state]);
+    },
+    rateLimited(limit) {
+      limited.inc({ limit });
     },
     limiterStore(current) {
       for (const name of stores) store.set({ store: name }, name === current ? 1 : 0);

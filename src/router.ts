@@ -1,12 +1,10 @@
 import Router from '@koa/router';
 import type { Got } from 'got';
-import type { Config } from './config/index.js';
+import type { Config, RouteConfig } from './config/index.js';
 import type { GatewayHealth } from './health/gateway.js';
 import { prefixPattern } from './proxy/path.js';
 import { createForwarder } from './proxy/forwarder.js';
-import { createTunnel } from './proxy/websocket.js';
-import type { Lifecycle } from './lifecycle.js';
-import type { GatewayMetrics } from './metrics.js';
+import { createTunnel, type TunnelOptions } from './proxy/websocket.js';
 import type { GatewayMiddleware, GatewayState } from './state.js';
 import { upgradeOf } from './upgrade.js';
 
@@ -15,29 +13,27 @@ import { upgradeOf } from './upgrade.js';
  * table; a WebSocket handshake on a route goes to that route's tunnel instead.
  */
 export function createRouter(options: {
-  config: Config;
+  routes: readonly RouteConfig[];
+  endpoints: Config['endpoints'];
+  forwarding: { trustProxy: boolean; maxBodyBytes: number };
   client: Got;
   health: GatewayHealth;
   servicesHealth: GatewayMiddleware;
-  lifecycle: Lifecycle;
-  metrics: GatewayMetrics;
+  tunnels: Omit<TunnelOptions, 'route' | 'trustProxy'>;
 }): GatewayMiddleware {
-  const { config, client, health, servicesHealth, lifecycle, metrics } = options;
+  const { routes, endpoints, forwarding, client, health, servicesHealth, tunnels } = options;
   const router = new Router<GatewayState>();
-  router.get('/health', health.health);
-  router.get('/health/ready', health.ready);
-  router.get('/health/services', servicesHealth);
-  router.get('/info', health.info);
-  for (const route of config.routes) {
-    const forwarder = createForwarder({ route, client, trustProxy: config.trustProxy, maxBodyBytes: config.maxBodyBytes });
-    const tunnel = createTunnel({ route, trustProxy: config.trustProxy, idleTimeoutMs: config.websocketIdleTimeoutMs, lifecycle, metrics });
+  router.get(endpoints.health, health.health);
+  router.get(endpoints.ready, health.ready);
+  router.get(endpoints.services, servicesHealth);
+  router.get(endpoints.info, health.info);
+  for (const route of routes) {
+    const forwarder = createForwarder({ route, client, ...forwarding });
+    const tunnel = createTunnel({ route, trustProxy: forwarding.trustProxy, ...tunnels });
     router.all(prefixPattern(route.prefix), (ctx, next) => {
       const upgrade = upgradeOf(ctx.req);
       return upgrade?.kind === 'websocket' ? tunnel(ctx, upgrade.head) : forwarder(ctx, next);
     });
   }
-  const dispatch = router.routes() as GatewayMiddleware;
-  return function routes(ctx, next) {
-    return dispatch(ctx, next);
-  };
+  return router.routes() as GatewayMiddleware;
 }

@@ -6,6 +6,8 @@ import type { Gateway } from './app.js';
 import type { Config } from './config/index.js';
 import { GatewayError, toEnvelope } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
+import { isSaneCorrelationId } from './middleware/correlation.js';
+import { methodNotAllowed } from './proxy/methods.js';
 import { createUpgradeListener } from './upgrade.js';
 
 /**
@@ -39,6 +41,7 @@ export function createServer(gateway: Gateway, limits: Config['server']): http.S
     handle,
   );
   server.on('clientError', answerClientError);
+  server.on('connect', refuseConnect);
   // Upgrade requests (WebSocket handshakes) run through the same onion: see upgrade.ts.
   server.on('upgrade', createUpgradeListener(handle));
   closeSilentConnectionsOnDrain(server, gateway.lifecycle);
@@ -74,16 +77,32 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
     return;
   }
   const gatewayError = PARSER_ERRORS.get(error.code ?? '') ?? MALFORMED;
-  const correlationId = randomUUID();
-  const body = JSON.stringify(toEnvelope(gatewayError, correlationId));
+  endWithEnvelope(socket, gatewayError, randomUUID(), isHead(error, socket));
+}
+
+/**
+ * CONNECT never reaches Koa: Node emits 'connect' for it and, with no listener, drops the socket
+ * unanswered. The gateway is no tunnel (DESIGN.md, "What goes downstream"): 405, then close.
+ */
+function refuseConnect(request: http.IncomingMessage, socket: Duplex): void {
+  const incoming = request.headers['x-correlation-id'];
+  const correlationId = typeof incoming === 'string' && isSaneCorrelationId(incoming) ? incoming : randomUUID();
+  endWithEnvelope(socket, methodNotAllowed('CONNECT'), correlationId, false);
+}
+
+/** Writes `error` as a complete JSON envelope response on a raw socket and closes it. */
+function endWithEnvelope(socket: Duplex, error: GatewayError, correlationId: string, omitBody: boolean): void {
+  const body = JSON.stringify(toEnvelope(error, correlationId));
+  const extra = Object.entries(error.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.end(
-    `HTTP/1.1 ${gatewayError.status} ${http.STATUS_CODES[gatewayError.status]}\r\n` +
+    `HTTP/1.1 ${error.status} ${http.STATUS_CODES[error.status]}\r\n` +
       'Content-Type: application/json; charset=utf-8\r\n' +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
       `x-correlation-id: ${correlationId}\r\n` +
       'X-Content-Type-Options: nosniff\r\n' +
+      extra +
       'Connection: close\r\n\r\n' +
-      (isHead(error, socket) ? '' : body),
+      (omitBody ? '' : body),
   );
 }
 

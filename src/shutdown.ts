@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Gateway } from './app.js';
+import { TIMED_OUT, withTimeout } from './with-timeout.js';
 
 /**
  * Drains `server`: readiness turns 503, the listener closes, idle keep-alive sockets close,
@@ -15,12 +16,7 @@ export async function drainServer(options: { server: Server; gateway: Gateway; g
   logger.info({ graceMs }, 'draining');
   const closed = new Promise<'drained'>((resolve) => server.close(() => resolve('drained')));
   server.closeIdleConnections();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<'expired'>((resolve) => {
-    timer = setTimeout(() => resolve('expired'), graceMs);
-  });
-  const outcome = await Promise.race([closed, expired]);
-  clearTimeout(timer);
+  const outcome = (await withTimeout(closed, graceMs)) === TIMED_OUT ? 'expired' : 'drained';
   let onlyTunnels = false;
   if (outcome === 'expired') {
     const tunnels = gateway.lifecycle.openTunnels;

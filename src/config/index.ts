@@ -1,7 +1,7 @@
-import { PUBLIC_PATHS, ROUTES } from '../../config/routes.js';
+import { API_SCOPE, GATEWAY_ENDPOINTS, PUBLIC_PATHS, ROUTE_LIMITS, ROUTES } from '../../config/routes.js';
 import { SERVICES, type ServiceId } from '../../config/services.js';
-import { deriveSecretKey } from '../auth/key.js';
-import { boolean, createEnvReader, integer, list, oneOf, optionalText, text, url, type EnvVariable } from './parsers.js';
+import { readSecretKey, SecretKeyError, type SecretEncoding, type SecretKeyReading } from '../auth/key.js';
+import { boolean, createEnvReader, exactText, integer, list, oneOf, optionalText, text, url, type EnvVariable } from './parsers.js';
 
 const PLACEHOLDER_SECRET = 'CHANGE_ME_TO_A_STRONG_SECRET';
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
@@ -18,12 +18,17 @@ export const ENV_SCHEMA = {
   CORS_CREDENTIALS: boolean(true),
   REQUIRE_AUTH: boolean(true),
   GATEWAY_PROXY_TIMEOUT_MS: integer(5000, 1),
-  JWT_SECRET: text(PLACEHOLDER_SECRET),
+  GATEWAY_PROXY_IDLE_TIMEOUT_MS: integer(60_000, 1),
+  CIRCUIT_FAILURE_THRESHOLD: integer(5, 1),
+  CIRCUIT_OPEN_MS: integer(10_000, 1),
+  // Not trimmed: the auth service reads the variable as it is, and so must the key derivation.
+  JWT_SECRET: exactText(PLACEHOLDER_SECRET),
   JWT_SECRET_ENCODING: oneOf(['auto', 'base64', 'utf8'], 'auto'),
   JWT_ISSUER: optionalText('http://localhost:4001'),
   JWT_AUDIENCE: optionalText(undefined),
   RATE_LIMIT_WINDOW_MS: integer(60_000, 1),
   RATE_LIMIT_MAX: integer(1000, 1),
+  RATE_LIMIT_AUTH_MAX: integer(20, 1),
   REDIS_URL: url(undefined, ['redis', 'rediss']),
   RATE_LIMIT_REDIS_PREFIX: text('gateway:ratelimit'),
   RATE_LIMIT_REDIS_TIMEOUT_MS: integer(250, 1),
@@ -45,7 +50,10 @@ export interface ServiceConfig {
   /** Base URL without a trailing slash; the upstream path is appended to it as a string. */
   readonly url: string;
   readonly healthPath: string;
+  /** Bounds connecting and the wait for the response headers (502 `SERVICE_TIMEOUT`). */
   readonly timeoutMs: number;
+  /** Bounds any silence of the service's connection once the exchange is under way: a stalled response is cut. */
+  readonly idleTimeoutMs: number;
 }
 
 /** One row of the route table, bound to its service. */
@@ -60,7 +68,6 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly trustProxy: boolean;
-  readonly nodeEnv: string;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   /** Port of the Prometheus listener (on `host`); 0 turns it off. Never the public port. */
   readonly metricsPort: number;
@@ -68,14 +75,19 @@ export interface Config {
   readonly auth: {
     readonly required: boolean;
     readonly secret: string;
-    readonly secretEncoding: 'auto' | 'base64' | 'utf8';
+    readonly secretEncoding: SecretEncoding;
     readonly issuer: string | undefined;
     readonly audience: string | undefined;
     readonly publicPaths: readonly string[];
   };
   readonly rateLimit: {
     readonly windowMs: number;
+    /** Per client IP, before authentication. */
     readonly max: number;
+    /** Per verified user, after authentication. */
+    readonly userMax: number;
+    /** Per client IP on single paths (config/routes.ts). */
+    readonly routes: ReadonlyArray<{ readonly path: string; readonly max: number }>;
     readonly redisUrl: string | undefined;
     readonly redisPrefix: string;
     /** A Redis command slower than this counts as a Redis failure: the request uses the memory limit. */
@@ -94,8 +106,19 @@ export interface Config {
     /** How long an idle kept-alive client connection stays open. */
     readonly keepAliveTimeoutMs: number;
   };
+  /** The circuit breaker of each service (DESIGN.md, "Failing services"). */
+  readonly circuit: {
+    /** Consecutive exchanges failed at the gateway that open a service's circuit. */
+    readonly failureThreshold: number;
+    /** How long an open circuit answers 503 before it lets one request through. */
+    readonly openMs: number;
+  };
   readonly services: readonly ServiceConfig[];
   readonly routes: readonly RouteConfig[];
+  /** Prefix of everything forwarded; rate limits and authentication apply under it only. */
+  readonly apiScope: string;
+  /** Paths of the gateway's own endpoints. */
+  readonly endpoints: { readonly health: string; readonly ready: string; readonly services: string; readonly info: string };
 }
 
 /** Start-up stops with this: its message is one line naming every bad variable. */
@@ -113,6 +136,9 @@ export function loadConfig(env: Env): Config {
     Object.entries(ENV_SCHEMA).map(([name, variable]) => [name, read(name, variable as EnvVariable<unknown>)]),
   ) as { [K in keyof typeof ENV_SCHEMA]: (typeof ENV_SCHEMA)[K]['defaultValue'] };
 
+  // Defaults to the per-IP limit, so it is read once that one is known (as per-service timeouts are).
+  const userMax = read('RATE_LIMIT_USER_MAX', integer(values.RATE_LIMIT_MAX, 1));
+
   const services = (Object.keys(SERVICES) as ServiceId[]).map((id): ServiceConfig => {
     const definition = SERVICES[id];
     return {
@@ -121,17 +147,25 @@ export function loadConfig(env: Env): Config {
       url: read(`${definition.env}_SERVICE_URL`, url(definition.defaultUrl, ['http', 'https'])) ?? definition.defaultUrl,
       healthPath: definition.healthPath,
       timeoutMs: read(`${definition.env}_SERVICE_TIMEOUT_MS`, integer(values.GATEWAY_PROXY_TIMEOUT_MS, 1)),
+      idleTimeoutMs: read(`${definition.env}_SERVICE_IDLE_TIMEOUT_MS`, integer(values.GATEWAY_PROXY_IDLE_TIMEOUT_MS, 1)),
     };
   });
 
-  if (values.NODE_ENV === 'production') {
+  let key: SecretKeyReading | undefined;
+  try {
+    key = readSecretKey(values.JWT_SECRET, values.JWT_SECRET_ENCODING);
+  } catch (error) {
+    if (!(error instanceof SecretKeyError)) throw error;
+    problems.push(error.message);
+  }
+
+  if (values.NODE_ENV === 'production' && key !== undefined) {
     const secret = values.JWT_SECRET;
-    const keyBytes = deriveSecretKey(secret, values.JWT_SECRET_ENCODING).symmetricKeySize ?? 0;
     if (secret === PLACEHOLDER_SECRET || secret.length < MIN_PRODUCTION_SECRET_LENGTH) {
       problems.push(`JWT_SECRET must be set to a secret of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters when NODE_ENV=production`);
-    } else if (keyBytes < MIN_PRODUCTION_KEY_BYTES) {
+    } else if (key.length < MIN_PRODUCTION_KEY_BYTES) {
       // A 32-character Base64 secret decodes to 24 bytes: the auth service (jjwt) would refuse it.
-      problems.push(`JWT_SECRET must give a key of at least ${MIN_PRODUCTION_KEY_BYTES} bytes when NODE_ENV=production (it gives ${keyBytes})`);
+      problems.push(`JWT_SECRET must give a key of at least ${MIN_PRODUCTION_KEY_BYTES} bytes when NODE_ENV=production (it gives ${key.length})`);
     }
   }
 
@@ -150,7 +184,6 @@ export function loadConfig(env: Env): Config {
     port: values.PORT,
     host: values.HOST,
     trustProxy: values.TRUST_PROXY,
-    nodeEnv: values.NODE_ENV,
     logLevel: values.LOG_LEVEL,
     metricsPort: values.METRICS_PORT,
     cors: { origins: values.CORS_ORIGINS, credentials: values.CORS_CREDENTIALS },
@@ -165,6 +198,8 @@ export function loadConfig(env: Env): Config {
     rateLimit: {
       windowMs: values.RATE_LIMIT_WINDOW_MS,
       max: values.RATE_LIMIT_MAX,
+      userMax,
+      routes: ROUTE_LIMITS.map((limit) => ({ path: limit.path, max: limit.max === 'auth' ? values.RATE_LIMIT_AUTH_MAX : limit.max })),
       redisUrl: values.REDIS_URL,
       redisPrefix: values.RATE_LIMIT_REDIS_PREFIX,
       redisTimeoutMs: values.RATE_LIMIT_REDIS_TIMEOUT_MS,
@@ -177,7 +212,10 @@ export function loadConfig(env: Env): Config {
       requestTimeoutMs: values.SERVER_REQUEST_TIMEOUT_MS,
       keepAliveTimeoutMs: values.SERVER_KEEP_ALIVE_TIMEOUT_MS,
     },
+    circuit: { failureThreshold: values.CIRCUIT_FAILURE_THRESHOLD, openMs: values.CIRCUIT_OPEN_MS },
     services,
+    apiScope: API_SCOPE,
+    endpoints: GATEWAY_ENDPOINTS,
     routes: ROUTES.map((route) => ({
       prefix: route.prefix,
       upstreamPath: route.upstreamPath,

@@ -4,7 +4,9 @@ export interface EnvVariable<T> {
   readonly defaultValue: T;
   /** Value of a variable set to the empty string: the default, except where empty means "none". */
   readonly emptyValue: T;
-  /** Parses a non-empty, trimmed raw value. */
+  /** True when surrounding whitespace belongs to the value (a secret): it is then not trimmed. */
+  readonly untrimmed?: boolean;
+  /** Parses a non-empty raw value, trimmed unless {@link untrimmed}. */
   parse(raw: string): T;
 }
 
@@ -43,6 +45,11 @@ export function boolean(defaultValue: boolean): EnvVariable<boolean> {
 /** Free text. */
 export function text(defaultValue: string): EnvVariable<string> {
   return { defaultValue, emptyValue: defaultValue, parse: (raw) => raw };
+}
+
+/** Text taken exactly as set, surrounding whitespace included: a secret's every character is key material. */
+export function exactText(defaultValue: string): EnvVariable<string> {
+  return { defaultValue, emptyValue: defaultValue, untrimmed: true, parse: (raw) => raw };
 }
 
 /** Text where an empty value means "none", e.g. `JWT_ISSUER=` turns the issuer check off. */
@@ -106,7 +113,7 @@ export function createEnvReader(env: Readonly<Record<string, string | undefined>
   return {
     problems,
     read(name, variable) {
-      const raw = env[name]?.trim();
+      const raw = variable.untrimmed === true ? env[name] : env[name]?.trim();
       if (raw === undefined) return variable.defaultValue;
       if (raw === '') return variable.emptyValue;
       try {

@@ -1,4 +1,4 @@
-import type { Config } from '../config/index.js';
+import type { RouteConfig, ServiceConfig } from '../config/index.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { GatewayMiddleware } from '../state.js';
 
@@ -12,13 +12,18 @@ export interface GatewayHealth {
 }
 
 /** Builds the liveness, readiness and info handlers. `/info` names services, never their URLs. */
-export function createGatewayHealth(options: { config: Config; lifecycle: Lifecycle; version: string }): GatewayHealth {
-  const { config, lifecycle, version } = options;
+export function createGatewayHealth(options: {
+  services: readonly ServiceConfig[];
+  routes: readonly RouteConfig[];
+  lifecycle: Lifecycle;
+  version: string;
+}): GatewayHealth {
+  const { services, routes, lifecycle, version } = options;
   const info = Object.freeze({
     name: SERVICE_NAME,
     version,
-    services: config.services.map((service) => service.name),
-    routes: config.routes.map((route) => ({ prefix: route.prefix, service: route.service.name })),
+    services: services.map((service) => service.name),
+    routes: routes.map((route) => ({ prefix: route.prefix, service: route.service.name })),
   });
   return {
     health(ctx) {

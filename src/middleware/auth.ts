@@ -2,7 +2,8 @@ import type { Next } from 'koa';
 import koaJwt from 'koa-jwt';
 import type { Logger } from 'pino';
 import { readUser } from '../auth/claims.js';
-import { deriveSecretKey } from '../auth/key.js';
+import { readSecretKey } from '../auth/key.js';
+import { logSecretKey } from '../auth/key-report.js';
 import { VerifiedTokenCache } from '../auth/token-cache.js';
 import type { Config } from '../config/index.js';
 import { GatewayError } from '../errors.js';
@@ -19,21 +20,26 @@ const BEARER_TOKEN = /^bearer ([^ ]+)$/i;
 const CACHED_TOKENS = 10_000;
 
 /**
- * JWT validation on `/api/` (koa-jwt): HS256 only, issuer and audience when configured, `exp`
- * required, `nbf` honoured. Public paths pass without a token. A missing token is refused only
- * when auth is required; a bearer token that is present must always be valid. Failures answer
- * 401 with a generic message; the reason goes to the log. A token that verified is remembered
- * (see token-cache.ts), so koa-jwt runs once per token rather than once per request.
+ * JWT validation on `/api/` (koa-jwt): HS256, HS384 and HS512, each only when the key is at least
+ * as long as its hash (see auth/key.ts; never `none` or an asymmetric algorithm), issuer and
+ * audience when configured, `exp` required, `nbf` honoured. Public paths pass without a token.
+ * A missing token is refused only when auth is required; a bearer token that is present must
+ * always be valid. Failures answer 401 with a generic message; the reason goes to the log. A
+ * token that verified is remembered (see token-cache.ts), so koa-jwt runs once per token rather
+ * than once per request. Start-up logs how the key was read (see key-report.ts).
  * A WebSocket handshake without an `Authorization` header may carry its token as the
  * `access_token` query parameter (see upgrade.ts).
  */
-export function createAuth(options: { auth: Config['auth']; logger: Logger }): GatewayMiddleware {
-  const { auth, logger } = options;
+export function createAuth(options: { auth: Config['auth']; scope: string; logger: Logger }): GatewayMiddleware {
+  const { auth, scope, logger } = options;
   const verified = new VerifiedTokenCache(CACHED_TOKENS);
+  const key = readSecretKey(auth.secret, auth.secretEncoding);
+  logSecretKey(logger, key);
   const verify = koaJwt({
     // jsonwebtoken 9 takes a KeyObject; koa-jwt's types predate that.
-    secret: deriveSecretKey(auth.secret, auth.secretEncoding) as unknown as Buffer,
-    algorithms: ['HS256'],
+    secret: key.key as unknown as Buffer,
+    // koa-jwt hands this list to jsonwebtoken, which refuses any other `alg`; an empty list refuses all.
+    algorithms: [...key.algorithms],
     ...(auth.issuer !== undefined && { issuer: auth.issuer }),
     ...(auth.audience !== undefined && { audience: auth.audience }),
     key: 'claims',
@@ -48,7 +54,7 @@ export function createAuth(options: { auth: Config['auth']; logger: Logger }): G
   }
 
   return async function authenticate(ctx, next) {
-    if (!isUnderPrefix(ctx.path, '/api') || auth.publicPaths.some((path) => isUnderPrefix(ctx.path, path))) {
+    if (!isUnderPrefix(ctx.path, scope) || auth.publicPaths.some((path) => isUnderPrefix(ctx.path, path))) {
       return next();
     }
     const queried = handshakeToken(ctx);

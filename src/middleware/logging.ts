@@ -5,8 +5,6 @@ import type { GatewayMiddleware } from '../state.js';
 
 /** nginx's code for "client closed the connection before the response was complete". */
 const CLIENT_CLOSED_REQUEST = 499;
-/** A response cut short because the upstream failed mid-body is logged as the gateway error it is. */
-const BAD_GATEWAY = 502;
 
 /**
  * Writes one JSON line per request once its response is complete or abandoned, and counts it in
@@ -20,10 +18,9 @@ export function createLogging(options: { logger: Logger; metrics: GatewayMetrics
     const bytesBefore = socket.bytesWritten;
     ctx.res.once('close', () => {
       const upstream = ctx.state.upstream;
+      // A response cut short is the client leaving, unless the forwarder says its service cut it.
       // A tunnel (101) never ends its response: it is complete when its connection closes.
-      const status = ctx.res.writableFinished || ctx.res.statusCode === 101
-        ? ctx.res.statusCode
-        : upstream?.error !== undefined ? BAD_GATEWAY : CLIENT_CLOSED_REQUEST;
+      const status = ctx.res.writableFinished || ctx.res.statusCode === 101 ? ctx.res.statusCode : upstream?.cutStatus ?? CLIENT_CLOSED_REQUEST;
       const durationMs = performance.now() - started;
       metrics.observeRequest(ctx.path, ctx.method, status, durationMs / 1000);
       logger.info({

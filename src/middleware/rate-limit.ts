@@ -1,110 +1,110 @@
-import type { Redis } from 'ioredis';
-import type { Middleware } from 'koa';
-import ratelimit from 'koa-ratelimit';
-import type { Logger } from 'pino';
-import type { GatewayMetrics } from '../metrics.js';
 import { GatewayError } from '../errors.js';
+import type { GatewayMetrics } from '../metrics.js';
 import { isUnderPrefix } from '../proxy/path.js';
-import type { GatewayContext, GatewayMiddleware } from '../state.js';
+import type { CounterStore, WindowHit } from '../rate-limit/store.js';
+import type { GatewayContext, GatewayMiddleware, LimitKind, RateLimitState } from '../state.js';
 
-/** IETF draft-ietf-httpapi-ratelimit-headers names; koa-ratelimit writes the reset as an epoch, fixed below. */
-const HEADERS = { total: 'RateLimit-Limit', remaining: 'RateLimit-Remaining', reset: 'RateLimit-Reset' };
-/** After a Redis failure, requests use the in-memory limit for this long before Redis is tried again. */
-const REDIS_RETRY_MS = 1000;
+/** IETF draft-ietf-httpapi-ratelimit-headers names. */
+const LIMIT = 'RateLimit-Limit';
+const REMAINING = 'RateLimit-Remaining';
+const RESET = 'RateLimit-Reset';
 
-/** Options of the rate limiter. */
-export interface RateLimitOptions {
-  readonly windowMs: number;
+/** A stricter per-IP limit on one path and everything below it (config/routes.ts). */
+export interface RouteLimit {
+  readonly path: string;
   readonly max: number;
-  /** Shared store; without it the limit is per replica, in memory. */
-  readonly redis: Redis | undefined;
+}
+
+/** Options of one rate-limit layer. */
+export interface RateLimitOptions {
+  /** Only paths under this prefix are limited (`/api`). */
+  readonly scope: string;
+  /** `ip`: before authentication, by client address, with the route limits; `user`: after it, by verified user. */
+  readonly by: 'ip' | 'user';
+  readonly max: number;
+  /** Per-IP limits of single paths; only the `ip` layer counts them. */
+  readonly routes: readonly RouteLimit[];
+  readonly windowMs: number;
+  readonly store: CounterStore;
+  /** Key prefix, e.g. `gateway:ratelimit`: keys are `<prefix>:ip:<ip>`, `<prefix>:route:<path>:<ip>`, `<prefix>:user:<id>`. */
   readonly prefix: string;
-  readonly logger: Logger;
   readonly metrics: GatewayMetrics;
 }
 
 /**
- * Limits `/api/` requests per client IP (`ctx.ip`: X-Forwarded-For counts only when the proxy is
- * trusted) with koa-ratelimit. With Redis the count is shared by every replica (one Lua script per
- * request, atomic). Redis down or slow never fails a request: the replica falls back to its
- * in-memory limit, logs the change once, and returns to Redis when it answers again.
+ * Limits `/api/` requests per fixed window: by client IP (`ctx.ip`, X-Forwarded-For only behind a
+ * trusted proxy) plus any route limit on the path, or by the verified user (`userId`, else `sub`),
+ * so one user's tokens and addresses share one budget and users behind one NAT do not. Every
+ * limited response describes the limit nearest to exhaustion across both layers; over any
+ * limit, 429 with `Retry-After`.
  */
 export function createRateLimit(options: RateLimitOptions): GatewayMiddleware {
-  const { windowMs, max, redis, prefix, logger, metrics } = options;
-  const common = { duration: windowMs, max, namespace: prefix, headers: HEADERS, id: (ctx: { ip: string }) => ctx.ip };
-  // One long-lived Map: a Map per request would limit nothing.
-  const memory = new Map<string, { reset: number }>();
-  const memoryLimit = ratelimit({ ...common, driver: 'memory', db: memory });
-  const redisLimit = redis !== undefined ? ratelimit({ ...common, driver: 'redis', db: redis }) : undefined;
-  let store: 'redis' | 'memory' = redis !== undefined ? 'redis' : 'memory';
-  metrics.limiterStore(store);
-  let retryRedisAt = 0;
-  let nextSweep = Date.now() + windowMs;
+  const { scope, by, max, routes, windowMs, store, prefix, metrics } = options;
   const windowSeconds = Math.ceil(windowMs / 1000);
+  const ipKey = `${prefix}:ip:`;
+  const userKey = `${prefix}:user:`;
+  const routeKeys = routes.map((route) => ({ ...route, key: `${prefix}:route:${route.path}:` }));
 
-  /** Switches to the per-replica count after Redis failed; logs the change once. */
-  function fallBack(details: Record<string, unknown>, reason: string): void {
-    if (store !== 'redis') return;
-    store = 'memory';
-    metrics.limiterStore('memory-fallback');
-    logger.warn(details, `rate limiter: ${reason}; falling back to per-replica memory limits`);
-  }
-
-  function sweepExpired(now: number): void {
-    if (now < nextSweep) return;
-    nextSweep = now + windowMs;
-    for (const [key, entry] of memory) if (entry.reset * 1000 < now) memory.delete(key);
-  }
-
-  async function limit(ctx: GatewayContext): Promise<boolean> {
-    const now = Date.now();
-    if (redisLimit !== undefined && redis?.status === 'ready' && now >= retryRedisAt) {
-      try {
-        const passed = await check(redisLimit, ctx);
-        if (store === 'memory') {
-          store = 'redis';
-          metrics.limiterStore('redis');
-          logger.info('rate limiter: Redis answers again; limits are shared across replicas');
-        }
-        return passed;
-      } catch (error) {
-        retryRedisAt = Date.now() + REDIS_RETRY_MS;
-        fallBack({ cause: (error as Error).message }, 'Redis unavailable');
-      }
-    } else if (redisLimit !== undefined && redis?.status !== 'ready') {
-      fallBack({ redisStatus: redis?.status }, 'Redis not connected');
+  /** The limits this request counts against, with their keys; none when it has no one to count. */
+  function limitsOf(ctx: GatewayContext): { keys: string[]; maxes: number[]; kinds: LimitKind[] } | undefined {
+    if (by === 'user') {
+      const id = ctx.state.user?.id;
+      return id === undefined ? undefined : { keys: [userKey + id], maxes: [max], kinds: ['user'] };
     }
-    sweepExpired(now);
-    return check(memoryLimit, ctx);
+    // No address: the client's socket is already gone; there is no one left to limit.
+    const { ip } = ctx;
+    if (ip === '') return undefined;
+    const keys = [ipKey + ip];
+    const maxes = [max];
+    const kinds: LimitKind[] = ['ip'];
+    for (const route of routeKeys) {
+      if (isUnderPrefix(ctx.path, route.path)) {
+        keys.push(route.key + ip);
+        maxes.push(route.max);
+        kinds.push('route');
+      }
+    }
+    return { keys, maxes, kinds };
   }
 
   return async function rateLimit(ctx, next) {
-    // No address: the client's socket is already gone. koa-ratelimit would assert on the empty id
-    // (and that would read as a Redis failure); there is no one left to limit.
-    if (!isUnderPrefix(ctx.path, '/api') || ctx.ip === '') return next();
-    const passed = await limit(ctx);
-    // koa-ratelimit's clocks (hrtime from a start-up Date.now) drift from Date.now: never report more than a window.
-    const reset = Math.min(windowSeconds, secondsUntil(Number(ctx.response.get(HEADERS.reset))));
-    ctx.set(HEADERS.reset, String(reset));
-    if (!passed) {
-      metrics.rateLimited();
+    if (!isUnderPrefix(ctx.path, scope)) return next();
+    const limits = limitsOf(ctx);
+    if (limits === undefined) return next();
+    const hits = await store.hit(limits.keys);
+    let nearest = ctx.state.rateLimit;
+    for (let i = 0; i < hits.length; i += 1) {
+      const state = stateOf(hits[i]!, limits.maxes[i]!, limits.kinds[i]!, windowSeconds);
+      if (nearest === undefined || isNearer(state, nearest)) nearest = state;
+    }
+    ctx.state.rateLimit = nearest;
+    ctx.set(LIMIT, String(nearest!.limit));
+    ctx.set(REMAINING, String(nearest!.remaining));
+    ctx.set(RESET, String(nearest!.resetSeconds));
+    if (nearest!.exceeded) {
+      metrics.rateLimited(nearest!.kind);
       throw new GatewayError(429, 'TOO_MANY_REQUESTS', 'Too many requests', {
-        headers: { 'Retry-After': String(Math.max(1, reset)) },
+        headers: { 'Retry-After': String(nearest!.resetSeconds) },
       });
     }
     return next();
   };
 }
 
-/** Runs a koa-ratelimit middleware as a check only: true when it would let the request through. */
-async function check(limit: Middleware, ctx: GatewayContext): Promise<boolean> {
-  let passed = false;
-  await limit(ctx, async () => {
-    passed = true;
-  });
-  return passed;
+/** A counted hit seen against its limit; the reset is whole seconds, at least 1, at most the window. */
+function stateOf(hit: WindowHit, max: number, kind: LimitKind, windowSeconds: number): RateLimitState {
+  return {
+    kind,
+    limit: max,
+    remaining: Math.max(0, max - hit.count),
+    resetSeconds: Math.min(windowSeconds, Math.max(1, Math.ceil(hit.resetMs / 1000))),
+    exceeded: hit.count > max,
+  };
 }
 
-function secondsUntil(epochSeconds: number): number {
-  return Number.isFinite(epochSeconds) ? Math.max(0, Math.ceil(epochSeconds - Date.now() / 1000)) : 0;
+/** Nearer to exhaustion: exceeded first, then fewer remaining, then the later reset (the longer wait). */
+function isNearer(candidate: RateLimitState, current: RateLimitState): boolean {
+  if (candidate.exceeded !== current.exceeded) return candidate.exceeded;
+  if (candidate.remaining !== current.remaining) return candidate.remaining < current.remaining;
+  return candidate.resetSeconds > current.resetSeconds;
 }

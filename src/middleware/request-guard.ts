@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors.js';
+import { isRefusedMethod, methodNotAllowed } from '../proxy/methods.js';
 import { isSafeTarget } from '../proxy/path.js';
 import type { GatewayMiddleware } from '../state.js';
 import { upgradeOf } from '../upgrade.js';
@@ -10,13 +11,15 @@ import { upgradeOf } from '../upgrade.js';
 const MAX_HEADER_LINES = 100;
 
 /**
- * Refuses, before any route or auth decision: request targets whose path could reach something
+ * Refuses, before any route or auth decision: TRACE (405, never forwarded; CONNECT never reaches
+ * Koa, see server.ts), request targets whose path could reach something
  * other than what it names (dot segments, encoded slashes; see proxy/path.ts), HTTP/1.1 requests
  * without exactly one Host (RFC 9112 §3.2), and requests with more header lines than a service
  * would accept; and an upgrade to a protocol other than WebSocket whose body cannot be read (see upgrade.ts).
  */
 export function createRequestGuard(): GatewayMiddleware {
   return async function requestGuard(ctx, next) {
+    if (isRefusedMethod(ctx.method)) throw methodNotAllowed(ctx.method);
     if (!isSafeTarget(ctx.url)) throw new GatewayError(400, 'BAD_REQUEST', 'Malformed request path');
     const { rawHeaders } = ctx.req;
     if (rawHeaders.length > MAX_HEADER_LINES * 2) {

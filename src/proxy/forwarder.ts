@@ -3,11 +3,11 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import type { Got, PlainResponse, Request as GotRequest, RequestFunction } from 'got';
 import type { RouteConfig } from '../config/index.js';
-import type { GatewayContext, GatewayMiddleware, UpstreamState } from '../state.js';
+import type { GatewayContext, GatewayMiddleware } from '../state.js';
 import { buildUpstreamHeaders, responseHeaders } from './headers.js';
 import { rewritePath } from './path.js';
+import type { UpstreamExchange } from './outcomes.js';
 import { requestBody } from './request-body.js';
-import { mapUpstreamError } from './upstream-errors.js';
 
 /** The client left before the upstream answered: nothing is written, the request log says 499. */
 class ClientGoneError extends Error {
@@ -36,11 +36,13 @@ export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
   const upstreamPath = base.pathname.replace(/\/$/, '') + route.upstreamPath;
   const transport = base.protocol === 'https:' ? https : http;
   // Everything but method, headers, body and path is prepared here once: got merges per-request
-  // options into its defaults on every call, so the fewer there are the less it copies. `connect`
-  // bounds connecting (Node starts a request's idle timer only once connected), `response` the
-  // wait for the response headers, `socket` any idle gap after that.
-  const { timeoutMs } = service;
-  const serviceClient = client.extend({ timeout: { connect: timeoutMs, socket: timeoutMs, response: timeoutMs } });
+  // options into its defaults on every call, so the fewer there are the less it copies. The service
+  // timeout bounds connecting (`connect`; Node starts a request's idle timer only once connected)
+  // and the wait for the response headers (`response`). The idle timeout (`socket`, Node's
+  // request.setTimeout) bounds any silence of the connection, nginx's proxy_read_timeout: an event
+  // stream with heartbeats further apart than the service timeout flows, a stalled one is cut.
+  const { timeoutMs, idleTimeoutMs } = service;
+  const serviceClient = client.extend({ timeout: { connect: timeoutMs, response: timeoutMs, socket: idleTimeoutMs } });
 
   /** One exchange with the service; `reusedSocket` tells whether it went out on a kept-alive socket. */
   function send(ctx: GatewayContext, path: string, headers: OutgoingHttpHeaders, body: Readable | undefined) {
@@ -72,7 +74,6 @@ export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
   }
 
   return async function forward(ctx) {
-    const body = requestBody(ctx.req, maxBodyBytes);
     const path = rewritePath(ctx.url, route.prefix, upstreamPath);
     const headers = buildUpstreamHeaders(ctx.req.headers, {
       peerAddress: ctx.req.socket.remoteAddress ?? '',
@@ -81,17 +82,21 @@ export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
       correlationId: ctx.state.correlationId,
       user: ctx.state.user,
     });
-    const state: UpstreamState = { service: service.name };
-    ctx.state.upstream = state;
+    // Admission comes first: a request its circuit refuses reads nothing of the client's body.
+    const outcome = ctx.upstreamOutcomes.begin(ctx, service.name);
 
     let upstream: GotRequest;
     let response: PlainResponse;
     try {
+      const body = requestBody(ctx.req, maxBodyBytes);
       ({ upstream, response } = await exchange(ctx, path, headers, body));
     } catch (error) {
-      throw error instanceof ClientGoneError ? error : mapUpstreamError(error, service.name);
+      if (!(error instanceof ClientGoneError)) throw outcome.failed(error);
+      outcome.clientLeft();
+      throw error;
     }
-    state.status = response.statusCode;
+    outcome.responded(response.statusCode);
+    watchBody(ctx, upstream, outcome);
     ctx.status = response.statusCode;
     for (const [name, value] of responseHeaders(response.headers)) {
       if (name === 'vary') ctx.vary(String(value));
@@ -119,6 +124,21 @@ function canRetry(method: string, body: Readable | undefined, reusedSocket: bool
 }
 
 function ignore(): void {}
+
+/**
+ * Once the response has begun, a failure of the service is recorded here, not by Koa's pipeline
+ * (which only sees a broken stream): the response is cut and the cut recorded once. An error that
+ * follows the client leaving is the client's doing, not the service's.
+ */
+function watchBody(ctx: GatewayContext, upstream: GotRequest, outcome: UpstreamExchange): void {
+  let clientGone = false;
+  ctx.res.once('close', () => {
+    if (!ctx.res.writableFinished) clientGone = true;
+  });
+  upstream.once('error', (error) => {
+    if (!clientGone) outcome.failedMidBody(error);
+  });
+}
 
 /** Resolves with the upstream's response headers; a client that leaves first cancels the upstream request. */
 function waitForResponse(ctx: GatewayContext, upstream: GotRequest): Promise<PlainResponse> {

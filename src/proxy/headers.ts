@@ -49,6 +49,15 @@ export interface ForwardingContext {
   readonly user: ForwardedUser | undefined;
 }
 
+/**
+ * CGI, WSGI and Rack read both `x-user-id` and `x_user_id` as `HTTP_X_USER_ID`, so a client's
+ * `x_user_id` would pass as the gateway's user context: names with `_` are dropped, as nginx does
+ * by default (`underscores_in_headers off`; RFC 3875 §4.1.18).
+ */
+function isUnderscored(name: string): boolean {
+  return name.includes('_');
+}
+
 /** True for `proxy-*` and the fixed hop-by-hop names. */
 function isHopByHop(name: string): boolean {
   return HOP_BY_HOP.has(name) || name.startsWith('proxy-');
@@ -65,12 +74,12 @@ export function connectionOptions(connection: string | string[] | undefined): Se
   return names.size > 0 ? names : undefined;
 }
 
-/** Headers for the upstream request: end-to-end headers of the client plus forwarding and user context. */
+/** Headers for the upstream request: end-to-end headers of the client (none with `_` in its name) plus forwarding and user context. */
 export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, context: ForwardingContext): OutgoingHttpHeaders {
   const named = connectionOptions(incoming.connection);
   const headers: OutgoingHttpHeaders = {};
   for (const name in incoming) {
-    if (isHopByHop(name) || REPLACED_REQUEST_HEADERS.has(name) || name.startsWith('x-user-')) continue;
+    if (isHopByHop(name) || REPLACED_REQUEST_HEADERS.has(name) || name.startsWith('x-user-') || isUnderscored(name)) continue;
     if (named?.has(name)) continue;
     headers[name] = incoming[name];
   }

@@ -3,7 +3,7 @@ import { PassThrough, Transform, type Duplex, type Readable } from 'node:stream'
 import { GatewayError } from '../errors.js';
 
 /** 413 for a body over `maxBodyBytes`; the rest of it is not read, so the connection cannot be reused. */
-export function payloadTooLarge(maxBodyBytes: number): GatewayError {
+function payloadTooLarge(maxBodyBytes: number): GatewayError {
   return new GatewayError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${maxBodyBytes} bytes`, {
     headers: { Connection: 'close' },
   });

@@ -4,11 +4,10 @@ import type { Socket } from 'node:net';
 import type { RouteConfig } from '../config/index.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { GatewayMetrics } from '../metrics.js';
-import type { GatewayContext, UpstreamState } from '../state.js';
+import type { GatewayContext } from '../state.js';
 import { ACCESS_TOKEN_PARAMETER } from '../upgrade.js';
 import { buildUpstreamHeaders, responseHeaders, webSocketRequestHeaders } from './headers.js';
 import { rewritePath, withoutQueryParameter } from './path.js';
-import { mapUpstreamError } from './upstream-errors.js';
 
 /** Options of the WebSocket tunnel for one route. */
 export interface TunnelOptions {
@@ -20,10 +19,12 @@ export interface TunnelOptions {
   readonly metrics: GatewayMetrics;
 }
 
-/** How the service answered the handshake: switched protocols (with its socket), or an ordinary response. */
+/** How the handshake ended: the service switched protocols (with its socket), answered otherwise, failed, or the client left. */
 type Handshake =
   | { readonly response: IncomingMessage; readonly socket: Socket; readonly head: Buffer }
-  | { readonly response: IncomingMessage; readonly socket?: undefined };
+  | { readonly response: IncomingMessage; readonly socket?: undefined }
+  | { readonly failure: unknown }
+  | { readonly clientLeft: true };
 
 /**
  * Carries a WebSocket handshake that passed the onion to the route's service, with the same path
@@ -41,14 +42,18 @@ export function createTunnel(options: TunnelOptions): (ctx: GatewayContext, head
 
   /** Sends the handshake; the service timeout bounds connecting and the wait for its answer. */
   function handshake(ctx: GatewayContext, path: string, headers: OutgoingHttpHeaders): Promise<Handshake> {
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve) => {
+      let clientLeft = false;
       // A connection of its own: after a 101 it belongs to the tunnel, never to a pool.
       const request = transport.request(base.origin, { method: 'GET', path, headers, agent: false });
       const timer = setTimeout(() => {
         request.destroy(Object.assign(new Error(`no answer within ${service.timeoutMs} ms`), { code: 'ETIMEDOUT' }));
       }, service.timeoutMs);
       // The client left during the handshake: the service's connection goes too.
-      const onClientClose = (): void => void request.destroy(Object.assign(new Error('client closed the connection'), { code: 'ECONNRESET' }));
+      const onClientClose = (): void => {
+        clientLeft = true;
+        request.destroy();
+      };
       const stopWatching = watchClientLeaving(ctx.req.socket);
       const settle = (): void => {
         clearTimeout(timer);
@@ -57,7 +62,7 @@ export function createTunnel(options: TunnelOptions): (ctx: GatewayContext, head
       };
       request.on('error', (error) => {
         settle();
-        reject(mapUpstreamError(error, service.name));
+        resolve(clientLeft ? { clientLeft } : { failure: error });
       });
       request.once('response', (response: IncomingMessage) => {
         settle();
@@ -73,7 +78,7 @@ export function createTunnel(options: TunnelOptions): (ctx: GatewayContext, head
   }
 
   /** Relays the service's 101, then joins the two sockets until either closes or the tunnel idles. */
-  function open(ctx: GatewayContext, upstream: Handshake & { socket: Socket }, clientHead: Buffer): void {
+  function open(ctx: GatewayContext, upstream: { response: IncomingMessage; socket: Socket; head: Buffer }, clientHead: Buffer): void {
     const client = ctx.req.socket;
     const server = upstream.socket;
     ctx.respond = false;
@@ -119,10 +124,17 @@ export function createTunnel(options: TunnelOptions): (ctx: GatewayContext, head
       correlationId: ctx.state.correlationId,
       user: ctx.state.user,
     });
-    const state: UpstreamState = { service: service.name };
-    ctx.state.upstream = state;
+    // The service's circuit admits the handshake as it admits any request (503 CIRCUIT_OPEN when open).
+    const outcome = ctx.upstreamOutcomes.begin(ctx, service.name);
     const answer = await handshake(ctx, path, webSocketRequestHeaders(ctx.req.headers, forwarded));
-    state.status = answer.response.statusCode;
+    if ('clientLeft' in answer) {
+      outcome.clientLeft();
+      // Nobody is left to answer; the request log says 499.
+      ctx.respond = false;
+      return;
+    }
+    if ('failure' in answer) throw outcome.failed(answer.failure);
+    outcome.responded(answer.response.statusCode ?? 0);
     if (answer.socket !== undefined) open(ctx, answer, head);
     else relay(ctx, answer.response);
   };

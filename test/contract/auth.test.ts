@@ -3,6 +3,7 @@ import nock from 'nock';
 import { send } from '../helpers/http.js';
 import { clientHeaders, expectDownstream, expectRelayed, jsonRequest, upstreamReplyHeaders } from './exchange.js';
 import { UPSTREAMS, record, useContractGateway } from './harness.js';
+import { expectUnderscoredDropped } from './underscores.js';
 import { expectRefusedUnsafe, unsafePaths } from './unsafe-paths.js';
 
 describe('contract: auth-service (/api/v1/auth → /auth)', () => {
@@ -124,6 +125,14 @@ describe('contract: auth-service (/api/v1/auth → /auth)', () => {
     });
     expect(scope.isDone()).to.equal(true);
     expect(harness.unmatched).to.deep.equal([]);
+  });
+
+  it('when a client sends x_user_id and x_forwarded_for, then auth-service sees no header with `_` and x-user-id comes from the token', async () => {
+    await expectUnderscoredDropped(harness, { upstream: UPSTREAMS.auth, gatewayPath: '/api/v1/auth/me', path: '/auth/me' });
+  });
+
+  it('when a client sends x_user_id and x_forwarded_for to the public /api/v1/auth/login, then auth-service sees no header with `_` and no user context', async () => {
+    await expectUnderscoredDropped(harness, { upstream: UPSTREAMS.auth, gatewayPath: '/api/v1/auth/login', path: '/auth/login', public: true });
   });
 
   for (const { target, reaches } of unsafePaths('/api/v1/auth', '/api/v1/products')) {

@@ -1,6 +1,6 @@
-import { createHmac } from 'node:crypto';
 import nock from 'nock';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { signHs256 } from '../helpers/tokens.js';
 
 // Importing nock patches node:http for the whole mocha process; the real-socket suites must not
 // run through its interceptor (it changes keep-alive and streaming behaviour), so it is on only
@@ -15,11 +15,12 @@ export const UPSTREAMS = {
   inventory: 'http://inventory.contract.test:8080',
 } as const;
 
+/** Not Base64 as jjwt reads it (`-` inside): its 42 UTF-8 bytes are the key. */
 const JWT_SECRET = 'contract-test-secret-not-base64-0123456789';
 const JWT_ISSUER = 'http://localhost:4001';
 
 /** A valid access token as the shop's auth service issues it: stays acceptable once the JWT layer checks tokens. */
-export const ACCESS_TOKEN = signToken({
+export const ACCESS_TOKEN = signHs256({
   sub: 'ada@example.com',
   userId: 42,
   role: 'USER',
@@ -27,7 +28,7 @@ export const ACCESS_TOKEN = signToken({
   iss: JWT_ISSUER,
   iat: Math.floor(Date.now() / 1000),
   exp: Math.floor(Date.now() / 1000) + 3600,
-});
+}, JWT_SECRET);
 
 /** What one upstream saw of one request, as nock recorded it. */
 export interface SeenRequest {
@@ -123,11 +124,4 @@ export function record(scope: nock.Scope): SeenRequest[] {
     seen.push({ method: request.method, path: request.path, headers, body });
   });
   return seen;
-}
-
-/** HS256 JWT as jjwt signs it; the secret is not Base64, so its UTF-8 bytes are the key. */
-function signToken(claims: Record<string, unknown>): string {
-  const encode = (part: object): string => Buffer.from(JSON.stringify(part)).toString('base64url');
-  const input = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}`;
-  return `${input}.${createHmac('sha256', JWT_SECRET).update(input).digest('base64url')}`;
 }

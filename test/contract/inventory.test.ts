@@ -3,6 +3,7 @@ import nock from 'nock';
 import { send } from '../helpers/http.js';
 import { clientHeaders, expectDownstream, expectRelayed, jsonRequest, upstreamReplyHeaders } from './exchange.js';
 import { UPSTREAMS, record, useContractGateway } from './harness.js';
+import { expectUnderscoredDropped } from './underscores.js';
 import { expectRefusedUnsafe, unsafePaths } from './unsafe-paths.js';
 
 describe('contract: inventory-service (/api/v1/inventory → /inventory)', () => {
@@ -146,6 +147,10 @@ describe('contract: inventory-service (/api/v1/inventory → /inventory)', () =>
     expectRelayed(response, { status: 204, body: '', correlationId: 'inventory-delete-1', headers: { 'x-reservation-released': 'r-9' } });
     expect(scope.isDone()).to.equal(true);
     expect(harness.unmatched).to.deep.equal([]);
+  });
+
+  it('when a client sends x_user_id and x_forwarded_for, then inventory-service sees no header with `_` and x-user-id comes from the token', async () => {
+    await expectUnderscoredDropped(harness, { upstream: UPSTREAMS.inventory, gatewayPath: '/api/v1/inventory/sku-1', path: '/inventory/sku-1' });
   });
 
   for (const { target, reaches } of unsafePaths('/api/v1/inventory', '/api/v1/auth')) {

@@ -3,6 +3,7 @@ import nock from 'nock';
 import { send } from '../helpers/http.js';
 import { clientHeaders, expectDownstream, expectRelayed, jsonRequest, upstreamReplyHeaders } from './exchange.js';
 import { UPSTREAMS, record, useContractGateway } from './harness.js';
+import { expectUnderscoredDropped } from './underscores.js';
 import { expectRefusedUnsafe, unsafePaths } from './unsafe-paths.js';
 
 describe('contract: product-service (/api/v1/products → /products)', () => {
@@ -129,6 +130,10 @@ describe('contract: product-service (/api/v1/products → /products)', () => {
     expectRelayed(response, { status: 204, body: '', correlationId: 'products-delete-1', headers: { 'x-product-deleted': '123' } });
     expect(scope.isDone()).to.equal(true);
     expect(harness.unmatched).to.deep.equal([]);
+  });
+
+  it('when a client sends x_user_id and x_forwarded_for, then product-service sees no header with `_` and x-user-id comes from the token', async () => {
+    await expectUnderscoredDropped(harness, { upstream: UPSTREAMS.products, gatewayPath: '/api/v1/products/123', path: '/products/123' });
   });
 
   for (const { target, reaches } of unsafePaths('/api/v1/products', '/api/v1/users')) {

@@ -3,6 +3,7 @@ import nock from 'nock';
 import { send } from '../helpers/http.js';
 import { clientHeaders, expectDownstream, expectRelayed, jsonRequest, upstreamReplyHeaders } from './exchange.js';
 import { UPSTREAMS, record, useContractGateway } from './harness.js';
+import { expectUnderscoredDropped } from './underscores.js';
 import { expectRefusedUnsafe, unsafePaths } from './unsafe-paths.js';
 
 describe('contract: user-service (/api/v1/users → /users)', () => {
@@ -115,6 +116,10 @@ describe('contract: user-service (/api/v1/users → /users)', () => {
     });
     expect(scope.isDone()).to.equal(true);
     expect(harness.unmatched).to.deep.equal([]);
+  });
+
+  it('when a client sends x_user_id and x_forwarded_for, then user-service sees no header with `_` and x-user-id comes from the token', async () => {
+    await expectUnderscoredDropped(harness, { upstream: UPSTREAMS.users, gatewayPath: '/api/v1/users/42', path: '/users/42' });
   });
 
   for (const { target, reaches } of unsafePaths('/api/v1/users', '/api/v1/inventory')) {

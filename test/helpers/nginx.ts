@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TIMED_OUT, withTimeout } from '../../src/with-timeout.js';
 import { freePorts, isClosed } from './demo.js';
 import { descendantsOf, killAll } from './process-tree.js';
 
@@ -56,8 +57,7 @@ export async function startNginx(render: (port: number) => string): Promise<Runn
   async function stop(): Promise<void> {
     const workers = descendantsOf(child.pid!);
     if (!done) child.kill('SIGTERM');
-    const late = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), STOP_TIMEOUT_MS).unref());
-    if ((await Promise.race([exited, late])) === 'late') killAll([...workers, child.pid!]);
+    if ((await withTimeout(exited, STOP_TIMEOUT_MS)) === TIMED_OUT) killAll([...workers, child.pid!]);
     await exited;
     rmSync(prefix, { recursive: true, force: true });
   }

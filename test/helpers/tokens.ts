@@ -1,6 +1,6 @@
-import { createHmac, createSign, generateKeyPairSync } from 'node:crypto';
+import { constants, createHmac, generateKeyPairSync, sign } from 'node:crypto';
 
-/** The secret test gateways verify with (not valid Base64, so its UTF-8 bytes are the key). */
+/** The secret test gateways verify with: jjwt cannot decode it as Base64 (`-` inside), so its 47 UTF-8 bytes are the key (HS256 only). */
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-production!';
 export const TEST_ISSUER = 'http://localhost:4001';
 
@@ -10,10 +10,21 @@ export const AUTH_ENV = { REQUIRE_AUTH: 'true', JWT_SECRET: TEST_SECRET, JWT_ISS
 const encode = (part: object): string => Buffer.from(JSON.stringify(part)).toString('base64url');
 const now = (): number => Math.floor(Date.now() / 1000);
 
-/** Signs `claims` with HS256 and `key` (a string is used as UTF-8, a Buffer as bytes), as jjwt would. */
-export function signHs256(claims: Record<string, unknown>, key: string | Buffer = TEST_SECRET, header: object = { alg: 'HS256', typ: 'JWT' }): string {
-  const input = `${encode(header)}.${encode(claims)}`;
-  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
+/** The hash behind each HMAC JWS algorithm (RFC 7518 §3.2). */
+const HMAC_HASHES = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' } as const;
+
+/** An HMAC JWS algorithm. */
+export type HmacAlgorithm = keyof typeof HMAC_HASHES;
+
+/** Signs `claims` as a compact JWS with `alg` and `key` (a string is used as UTF-8, a Buffer as bytes), as jjwt would. */
+export function signHmac(alg: HmacAlgorithm, claims: Record<string, unknown>, key: string | Buffer = TEST_SECRET): string {
+  const input = `${encode({ alg, typ: 'JWT' })}.${encode(claims)}`;
+  return `${input}.${createHmac(HMAC_HASHES[alg], key).update(input).digest('base64url')}`;
+}
+
+/** {@link signHmac} with HS256, what the test gateways' 47-byte key signs. */
+export function signHs256(claims: Record<string, unknown>, key: string | Buffer = TEST_SECRET): string {
+  return signHmac('HS256', claims, key);
 }
 
 /** Claims of an access token as the shop's auth service issues it, valid for an hour, with `overrides`. */
@@ -31,12 +42,19 @@ export function unsignedToken(claims: Record<string, unknown>): string {
   return `${encode({ alg: 'none', typ: 'JWT' })}.${encode(claims)}.`;
 }
 
-/** An RS256 token and the PEM of its public key (for algorithm-confusion attempts). */
-export function rs256Token(claims: Record<string, unknown>): { token: string; publicKeyPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const input = `${encode({ alg: 'RS256', typ: 'JWT' })}.${encode(claims)}`;
-  const signature = createSign('RSA-SHA256').update(input).sign(privateKey).toString('base64url');
-  return { token: `${input}.${signature}`, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+/** How each asymmetric JWS algorithm signs (RFC 7518 §3.3–3.5), with a fresh key pair. */
+const ASYMMETRIC = {
+  RS256: () => ({ pair: generateKeyPairSync('rsa', { modulusLength: 2048 }), options: {} }),
+  PS256: () => ({ pair: generateKeyPairSync('rsa', { modulusLength: 2048 }), options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } }),
+  ES256: () => ({ pair: generateKeyPairSync('ec', { namedCurve: 'P-256' }), options: { dsaEncoding: 'ieee-p1363' as const } }),
+} as const;
+
+/** A token signed with `alg` and a fresh key pair, and the PEM of its public key (for algorithm-confusion attempts). */
+export function asymmetricToken(alg: keyof typeof ASYMMETRIC, claims: Record<string, unknown>): { token: string; publicKeyPem: string } {
+  const { pair, options } = ASYMMETRIC[alg]();
+  const input = `${encode({ alg, typ: 'JWT' })}.${encode(claims)}`;
+  const signature = sign('sha256', Buffer.from(input), { key: pair.privateKey, ...options }).toString('base64url');
+  return { token: `${input}.${signature}`, publicKeyPem: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString() };
 }
 
 /** Seconds since the epoch, for `exp`, `nbf` and `iat`. */

@@ -54,7 +54,8 @@ describe('Prometheus metrics', () => {
     expect(sample(text, 'gateway_http_requests_total{route="/health",method="GET",status="200"}')).to.equal(1);
     expect(sample(text, 'gateway_http_request_duration_seconds_count{route="/api/v1/products",method="GET",status="200"}')).to.equal(2);
     expect(sample(text, 'gateway_upstream_errors_total{service="inventory-service",code="SERVICE_UNAVAILABLE"}')).to.equal(1);
-    expect(sample(text, 'gateway_rate_limited_total')).to.equal(1);
+    expect(sample(text, 'gateway_rate_limited_total{limit="ip"}')).to.equal(1);
+    expect(sample(text, 'gateway_rate_limited_total{limit="user"}')).to.equal(0);
     expect(sample(text, 'gateway_rate_limiter_store{store="memory"}')).to.equal(1);
     expect(sample(text, 'gateway_rate_limiter_store{store="redis"}')).to.equal(0);
     expect(text).to.match(/^process_cpu_user_seconds_total /m);

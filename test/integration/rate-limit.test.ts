@@ -6,6 +6,7 @@ import { send, type TestResponse } from '../helpers/http.js';
 import { killSpawnedGateways, spawnGateway } from '../helpers/process.js';
 import { REDIS_URL, keysWithPrefix, startPrivateRedis, uniquePrefix, type PrivateRedis } from '../helpers/redis.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { AUTH_ENV, accessToken, epochSeconds } from '../helpers/tokens.js';
 import { waitFor } from '../helpers/wait.js';
 
 const statuses = (responses: TestResponse[]): number[] => responses.map((response) => response.status);
@@ -49,21 +50,6 @@ describe('rate limiting, in memory (no REDIS_URL)', () => {
       expect(Number(limited.headers['retry-after'])).to.be.within(1, 60);
     }));
 
-  it('regression: RateLimit-Reset read 61 for a 60 s window when the limiter\'s clock ran ahead of Date.now(); now it never exceeds the window', () =>
-    withGateway({ RATE_LIMIT_MAX: '1' }, async (gateway) => {
-      // koa-ratelimit times windows with hrtime from its start; the wall clock may lag it.
-      const wallClock = Date.now;
-      Date.now = () => wallClock() - 800;
-      try {
-        const responses = [await send({ port: gateway.port, path: '/api/v1/products/1' }), await send({ port: gateway.port, path: '/api/v1/products/1' })];
-        expect(statuses(responses)).to.deep.equal([200, 429]);
-        for (const response of responses) expect(Number(response.headers['ratelimit-reset'])).to.be.within(1, 60);
-        expect(Number(responses[1]!.headers['retry-after'])).to.be.within(1, 60);
-      } finally {
-        Date.now = wallClock;
-      }
-    }));
-
   it('when 20 requests arrive at once with a limit of 5, then exactly 5 pass', () =>
     withGateway({ RATE_LIMIT_MAX: '5' }, async (gateway) => {
       const responses = await Promise.all(Array.from({ length: 20 }, () => send({ port: gateway.port, path: '/api/v1/products/1' })));
@@ -89,6 +75,50 @@ describe('rate limiting, in memory (no REDIS_URL)', () => {
       expect(await ask('10.0.0.1')).to.equal(429);
       // The proxy appends the address it saw; a client-written entry before it does not open a new bucket.
       expect(await ask('9.9.9.9, 10.0.0.1')).to.equal(429);
+    }));
+
+  it('when one client spends its login budget (RATE_LIMIT_AUTH_MAX), then login gets 429 while other paths and other clients are still served', () =>
+    withGateway({ RATE_LIMIT_MAX: '100', RATE_LIMIT_AUTH_MAX: '3', TRUST_PROXY: 'true' }, async (gateway) => {
+      const from = (ip: string, path: string): Promise<TestResponse> =>
+        send({ port: gateway.port, method: 'POST', path, headers: { 'x-forwarded-for': ip, 'content-type': 'application/json' }, body: '{}' });
+      const logins: TestResponse[] = [];
+      for (let i = 0; i < 4; i += 1) logins.push(await from('10.1.0.1', '/api/v1/auth/login'));
+      expect(statuses(logins)).to.deep.equal([200, 200, 200, 429]);
+      // The route limit is nearer to exhaustion than the IP limit: the headers describe it.
+      expect(logins.map((response) => [response.headers['ratelimit-limit'], response.headers['ratelimit-remaining']])).to.deep.equal([
+        ['3', '2'], ['3', '1'], ['3', '0'], ['3', '0'],
+      ]);
+      expect(Number(logins[3]!.headers['retry-after'])).to.be.within(1, 60);
+      expect((await from('10.1.0.1', '/api/v1/products/1')).headers['ratelimit-limit']).to.equal('100');
+      expect((await from('10.1.0.1', '/api/v1/products/1')).status).to.equal(200);
+      expect((await from('10.1.0.1', '/api/v1/auth/register')).status).to.equal(200);
+      expect((await from('10.1.0.2', '/api/v1/auth/login')).status).to.equal(200);
+    }));
+
+  it('when one user sends tokens from several addresses, then they share one user budget (RATE_LIMIT_USER_MAX)', () =>
+    withGateway({ ...AUTH_ENV, RATE_LIMIT_MAX: '100', RATE_LIMIT_USER_MAX: '3', TRUST_PROXY: 'true' }, async (gateway) => {
+      // Two tokens of user 42 (different iat), four addresses.
+      const tokens = [accessToken({ userId: 42 }), accessToken({ userId: 42, iat: epochSeconds(-60) })];
+      const responses: TestResponse[] = [];
+      for (let i = 0; i < 4; i += 1) {
+        const headers = { authorization: `Bearer ${tokens[i % 2]!}`, 'x-forwarded-for': `10.2.0.${i}` };
+        responses.push(await send({ port: gateway.port, path: '/api/v1/products/1', headers }));
+      }
+      expect(statuses(responses)).to.deep.equal([200, 200, 200, 429]);
+      expect(responses.map((response) => response.headers['ratelimit-remaining'])).to.deep.equal(['2', '1', '0', '0']);
+      expect(responses[3]!.json<{ error: { code: string } }>().error.code).to.equal('TOO_MANY_REQUESTS');
+      expect(Number(responses[3]!.headers['retry-after'])).to.be.within(1, 60);
+      const limited = await gateway.gateway.metrics.registry.getSingleMetricAsString('gateway_rate_limited_total');
+      expect(limited).to.include('gateway_rate_limited_total{limit="user"} 1');
+    }));
+
+  it('when many users share one address (a NAT), then each user has a budget of its own', () =>
+    withGateway({ ...AUTH_ENV, RATE_LIMIT_MAX: '100', RATE_LIMIT_USER_MAX: '2' }, async (gateway) => {
+      const ask = (userId: number): Promise<number> =>
+        send({ port: gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${accessToken({ userId })}` } }).then((r) => r.status);
+      const results: number[] = [];
+      for (const userId of [1, 2, 3, 1, 2, 3, 1]) results.push(await ask(userId));
+      expect(results).to.deep.equal([200, 200, 200, 200, 200, 200, 429]);
     }));
 
   it('when the limit is spent, then paths outside /api/ are still served', () =>
@@ -136,6 +166,63 @@ describe('rate limiting shared through Redis', function () {
     agent.destroy();
     expect(count(statuses(responses), 200)).to.equal(10);
     expect(count(statuses(responses), 429)).to.equal(20);
+  });
+
+  it('when three gateway processes share one Redis with a user limit of 10, then exactly 10 of 30 concurrent requests of one user pass, whatever the address', async () => {
+    const env = {
+      ...allServicesAt(upstream.url),
+      ...AUTH_ENV,
+      TRUST_PROXY: 'true',
+      REDIS_URL,
+      RATE_LIMIT_REDIS_PREFIX: uniquePrefix('replicas-user'),
+      RATE_LIMIT_MAX: '1000',
+      RATE_LIMIT_USER_MAX: '10',
+      RATE_LIMIT_WINDOW_MS: '60000',
+      RATE_LIMIT_REDIS_TIMEOUT_MS: '5000',
+    };
+    const replicas = await Promise.all([spawnGateway(env), spawnGateway(env), spawnGateway(env)]);
+    await Promise.all(replicas.map((replica) => waitFor(() => replica.logs.some((line) => line.redis === 'ready'))));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 30 });
+    const token = accessToken({ userId: 7 });
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => send({
+        port: replicas[i % 3]!.port,
+        path: '/api/v1/products/1',
+        headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': `10.3.0.${i}` },
+        agent,
+      })),
+    );
+    agent.destroy();
+    expect(count(statuses(responses), 200)).to.equal(10);
+    expect(count(statuses(responses), 429)).to.equal(20);
+  });
+
+  it('when one client is counted 1000 times at the default limit of 1000, then all of its keys together hold under 1 KB of Redis', async () => {
+    const prefix = uniquePrefix('footprint');
+    const gateway = await startGateway({ ...allServicesAt(upstream.url), REDIS_URL, RATE_LIMIT_REDIS_PREFIX: prefix, RATE_LIMIT_REDIS_TIMEOUT_MS: '5000' });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 20 });
+    try {
+      await waitFor(() => gateway.logs.some((line) => line.redis === 'ready'));
+      const results: TestResponse[] = [];
+      for (let i = 0; i < 1000; i += 20) {
+        results.push(...(await Promise.all(Array.from({ length: 20 }, () => send({ port: gateway.port, path: '/api/v1/products/1', agent })))));
+      }
+      expect(count(statuses(results), 200)).to.equal(1000);
+      expect((await send({ port: gateway.port, path: '/api/v1/products/1', agent })).status).to.equal(429);
+      const client = new Redis(REDIS_URL);
+      try {
+        const keys = await client.keys(`${prefix}:*`);
+        expect(keys).to.deep.equal([`${prefix}:ip:127.0.0.1`]);
+        let bytes = 0;
+        for (const key of keys) bytes += (await client.memory('USAGE', key)) ?? 0;
+        expect(bytes).to.be.above(0).and.below(1024);
+      } finally {
+        client.disconnect();
+      }
+    } finally {
+      agent.destroy();
+      await gateway.close();
+    }
   });
 
   describe('when Redis goes away and comes back', () => {

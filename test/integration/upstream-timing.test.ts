@@ -2,6 +2,7 @@ import http from 'node:http';
 import { expect } from 'chai';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { send } from '../helpers/http.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** Reads a response to the end, or reports how it ended early (a connection closed before any header counts as cut). */
@@ -24,7 +25,7 @@ function download(port: number, path: string): Promise<{ status: number; bytes: 
   });
 }
 
-describe('service timeout bounds waiting, not flowing downloads', () => {
+describe('service timeout bounds waiting, idle timeout bounds silence, neither cuts flowing downloads', () => {
   let upstream: TestUpstream;
   let gateway: RunningGateway;
   const aborted: string[] = [];
@@ -36,7 +37,7 @@ describe('service timeout bounds waiting, not flowing downloads', () => {
           if (!response.writableFinished) aborted.push(request.url ?? '');
         });
         if (request.url === '/products/trickle') {
-          // 12 chunks, one every 100 ms: 1.2 s in all, never idle for the 300 ms timeout.
+          // 12 chunks, one every 100 ms: 1.2 s in all, longer than both timeouts, never idle for either.
           response.writeHead(200, { 'content-type': 'text/plain' });
           let sent = 0;
           const timer = setInterval(() => {
@@ -54,18 +55,19 @@ describe('service timeout bounds waiting, not flowing downloads', () => {
           setTimeout(() => request.socket.destroy(), 20);
           return;
         }
-        if (request.url === '/products/stall') {
+        if (request.url?.startsWith('/products/stall') === true) {
           response.writeHead(200, { 'content-type': 'text/plain' });
           response.write('first bytes');
           return; // and never another byte
         }
-        // '/inventory/hang': never answers
+        // '/products/hang' and '/inventory/hang': never answer
       },
       { streaming: true },
     );
     gateway = await startGateway({
       PRODUCT_SERVICE_URL: upstream.url,
       PRODUCT_SERVICE_TIMEOUT_MS: '300',
+      PRODUCT_SERVICE_IDLE_TIMEOUT_MS: '600',
       INVENTORY_SERVICE_URL: upstream.url,
       INVENTORY_SERVICE_TIMEOUT_MS: '10000',
     });
@@ -81,11 +83,22 @@ describe('service timeout bounds waiting, not flowing downloads', () => {
     expect(result).to.deep.equal({ status: 200, bytes: 12 * 1024, outcome: 'complete' });
   });
 
-  it('when the upstream stalls mid-body past the timeout, then the client connection is cut, not left hanging', async () => {
+  it('when the upstream sends no response headers within the 300 ms service timeout, then 502 SERVICE_TIMEOUT between 250 and 1000 ms', async () => {
+    const started = Date.now();
+    const response = await send({ port: gateway.port, path: '/api/v1/products/hang' });
+    const elapsed = Date.now() - started;
+    expect(response.status).to.equal(502);
+    expect(response.json<{ error: { code: string } }>().error.code).to.equal('SERVICE_TIMEOUT');
+    expect(elapsed).to.be.within(250, 1000);
+  });
+
+  it('when the upstream stalls mid-body past the 600 ms idle timeout, then the client connection is cut after the idle timeout, not left hanging', async () => {
+    const started = Date.now();
     const result = await download(gateway.port, '/api/v1/products/stall');
     expect(result.status).to.equal(200);
     expect(result.bytes).to.equal('first bytes'.length);
     expect(result.outcome).to.equal('cut');
+    expect(Date.now() - started).to.be.within(550, 1300);
   });
 
   it('when the upstream resets after its headers, then the client response is cut and the failure logged once as 502', async () => {
@@ -95,8 +108,23 @@ describe('service timeout bounds waiting, not flowing downloads', () => {
     const lines = gateway.logs.filter((line) => line.path === '/api/v1/products/reset-after-headers');
     expect(lines.map((line) => line.msg)).to.deep.equal(['upstream response failed mid-body; response cut', 'request completed']);
     expect(lines[1]).to.include({ status: 502, upstreamStatus: 200, upstreamError: 'ECONNRESET' });
+    const metrics = await gateway.gateway.metrics.registry.metrics();
+    expect(metrics, 'the cut counted once').to.include('gateway_upstream_errors_total{service="product-service",code="ECONNRESET"} 1\n');
     const next = await download(gateway.port, '/api/v1/products/trickle');
     expect(next.outcome).to.equal('complete');
+  });
+
+  it('when the client goes away mid-body, then it is logged as 499, not as a failure of the service, and the upstream request is cancelled', async () => {
+    const request = http.get({ host: '127.0.0.1', port: gateway.port, path: '/api/v1/products/stall-then-leave', agent: false }, (response) => {
+      response.once('data', () => request.destroy());
+    });
+    request.on('error', () => {});
+    await waitFor(() => aborted.includes('/products/stall-then-leave'), 2000);
+    await waitFor(() => gateway.logs.some((line) => line.path === '/api/v1/products/stall-then-leave' && line.msg === 'request completed'));
+    const lines = gateway.logs.filter((line) => line.path === '/api/v1/products/stall-then-leave');
+    expect(lines.map((line) => line.msg)).to.deep.equal(['request completed']);
+    expect(lines[0]).to.include({ status: 499, upstreamStatus: 200 });
+    expect(lines[0]).not.to.have.property('upstreamError');
   });
 
   it('when the client goes away while waiting, then the upstream request is cancelled', async () => {

@@ -244,11 +244,18 @@ describe('WebSocket tunnels through the gateway', function () {
       });
     }
 
-    it('when the service is down, then the client gets the 502 envelope', async () => {
-      await start(allServicesAt(`http://127.0.0.1:${await closedPort()}`));
-      const answer = await refusedWebSocket(`ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken()}`);
-      expect(answer.status).to.equal(502);
-      expect(JSON.parse(answer.body).error).to.include({ code: 'SERVICE_UNAVAILABLE', message: 'Service product-service is unavailable' });
+    it('when the service is down, then the client gets the 502 envelope; once its circuit opens, then 503 CIRCUIT_OPEN', async () => {
+      await start({ ...allServicesAt(`http://127.0.0.1:${await closedPort()}`), CIRCUIT_FAILURE_THRESHOLD: '2' });
+      const url = `ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken()}`;
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const answer = await refusedWebSocket(url);
+        expect(answer.status).to.equal(502);
+        expect(JSON.parse(answer.body).error).to.include({ code: 'SERVICE_UNAVAILABLE', message: 'Service product-service is unavailable' });
+      }
+      const open = await refusedWebSocket(url);
+      expect(open.status).to.equal(503);
+      expect(JSON.parse(open.body).error.code).to.equal('CIRCUIT_OPEN');
+      expect(open.headers['retry-after']).to.be.a('string');
     });
   });
 

@@ -90,7 +90,7 @@ describe('black-box fuzz: 10 000 random requests against a running gateway with 
   let gateway: RunningGateway;
 
   before(async () => {
-    const env: Record<string, string> = { ...AUTH_ENV, RATE_LIMIT_MAX: '1000000' };
+    const env: Record<string, string> = { ...AUTH_ENV, RATE_LIMIT_MAX: '1000000', RATE_LIMIT_AUTH_MAX: '1000000' };
     for (const route of ROUTES) {
       const seen: Array<{ url: string; correlationId: string }> = [];
       seenBy.set(route.upstreamPath, seen);

@@ -9,11 +9,13 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authe
 const GATEWAY_OWN = new Set(['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'forwarded', 'x-correlation-id', 'x-request-id', 'x-user-id', 'x-user-email', 'x-user-role']);
 
 const token = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,11}$/);
-/** Header names as Node hands them over (lower case): hop-by-hop, proxy-*, x-user-*, the gateway's own, and arbitrary ones. */
+/** Header names as Node hands them over (lower case): hop-by-hop, proxy-*, x-user-*, with `_`, the gateway's own, and arbitrary ones. */
 const headerName = fc.oneof(
   fc.constantFrom(...HOP_BY_HOP),
   token.map((rest) => `proxy-${rest}`),
   token.map((rest) => `x-user-${rest}`),
+  fc.tuple(token, token).map(([before, after]) => `${before}_${after}`),
+  fc.constantFrom('x_user_id', 'x_user_role', 'x_forwarded_for'),
   fc.constantFrom('x-user-id', 'x-user-email', 'x-user-role', ...GATEWAY_OWN, 'host', 'expect', 'authorization', 'cookie', 'http2-settings'),
   token,
 );
@@ -46,7 +48,7 @@ function named(connection: string | string[] | undefined): Set<string> {
 }
 
 describe('header filter properties (fast-check)', () => {
-  it('when any client headers are forwarded, then no hop-by-hop, proxy-*, Connection-named or client x-user-* header survives', () => {
+  it('when any client headers are forwarded, then no hop-by-hop, proxy-*, Connection-named, underscored or client x-user-* header survives', () => {
     fc.assert(
       fc.property(headers, user, fc.boolean(), (incoming, forwardedUser, trustProxy) => {
         const outgoing = buildUpstreamHeaders(incoming, { peerAddress: '127.0.0.1', protocol: 'http', trustProxy, correlationId: 'cid', user: forwardedUser });
@@ -54,6 +56,7 @@ describe('header filter properties (fast-check)', () => {
         const names = Object.keys(outgoing);
         expect(names.filter((name) => HOP_BY_HOP.includes(name) || name.startsWith('proxy-'))).to.deep.equal([]);
         expect(names.filter((name) => listed.has(name) && !GATEWAY_OWN.has(name))).to.deep.equal([]);
+        expect(names.filter((name) => name.includes('_'))).to.deep.equal([]);
         const expectedUser = forwardedUser === undefined
           ? {}
           : { 'x-user-id': forwardedUser.id, 'x-user-email': forwardedUser.email, ...(forwardedUser.role !== undefined && { 'x-user-role': forwardedUser.role }) };

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
+import { TIMED_OUT, withTimeout } from '../../src/with-timeout.js';
 import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { send } from '../helpers/http.js';
 import { keysWithPrefix, startPrivateRedis, uniquePrefix, type PrivateRedis } from '../helpers/redis.js';
@@ -51,11 +52,11 @@ describe('Redis killed under load and restarted', function () {
     const worker = async (): Promise<void> => {
       while (Date.now() - started < untilMs) {
         const at = Date.now() - started;
-        const status = await Promise.race([
+        const outcome = await withTimeout(
           send({ port: gateway.port, path: '/api/v1/products/1', agent }).then((response) => response.status, (error: NodeJS.ErrnoException) => error.code ?? 'error'),
-          new Promise<string>((resolve) => setTimeout(() => resolve('hung'), HANG_MS)),
-        ]);
-        samples.push({ at, ms: Date.now() - started - at, status });
+          HANG_MS,
+        );
+        samples.push({ at, ms: Date.now() - started - at, status: outcome === TIMED_OUT ? 'hung' : outcome });
       }
     };
     await Promise.all(Array.from({ length: WORKERS }, worker));

@@ -2,6 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { withTimeout } from '../../src/with-timeout.js';
 import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { killSpawnedGateways, spawnGateway } from '../helpers/process.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
@@ -53,7 +54,7 @@ describe('draining: which requests are still served', () => {
     await waitFor(() => /^HTTP\/1\.1 200 [^]*\r\n\r\n\{.*\}$/.test(client.received()), 3000);
     gateway.gateway.lifecycle.drain();
     client.socket.write(get('/api/v1/products/2'));
-    await Promise.race([client.closed, new Promise((resolve) => setTimeout(resolve, 3000))]);
+    await withTimeout(client.closed, 3000);
     client.socket.destroy();
     expect(client.received()).to.include('HTTP/1.1 503 ');
     expect(client.received()).to.include('"code":"SHUTTING_DOWN"');
@@ -144,7 +145,7 @@ describe('SIGTERM under load (the built gateway)', function () {
       gateway.child.kill('SIGTERM');
     }
     const outcomes = await Promise.all(pending);
-    const exitCode = await Promise.race([gateway.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 15_000))]);
+    const exitCode = await withTimeout(gateway.exited, 15_000);
 
     const acceptedLine = /^accepted-ports (.*)$/m.exec(gateway.stderr())?.[1];
     expect(acceptedLine, 'the gateway reported the connections it accepted').to.be.a('string');

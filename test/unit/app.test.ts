@@ -1,7 +1,10 @@
 import { expect } from 'chai';
 import { createGateway, type Gateway } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
+import { allServicesAt, startGateway } from '../helpers/gateway.js';
+import { send, type TestResponse } from '../helpers/http.js';
 import { createMemoryLogger } from '../helpers/logger.js';
+import { startUpstream } from '../helpers/upstream.js';
 
 describe('createGateway', () => {
   const built: Gateway[] = [];
@@ -17,24 +20,41 @@ describe('createGateway', () => {
   });
 
   it('when the gateway is built, then the onion has the layers in the pinned order', () => {
-    expect(build().app.middleware.map((fn) => fn.name)).to.deep.equal([
+    const gateway = build();
+    expect(gateway.layers).to.deep.equal([
       'correlation',
       'logging',
       'errors',
       'drain',
-      'corsGuard',
+      'cors',
       'security',
-      'rateLimit',
-      'requestGuard',
-      'authenticate',
-      'routes',
-      'notFound',
+      'rate-limit-ip',
+      'request-guard',
+      'auth',
+      'rate-limit-user',
+      'router',
+      'not-found',
     ]);
+    expect(gateway.app.middleware).to.have.length(gateway.layers.length);
   });
 
-  it('when two gateways are built from two configs, then each follows its own', () => {
-    const trusting = build({ TRUST_PROXY: 'true' });
-    const direct = build({ TRUST_PROXY: 'false' });
-    expect([trusting.app.proxy, direct.app.proxy]).to.deep.equal([true, false]);
+  it('when two gateways are built from two configs in one process, then spending the budget of one leaves the other untouched', async () => {
+    const upstream = await startUpstream();
+    const strict = await startGateway({ ...allServicesAt(upstream.url), RATE_LIMIT_MAX: '2', TRUST_PROXY: 'true' });
+    const roomy = await startGateway({ ...allServicesAt(upstream.url), RATE_LIMIT_MAX: '50', TRUST_PROXY: 'false' });
+    try {
+      const ask = (port: number): Promise<TestResponse> => send({ port, path: '/api/v1/products/1', headers: { 'x-forwarded-for': '203.0.113.5' } });
+      const spent = [await ask(strict.port), await ask(strict.port), await ask(strict.port)];
+      expect(spent.map((response) => response.status)).to.deep.equal([200, 200, 429]);
+      const other = await ask(roomy.port);
+      expect(other.status).to.equal(200);
+      expect([other.headers['ratelimit-limit'], other.headers['ratelimit-remaining']]).to.deep.equal(['50', '49']);
+      // Each follows its own proxy setting: only the trusting one let the header name the client.
+      expect(upstream.seen.map((seen) => seen.headers['x-forwarded-for'])).to.deep.equal(['203.0.113.5, 127.0.0.1', '203.0.113.5, 127.0.0.1', '127.0.0.1']);
+    } finally {
+      await strict.close();
+      await roomy.close();
+      await upstream.close();
+    }
   });
 });

@@ -18,6 +18,7 @@ describe('errors', () => {
       [401, 'UNAUTHORIZED'],
       [403, 'FORBIDDEN'],
       [404, 'NOT_FOUND'],
+      [405, 'METHOD_NOT_ALLOWED'],
       [413, 'PAYLOAD_TOO_LARGE'],
       [429, 'TOO_MANY_REQUESTS'],
       [431, 'REQUEST_HEADER_FIELDS_TOO_LARGE'],
@@ -41,8 +42,8 @@ describe('errors', () => {
     });
 
     it('when a 4xx status has no code of its own, then it keeps the status with BAD_REQUEST', () => {
-      const mapped = toGatewayError(httpError(405, 'Method Not Allowed', true));
-      expect([mapped.status, mapped.code]).to.deep.equal([405, 'BAD_REQUEST']);
+      const mapped = toGatewayError(httpError(409, 'Conflict', true));
+      expect([mapped.status, mapped.code]).to.deep.equal([409, 'BAD_REQUEST']);
     });
 
     const internals: Array<[label: string, error: unknown]> = [

@@ -32,7 +32,6 @@ describe('loadConfig', () => {
       expect(config.maxBodyBytes).to.equal(10 * 1024 * 1024);
       expect(config.shutdownGraceMs).to.equal(10_000);
       expect(config.logLevel).to.equal('info');
-      expect(config.nodeEnv).to.equal('development');
     });
 
     it('when env is empty, then auth is required with the placeholder secret and the default issuer', () => {
@@ -50,6 +49,12 @@ describe('loadConfig', () => {
       expect(config.rateLimit).to.deep.equal({
         windowMs: 60_000,
         max: 1000,
+        userMax: 1000,
+        routes: [
+          { path: '/api/v1/auth/login', max: 20 },
+          { path: '/api/v1/auth/register', max: 20 },
+          { path: '/api/v1/auth/refresh-token', max: 20 },
+        ],
         redisUrl: undefined,
         redisPrefix: 'gateway:ratelimit',
         redisTimeoutMs: 250,
@@ -57,11 +62,11 @@ describe('loadConfig', () => {
     });
 
     it('when env is empty, then every service has its default URL, health path and the 5000 ms timeout', () => {
-      expect(config.services.map(({ name, url, healthPath, timeoutMs }) => ({ name, url, healthPath, timeoutMs }))).to.deep.equal([
-        { name: 'auth-service', url: 'http://localhost:4001', healthPath: '/actuator/health', timeoutMs: 5000 },
-        { name: 'user-service', url: 'http://localhost:8082', healthPath: '/actuator/health', timeoutMs: 5000 },
-        { name: 'product-service', url: 'http://localhost:8083', healthPath: '/actuator/health', timeoutMs: 5000 },
-        { name: 'inventory-service', url: 'http://localhost:8080', healthPath: '/health', timeoutMs: 5000 },
+      expect(config.services.map(({ name, url, healthPath, timeoutMs, idleTimeoutMs }) => ({ name, url, healthPath, timeoutMs, idleTimeoutMs }))).to.deep.equal([
+        { name: 'auth-service', url: 'http://localhost:4001', healthPath: '/actuator/health', timeoutMs: 5000, idleTimeoutMs: 60_000 },
+        { name: 'user-service', url: 'http://localhost:8082', healthPath: '/actuator/health', timeoutMs: 5000, idleTimeoutMs: 60_000 },
+        { name: 'product-service', url: 'http://localhost:8083', healthPath: '/actuator/health', timeoutMs: 5000, idleTimeoutMs: 60_000 },
+        { name: 'inventory-service', url: 'http://localhost:8080', healthPath: '/health', timeoutMs: 5000, idleTimeoutMs: 60_000 },
       ]);
     });
 
@@ -85,18 +90,20 @@ describe('loadConfig', () => {
       ['CORS_CREDENTIALS', 'false', (c) => c.cors.credentials, false],
       ['REQUIRE_AUTH', 'false', (c) => c.auth.required, false],
       ['JWT_SECRET', 'another-secret', (c) => c.auth.secret, 'another-secret'],
-      ['JWT_SECRET_ENCODING', 'base64', (c) => c.auth.secretEncoding, 'base64'],
+      ['JWT_SECRET_ENCODING', 'utf8', (c) => c.auth.secretEncoding, 'utf8'],
       ['JWT_ISSUER', 'https://auth.example', (c) => c.auth.issuer, 'https://auth.example'],
       ['JWT_AUDIENCE', 'shop', (c) => c.auth.audience, 'shop'],
       ['RATE_LIMIT_WINDOW_MS', '1000', (c) => c.rateLimit.windowMs, 1000],
       ['RATE_LIMIT_MAX', '5', (c) => c.rateLimit.max, 5],
+      ['RATE_LIMIT_MAX', '5', (c) => c.rateLimit.userMax, 5],
+      ['RATE_LIMIT_USER_MAX', '7', (c) => c.rateLimit.userMax, 7],
+      ['RATE_LIMIT_AUTH_MAX', '3', (c) => c.rateLimit.routes.map((route) => route.max), [3, 3, 3]],
       ['REDIS_URL', 'redis://cache:6379', (c) => c.rateLimit.redisUrl, 'redis://cache:6379'],
       ['REDIS_URL', 'rediss://cache:6380', (c) => c.rateLimit.redisUrl, 'rediss://cache:6380'],
       ['RATE_LIMIT_REDIS_PREFIX', 'shop:rl', (c) => c.rateLimit.redisPrefix, 'shop:rl'],
       ['MAX_BODY_BYTES', '1024', (c) => c.maxBodyBytes, 1024],
       ['SHUTDOWN_GRACE_MS', '500', (c) => c.shutdownGraceMs, 500],
       ['LOG_LEVEL', 'debug', (c) => c.logLevel, 'debug'],
-      ['NODE_ENV', 'test', (c) => c.nodeEnv, 'test'],
       ['AUTH_SERVICE_URL', 'http://auth:9001', (c) => serviceNamed(c, 'auth-service').url, 'http://auth:9001'],
       ['USER_SERVICE_URL', 'http://users:9002', (c) => serviceNamed(c, 'user-service').url, 'http://users:9002'],
       ['PRODUCT_SERVICE_URL', 'https://products:9003', (c) => serviceNamed(c, 'product-service').url, 'https://products:9003'],
@@ -108,6 +115,11 @@ describe('loadConfig', () => {
         expect(read(loadConfig({ [name]: raw }))).to.deep.equal(expected);
       });
     }
+
+    it('when RATE_LIMIT_USER_MAX and RATE_LIMIT_MAX are both set, then each limit keeps its own value', () => {
+      const { rateLimit } = loadConfig({ RATE_LIMIT_MAX: '50', RATE_LIMIT_USER_MAX: '10' });
+      expect([rateLimit.max, rateLimit.userMax]).to.deep.equal([50, 10]);
+    });
 
     it('when GATEWAY_PROXY_TIMEOUT_MS is set, then it is the timeout of every service', () => {
       const config = loadConfig({ GATEWAY_PROXY_TIMEOUT_MS: '2500' });
@@ -121,6 +133,16 @@ describe('loadConfig', () => {
         ['user-service', 2500],
         ['product-service', 900],
         ['inventory-service', 2500],
+      ]);
+    });
+
+    it('when GATEWAY_PROXY_IDLE_TIMEOUT_MS and PRODUCT_SERVICE_IDLE_TIMEOUT_MS are set, then the first is every idle timeout but the product service one', () => {
+      const config = loadConfig({ GATEWAY_PROXY_IDLE_TIMEOUT_MS: '30000', PRODUCT_SERVICE_IDLE_TIMEOUT_MS: '1500' });
+      expect(config.services.map((service) => [service.name, service.idleTimeoutMs, service.timeoutMs])).to.deep.equal([
+        ['auth-service', 30_000, 5000],
+        ['user-service', 30_000, 5000],
+        ['product-service', 1500, 5000],
+        ['inventory-service', 30_000, 5000],
       ]);
     });
 
@@ -161,7 +183,11 @@ describe('loadConfig', () => {
       ['GATEWAY_PROXY_TIMEOUT_MS', '-1'],
       ['GATEWAY_PROXY_TIMEOUT_MS', '0'],
       ['PRODUCT_SERVICE_TIMEOUT_MS', 'soon'],
+      ['GATEWAY_PROXY_IDLE_TIMEOUT_MS', '0'],
+      ['INVENTORY_SERVICE_IDLE_TIMEOUT_MS', '1m'],
       ['RATE_LIMIT_MAX', '1.5'],
+      ['RATE_LIMIT_USER_MAX', '0'],
+      ['RATE_LIMIT_AUTH_MAX', 'many'],
       ['LOG_LEVEL', 'loud'],
       ['REDIS_URL', 'http://x'],
       ['JWT_SECRET_ENCODING', 'hex'],
@@ -185,6 +211,24 @@ describe('loadConfig', () => {
       const message = configErrorOf({ PORT: '80\n80' });
       expect(message).not.to.match(/[\r\n]/);
       expect(message).to.include('PORT');
+    });
+  });
+
+  describe('JWT_SECRET as the auth service reads it', () => {
+    it('when JWT_SECRET has surrounding whitespace, then it is kept (the auth service reads the variable as it is)', () => {
+      expect(loadConfig({ JWT_SECRET: ' a-secret-with-spaces \n' }).auth.secret).to.equal(' a-secret-with-spaces \n');
+    });
+
+    it('when JWT_SECRET_ENCODING=base64 and jjwt decodes JWT_SECRET, then the config loads with it', () => {
+      const secret = Buffer.alloc(48, 9).toString('base64');
+      expect(loadConfig({ JWT_SECRET_ENCODING: 'base64', JWT_SECRET: secret }).auth).to.include({ secret, secretEncoding: 'base64' });
+    });
+
+    it('when JWT_SECRET_ENCODING=base64 and jjwt cannot decode JWT_SECRET, then start-up stops with one line naming both, without the secret', () => {
+      const message = configErrorOf({ JWT_SECRET_ENCODING: 'base64', JWT_SECRET: 'shop-gateway-signing-key-2026' });
+      expect(message).not.to.match(/[\r\n]/);
+      expect(message).to.include('JWT_SECRET_ENCODING=base64').and.to.include('JWT_SECRET is not Base64');
+      expect(message).not.to.include('signing-key');
     });
   });
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { boolean, integer, list, oneOf, optionalText, text, url } from '../../../src/config/parsers.js';
+import { boolean, createEnvReader, exactText, integer, list, oneOf, optionalText, text, url } from '../../../src/config/parsers.js';
 
 describe('env parsers', () => {
   describe('integer', () => {
@@ -53,6 +53,18 @@ describe('env parsers', () => {
 
     it('when given an unlisted word, then the message lists the allowed words', () => {
       expect(() => level.parse('loud')).to.throw('must be one of info, debug');
+    });
+  });
+
+  describe('exactText', () => {
+    it('when the value has surrounding whitespace, then it is read untrimmed; plain text is trimmed', () => {
+      const { read } = createEnvReader({ SECRET: ' key\n', NAME: ' name\n' });
+      expect(read('SECRET', exactText('default'))).to.equal(' key\n');
+      expect(read('NAME', text('default'))).to.equal('name');
+    });
+
+    it('when the value is empty, then it reads the default', () => {
+      expect(createEnvReader({ SECRET: '' }).read('SECRET', exactText('default'))).to.equal('default');
     });
   });
 

@@ -6,8 +6,6 @@ import type { GatewayMiddleware } from '../../../src/state.js';
 import { send } from '../../helpers/http.js';
 import { createMemoryLogger } from '../../helpers/logger.js';
 import { serve, type ServedApp } from './serve.js';
-import { loadConfig } from '../../../src/config/index.js';
-import { createMetrics } from '../../../src/metrics.js';
 
 const SECRET = 'db password=hunter2 refused';
 const ERROR_LEVEL = 50;
@@ -20,6 +18,9 @@ const throwing: GatewayMiddleware = async (ctx) => {
     case '/limited':
       throw new GatewayError(429, 'TOO_MANY_REQUESTS', 'Too many requests', { headers: { 'Retry-After': '30' } });
     case '/upstream':
+      throw new GatewayError(502, 'SERVICE_UNAVAILABLE', 'Service product-service is unavailable');
+    case '/recorded':
+      ctx.state.upstream = { service: 'product-service', error: 'ECONNREFUSED' };
       throw new GatewayError(502, 'SERVICE_UNAVAILABLE', 'Service product-service is unavailable');
     case '/koa-400':
       ctx.throw(400, 'Invalid JSON body');
@@ -37,7 +38,7 @@ describe('error-envelope middleware', () => {
   let app: ServedApp;
 
   before(async () => {
-    app = await serve([createCorrelation(), createErrors({ logger, metrics: createMetrics(loadConfig({})) }), throwing]);
+    app = await serve([createCorrelation(), createErrors({ logger }), throwing]);
   });
 
   after(async () => {
@@ -105,6 +106,13 @@ describe('error-envelope middleware', () => {
       error: { message: 'Service product-service is unavailable', code: 'SERVICE_UNAVAILABLE', correlationId: 'upstream-1' },
     });
     expect(logsOf('upstream-1').map((line) => line.level)).to.deep.equal([WARN_LEVEL]);
+  });
+
+  it('when the forwarder recorded the failure of its exchange, then the envelope is written and nothing is logged again', async () => {
+    const response = await send({ port: app.port, path: '/recorded', headers: { 'x-correlation-id': 'recorded-1' } });
+    expect(response.status).to.equal(502);
+    expect(response.json<{ error: { code: string } }>().error.code).to.equal('SERVICE_UNAVAILABLE');
+    expect(logsOf('recorded-1')).to.deep.equal([]);
   });
 
   it('when a layer uses ctx.throw with a 4xx, then the status and message are kept', async () => {

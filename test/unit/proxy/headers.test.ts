@@ -67,6 +67,18 @@ describe('proxy headers', () => {
       expect(headers).not.to.have.property('x-user-tenant');
     });
 
+    it('when the client sends headers with `_` in the name, then none is forwarded, with or without a user (CGI reads x_user_id as x-user-id)', () => {
+      const underscored = { x_user_id: '1', x_user_role: 'ADMIN', x_forwarded_for: '6.6.6.6', x_correlation_id: 'forged', my_header: 'v', x_: '1' };
+      for (const user of [undefined, { id: '42', email: 'ada@example.com', role: 'USER' }]) {
+        const headers = upstreamHeaders({ ...underscored, 'x-kept': 'yes' }, { user });
+        expect(Object.keys(headers).filter((name) => name.includes('_'))).to.deep.equal([]);
+        expect(headers['x-kept']).to.equal('yes');
+        expect(headers['x-user-id']).to.equal(user?.id);
+        expect(headers['x-forwarded-for']).to.equal(PEER);
+        expect(headers['x-correlation-id']).to.equal('corr-1');
+      }
+    });
+
     it('when the user has no role, then no x-user-role is sent even if the client sent one', () => {
       const headers = upstreamHeaders({ 'x-user-role': 'ADMIN' }, { user: { id: '42', email: 'ada@example.com', role: undefined } });
       expect(headers['x-user-id']).to.equal('42');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { parseWrkOutput, type LoadResult } from '../../../bench/load.js';
-import { formatTable, median, summarize, type Measurement } from '../../../bench/report.js';
+import { parseWrkOutput, type LoadResult } from '../../bench/load.js';
+import { formatTable, median, summarize, type Measurement } from '../../bench/report.js';
 
 const WRK_OUTPUT = `Running 1s test @ http://127.0.0.1:40419/api/v1/products/123
   1 threads and 50 connections

@@ -1,0 +1,217 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { expect } from 'chai';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { HorizontalPodAutoscaler, type IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { PodDisruptionBudget, type IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { ConfigMap, type IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import { Secret, type ISecret } from 'kubernetes-models/v1/Secret';
+import { Service, type IService } from 'kubernetes-models/v1/Service';
+import { parse, parseAllDocuments } from 'yaml';
+import { SERVICES } from '../../../config/services.js';
+import { ENV_SCHEMA, loadConfig } from '../../../src/config/index.js';
+
+const DIRECTORY = new URL('../../../deploy/kubernetes/', import.meta.url);
+const KUSTOMIZATION = 'kustomization.yaml';
+/** A key of 48 random-looking bytes: what the documented `openssl rand` command gives, for loadConfig. */
+const STRONG_SECRET = Buffer.alloc(48, 7).toString('base64');
+
+/** Any Kubernetes object as parsed from YAML, before its kind is known. */
+interface KubeObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata?: { readonly name?: string };
+  readonly [field: string]: unknown;
+}
+
+/**
+ * The official schema (kubernetes-models, generated from Kubernetes' OpenAPI spec) for each
+ * apiVersion/kind the manifests may hold; any other kind fails the test. Like the OpenAPI spec,
+ * these schemas let unknown fields through: the checks below pin each field that matters by path.
+ */
+const VALIDATORS: Readonly<Record<string, (object: KubeObject) => void>> = {
+  'v1/ConfigMap': (object) => new ConfigMap(object as IConfigMap).validate(),
+  'v1/Secret': (object) => new Secret(object as ISecret).validate(),
+  'v1/Service': (object) => new Service(object as IService).validate(),
+  'apps/v1/Deployment': (object) => new Deployment(object as IDeployment).validate(),
+  'autoscaling/v2/HorizontalPodAutoscaler': (object) => new HorizontalPodAutoscaler(object as IHorizontalPodAutoscaler).validate(),
+  'policy/v1/PodDisruptionBudget': (object) => new PodDisruptionBudget(object as IPodDisruptionBudget).validate(),
+};
+
+/** The manifest files of deploy/kubernetes, the kustomization excepted. */
+function manifestFiles(): string[] {
+  return readdirSync(DIRECTORY)
+    .filter((file) => /\.ya?ml$/.test(file) && file !== KUSTOMIZATION)
+    .sort();
+}
+
+/** Every object of every manifest file, with the file it came from. */
+function readObjects(): Array<{ file: string; object: KubeObject }> {
+  return manifestFiles().flatMap((file) =>
+    parseAllDocuments(readFileSync(new URL(file, DIRECTORY), 'utf8')).map((document) => {
+      expect(document.errors, file).to.deep.equal([]);
+      return { file, object: document.toJS() as KubeObject };
+    }),
+  );
+}
+
+/** `value` in bytes for a Kubernetes memory quantity such as `512Mi` or `268435456`. */
+function bytesOf(quantity: string): number {
+  const units: Record<string, number> = { '': 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, k: 1e3, M: 1e6, G: 1e9 };
+  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|k|M|G)?$/.exec(quantity);
+  expect(match, `memory quantity ${quantity}`).not.to.equal(null);
+  return Number(match![1]) * units[match![2] ?? '']!;
+}
+
+describe('deploy/kubernetes', () => {
+  const objects = readObjects();
+  const only = <T>(apiVersion: string, kind: string): T => {
+    const found = objects.filter(({ object }) => object.apiVersion === apiVersion && object.kind === kind);
+    expect(found, `one ${kind}`).to.have.length(1);
+    return found[0]!.object as unknown as T;
+  };
+  const deployment = only<IDeployment>('apps/v1', 'Deployment');
+  const configMap = only<IConfigMap>('v1', 'ConfigMap');
+  const service = only<IService>('v1', 'Service');
+  const hpa = only<IHorizontalPodAutoscaler>('autoscaling/v2', 'HorizontalPodAutoscaler');
+  const pdb = only<IPodDisruptionBudget>('policy/v1', 'PodDisruptionBudget');
+  const pod = deployment.spec!.template;
+  const containers = pod.spec!.containers;
+  const container: IContainer = containers[0]!;
+  const env = configMap.data ?? {};
+  /** The gateway's configuration as the pods load it (the Secret supplies JWT_SECRET). */
+  const config = loadConfig({ ...env, JWT_SECRET: STRONG_SECRET });
+  const graceMs = config.shutdownGraceMs;
+  /** The container port a probe or Service names, by name or number. */
+  const containerPort = (port: number | string | undefined): number | undefined =>
+    typeof port === 'number' ? port : container.ports?.find((candidate) => candidate.name === port)?.containerPort;
+
+  it('when every manifest is parsed, then each object validates against the Kubernetes schema of its apiVersion and kind', () => {
+    expect(objects.length).to.be.greaterThan(0);
+    for (const { file, object } of objects) {
+      const validate = VALIDATORS[`${object.apiVersion}/${object.kind}`];
+      expect(validate, `${file}: ${object.apiVersion} ${object.kind} is a kind these checks know`).not.to.equal(undefined);
+      expect(() => validate!(object), `${file}: ${object.kind} ${object.metadata?.name}`).not.to.throw();
+    }
+  });
+
+  it('when a field has the wrong type, then the schema validation refuses it (the check above can fail)', () => {
+    const broken = { ...deployment, spec: { ...deployment.spec!, replicas: 'three' } } as unknown as KubeObject;
+    expect(() => VALIDATORS['apps/v1/Deployment']!(broken)).to.throw(/replicas/);
+  });
+
+  it('when kubectl apply -k reads the kustomization, then it lists every manifest file and nothing else', () => {
+    const kustomization = parse(readFileSync(new URL(KUSTOMIZATION, DIRECTORY), 'utf8')) as { kind?: string; resources?: string[] };
+    expect(kustomization.kind).to.equal('Kustomization');
+    expect([...(kustomization.resources ?? [])].sort()).to.deep.equal(manifestFiles());
+  });
+
+  it('when the Deployment runs, then it asks for three replicas of one container and its selector matches its pods', () => {
+    expect(deployment.spec!.replicas).to.equal(3);
+    expect(containers).to.have.length(1);
+    expect(pod.metadata?.labels).to.include(deployment.spec!.selector.matchLabels);
+  });
+
+  it('when the kubelet probes a pod, then readiness asks /health/ready and liveness /health, on the gateway\'s PORT', () => {
+    expect(container.readinessProbe?.httpGet?.path).to.equal('/health/ready');
+    expect(container.livenessProbe?.httpGet?.path).to.equal('/health');
+    expect(containerPort(container.readinessProbe?.httpGet?.port)).to.equal(config.port);
+    expect(containerPort(container.livenessProbe?.httpGet?.port)).to.equal(config.port);
+  });
+
+  it('when a pod is deleted, then preStop pauses first and the grace period outlasts the pause plus SHUTDOWN_GRACE_MS', () => {
+    const preStop = container.lifecycle?.preStop;
+    const command = preStop?.exec?.command ?? [];
+    const pauseSeconds = preStop?.sleep?.seconds ?? (command[0] === 'sleep' ? Number(command[1]) : 0);
+    expect(pauseSeconds, 'preStop pause in seconds').to.be.at.least(1);
+    expect(graceMs).to.equal(Number(env.SHUTDOWN_GRACE_MS));
+    expect(pod.spec!.terminationGracePeriodSeconds! * 1000).to.be.greaterThan(pauseSeconds * 1000 + graceMs);
+  });
+
+  it('when the container starts, then it runs as a numeric non-root user, read-only, unprivileged, without capabilities, under RuntimeDefault seccomp', () => {
+    const podContext = pod.spec!.securityContext ?? {};
+    const context = container.securityContext ?? {};
+    expect(context.runAsNonRoot ?? podContext.runAsNonRoot).to.equal(true);
+    expect(context.runAsUser ?? podContext.runAsUser).to.be.a('number').that.is.greaterThan(0);
+    expect(context.readOnlyRootFilesystem).to.equal(true);
+    expect(context.allowPrivilegeEscalation).to.equal(false);
+    expect(context.capabilities?.drop).to.include('ALL');
+    expect(context.capabilities?.add ?? []).to.deep.equal([]);
+    expect((context.seccompProfile ?? podContext.seccompProfile)?.type).to.equal('RuntimeDefault');
+  });
+
+  it('when the pod is scheduled, then it requests CPU and memory and its memory limit is above every RSS measured for it', () => {
+    const { requests, limits } = container.resources ?? {};
+    expect(requests?.cpu).to.be.a('string');
+    const limit = bytesOf(String(limits?.memory));
+    expect(limit).to.be.at.least(bytesOf(String(requests?.memory)));
+    const measured = [...readFileSync(new URL('deployment.yaml', DIRECTORY), 'utf8').matchAll(/(\d+) MiB/g)].map((match) => Number(match[1]) * 2 ** 20);
+    expect(measured, 'measured RSS in MiB, in deployment.yaml').not.to.be.empty;
+    expect(limit).to.be.greaterThan(Math.max(...measured));
+  });
+
+  it('when JWT_SECRET is set, then it comes from a Secret by name, and no Secret with a value is committed', () => {
+    const jwt = container.env?.filter((variable) => variable.name === 'JWT_SECRET') ?? [];
+    expect(jwt).to.have.length(1);
+    expect(jwt[0]!.value).to.equal(undefined);
+    expect(jwt[0]!.valueFrom?.secretKeyRef).to.deep.include({ key: 'JWT_SECRET' });
+    expect(jwt[0]!.valueFrom?.secretKeyRef?.name).to.be.a('string').that.is.not.empty;
+    expect(env).not.to.have.property('JWT_SECRET');
+    for (const { file, object } of objects.filter(({ object }) => object.kind === 'Secret')) {
+      expect(object.data ?? {}, file).to.deep.equal({});
+      expect(object.stringData ?? {}, file).to.deep.equal({});
+    }
+  });
+
+  it('when the pods load the ConfigMap, then it is a valid production configuration that trusts the ingress in front and shares limits through Redis', () => {
+    expect(container.envFrom?.map((source) => source.configMapRef?.name)).to.deep.equal([configMap.metadata?.name]);
+    expect(env.TRUST_PROXY).to.equal('true');
+    expect(config.trustProxy).to.equal(true);
+    expect(env.NODE_ENV).to.equal('production');
+    expect(config.auth.required).to.equal(true);
+    expect(new URL(config.rateLimit.redisUrl!).protocol).to.equal('redis:');
+  });
+
+  it('when the ConfigMap names a variable, then it is one the gateway reads (ENV_SCHEMA or a per-service variable)', () => {
+    const known = new Set<string>([
+      ...Object.keys(ENV_SCHEMA),
+      ...Object.values(SERVICES).flatMap((definition) => [`${definition.env}_SERVICE_URL`, `${definition.env}_SERVICE_TIMEOUT_MS`]),
+    ]);
+    const names = Object.keys(env);
+    expect(names).not.to.be.empty;
+    expect(names.filter((name) => !known.has(name))).to.deep.equal([]);
+  });
+
+  it('when Prometheus discovers the pods, then the scrape annotations name METRICS_PORT and /metrics, and the container exposes that port', () => {
+    expect(config.metricsPort).to.be.greaterThan(0);
+    expect(pod.metadata?.annotations).to.include({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': String(config.metricsPort),
+      'prometheus.io/path': '/metrics',
+    });
+    expect(container.ports?.map((port) => port.containerPort)).to.include(config.metricsPort);
+  });
+
+  it('when the Service routes traffic, then it selects the gateway pods and targets PORT, never the metrics port', () => {
+    expect(pod.metadata?.labels).to.include(service.spec!.selector);
+    const targets = service.spec!.ports!.map((port) => containerPort(port.targetPort ?? port.port));
+    expect(targets).to.deep.equal([config.port]);
+  });
+
+  it('when load changes, then the HPA scales the Deployment on CPU from its three replicas up', () => {
+    expect(hpa.spec!.scaleTargetRef).to.deep.include({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata!.name });
+    expect(hpa.spec!.minReplicas).to.equal(deployment.spec!.replicas);
+    expect(hpa.spec!.maxReplicas).to.be.greaterThan(hpa.spec!.minReplicas!);
+    const cpu = hpa.spec!.metrics?.find((metric) => metric.type === 'Resource' && metric.resource?.name === 'cpu');
+    expect(cpu?.resource?.target.type).to.equal('Utilization');
+    expect(cpu?.resource?.target.averageUtilization).to.be.within(1, 100);
+  });
+
+  it('when nodes are drained, then the PDB covers the gateway pods and keeps all but one of the minimum serving', () => {
+    expect(pod.metadata?.labels).to.include(pdb.spec!.selector?.matchLabels);
+    const minimum = hpa.spec!.minReplicas!;
+    const available = pdb.spec!.minAvailable !== undefined ? Number(pdb.spec!.minAvailable) : minimum - Number(pdb.spec!.maxUnavailable);
+    expect(available).to.be.within(1, minimum - 1);
+  });
+});
