@@ -8,6 +8,8 @@ export class Lifecycle {
   readonly #onDrain: Array<() => void> = [];
   /** How to close each open WebSocket tunnel. */
   readonly #tunnels = new Set<() => void>();
+  /** Waiting for the last tunnel to close. */
+  readonly #tunnelsClosed: Array<() => void> = [];
 
   /** True once shutdown has begun. */
   get draining(): boolean {
@@ -34,7 +36,10 @@ export class Lifecycle {
   /** Records an open tunnel and how to close it; returns the function that forgets it once it has closed. */
   openTunnel(close: () => void): () => void {
     this.#tunnels.add(close);
-    return () => this.#tunnels.delete(close);
+    return () => {
+      this.#tunnels.delete(close);
+      if (this.#tunnels.size === 0) for (const resolve of this.#tunnelsClosed.splice(0)) resolve();
+    };
   }
 
   /** How many tunnels are open. */
@@ -42,9 +47,12 @@ export class Lifecycle {
     return this.#tunnels.size;
   }
 
-  /** Closes every open tunnel (at the end of the shutdown grace). */
-  closeTunnels(): void {
+  /** Closes every open tunnel (at the end of the shutdown grace); resolves once each has closed and written its request line. */
+  closeTunnels(): Promise<void> {
+    if (this.#tunnels.size === 0) return Promise.resolve();
+    const closed = new Promise<void>((resolve) => this.#tunnelsClosed.push(resolve));
     for (const close of [...this.#tunnels]) close();
+    return closed;
   }
 
   /** Marks the start of shutdown; readiness answers 503 from now on. */

@@ -23,8 +23,11 @@ export async function drainServer(options: { server: Server; gateway: Gateway; g
     onlyTunnels = tunnels > 0 && (await connectionCount(server)) === tunnels;
     if (onlyTunnels) logger.info({ graceMs, tunnels }, 'shutdown grace over; closing the WebSocket tunnels still open');
     else logger.error({ graceMs, tunnels }, 'shutdown grace expired with requests in flight; closing them');
-    gateway.lifecycle.closeTunnels();
+    const tunnelsClosed = gateway.lifecycle.closeTunnels();
     server.closeAllConnections();
+    // A destroyed socket reports its close on a later turn of the event loop: wait for it, so
+    // each tunnel's request line is written before the process exits.
+    await tunnelsClosed;
   }
   await gateway.close();
   logger.info({ outcome }, 'stopped');

@@ -407,5 +407,6 @@ describe('WebSocket tunnels through the built gateway', function () {
     expect(Date.now() - signalled).to.be.at.least(900);
     expect(await gateway.exited).to.equal(0);
     expect(gateway.logs.some((line) => line.msg === 'shutdown grace over; closing the WebSocket tunnels still open')).to.equal(true);
+    expect(gateway.logs.filter((line) => line.msg === 'request completed' && line.status === 101)).to.have.length(1);
   });
 });
