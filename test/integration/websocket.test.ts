@@ -5,6 +5,8 @@ import type { Duplex } from 'node:stream';
 import { expect } from 'chai';
 import WebSocket from 'ws';
 import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { readRepoFile } from '../helpers/dockerfile.js';
+import { hasNginx, renderForLoopback, startNginx } from '../helpers/nginx.js';
 import { killSpawnedGateways, memoryMiB, resetPeakMemory, spawnGateway } from '../helpers/process.js';
 import { REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { send } from '../helpers/http.js';
@@ -393,6 +395,24 @@ describe('WebSocket tunnels through the built gateway', function () {
     expect(data.equals(message)).to.equal(true);
     process.stdout.write(`      gateway peak RSS growth for a ${MESSAGE_MiB} MiB message each way: ${growth.toFixed(1)} MiB\n`);
     expect(growth).to.be.below(FLAT_MEMORY_MiB);
+  });
+
+  it('when a browser opens a WebSocket through config/nginx.conf, then the handshake keeps its Upgrade and messages cross both ways', async () => {
+    expect(hasNginx(), 'nginx on PATH (.ci/run installs it)').to.equal(true);
+    const gateway = await spawnGateway({ ...AUTH_ENV, INVENTORY_SERVICE_URL: service.url, TRUST_PROXY: 'true' });
+    const nginx = await startNginx((port) => renderForLoopback(readRepoFile('config/nginx.conf'), [gateway.port, gateway.port, gateway.port], port));
+    try {
+      const socket = await connectWebSocket(`ws://127.0.0.1:${nginx.port}/api/v1/inventory/live?access_token=${accessToken()}`, { origin: 'http://localhost:5173' });
+      socket.send('through nginx');
+      expect((await nextMessage(socket)).data.toString()).to.equal('through nginx');
+      socket.send(Buffer.from([1, 2, 3]));
+      expect(await nextMessage(socket)).to.deep.equal({ data: Buffer.from([1, 2, 3]), isBinary: true });
+      expect(service.seen[0]!.url).to.equal('/inventory/live');
+      socket.close(4001, 'bye');
+      expect(await closed(socket)).to.deep.equal({ code: 4001, reason: 'bye' });
+    } finally {
+      await nginx.stop();
+    }
   });
 
   it('when SIGTERM arrives with a tunnel open, then the tunnel keeps working through the grace, is closed at its end, and the exit code is 0', async () => {
