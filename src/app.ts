@@ -65,6 +65,7 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
       client: upstream.client,
       health: createGatewayHealth({ services: config.services, routes: config.routes, lifecycle, version: packageJson.version }),
       servicesHealth: createServicesHealth({ services: config.services, circuitState: outcomes.circuitState }),
+      tunnels: { idleTimeoutMs: config.websocketIdleTimeoutMs, lifecycle, metrics },
     })],
     ['not-found', createNotFound()],
   ];

@@ -22,6 +22,8 @@ export interface GatewayMetrics {
   circuitState(service: string, state: CircuitState): void;
   rateLimited(limit: LimitKind): void;
   limiterStore(store: LimiterStore): void;
+  /** A WebSocket tunnel opened (+1) or closed (-1). */
+  tunnels(change: 1 | -1): void;
 }
 
 /** Creates the metrics of one gateway, with Node's default process metrics. */
@@ -42,6 +44,7 @@ export function createMetrics(options: { routes: readonly RouteConfig[]; endpoin
   const limited = new Counter({ name: 'gateway_rate_limited_total', help: 'Requests refused with 429, by the limit that refused them (ip, route, user)', labelNames: ['limit'], registers: [registry] });
   for (const limit of ['ip', 'route', 'user'] satisfies LimitKind[]) limited.inc({ limit }, 0);
   const store = new Gauge({ name: 'gateway_rate_limiter_store', help: '1 for the store the rate limiter counts in now', labelNames: ['store'], registers: [registry] });
+  const tunnels = new Gauge({ name: 'gateway_websocket_tunnels_open', help: 'WebSocket tunnels open now', registers: [registry] });
   const stores: LimiterStore[] = ['redis', 'memory', 'memory-fallback'];
   // Longest first, so `/health/ready` is not counted as `/health`.
   const routes = [...options.routes.map((route) => route.prefix), ...Object.values(options.endpoints)].sort((a, b) => b.length - a.length);
@@ -78,6 +81,9 @@ export function createMetrics(options: { routes: readonly RouteConfig[]; endpoin
     },
     limiterStore(current) {
       for (const name of stores) store.set({ store: name }, name === current ? 1 : 0);
+    },
+    tunnels(change) {
+      tunnels.inc(change);
     },
   };
 }

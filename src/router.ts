@@ -4,9 +4,14 @@ import type { Config, RouteConfig } from './config/index.js';
 import type { GatewayHealth } from './health/gateway.js';
 import { prefixPattern } from './proxy/path.js';
 import { createForwarder } from './proxy/forwarder.js';
+import { createTunnel, type TunnelOptions } from './proxy/websocket.js';
 import type { GatewayMiddleware, GatewayState } from './state.js';
+import { upgradeOf } from './upgrade.js';
 
-/** Routes of the gateway: its own health endpoints, then one forwarder per entry of the route table. */
+/**
+ * Routes of the gateway: its own health endpoints, then one forwarder per entry of the route
+ * table; a WebSocket handshake on a route goes to that route's tunnel instead.
+ */
 export function createRouter(options: {
   routes: readonly RouteConfig[];
   endpoints: Config['endpoints'];
@@ -14,15 +19,21 @@ export function createRouter(options: {
   client: Got;
   health: GatewayHealth;
   servicesHealth: GatewayMiddleware;
+  tunnels: Omit<TunnelOptions, 'route' | 'trustProxy'>;
 }): GatewayMiddleware {
-  const { routes, endpoints, forwarding, client, health, servicesHealth } = options;
+  const { routes, endpoints, forwarding, client, health, servicesHealth, tunnels } = options;
   const router = new Router<GatewayState>();
   router.get(endpoints.health, health.health);
   router.get(endpoints.ready, health.ready);
   router.get(endpoints.services, servicesHealth);
   router.get(endpoints.info, health.info);
   for (const route of routes) {
-    router.all(prefixPattern(route.prefix), createForwarder({ route, client, ...forwarding }));
+    const forwarder = createForwarder({ route, client, ...forwarding });
+    const tunnel = createTunnel({ route, trustProxy: forwarding.trustProxy, ...tunnels });
+    router.all(prefixPattern(route.prefix), (ctx, next) => {
+      const upgrade = upgradeOf(ctx.req);
+      return upgrade?.kind === 'websocket' ? tunnel(ctx, upgrade.head) : forwarder(ctx, next);
+    });
   }
   return router.routes() as GatewayMiddleware;
 }

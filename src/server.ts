@@ -8,6 +8,7 @@ import { GatewayError, toErrorResponse } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
 import { isSaneCorrelationId } from './middleware/correlation.js';
 import { methodNotAllowed } from './proxy/methods.js';
+import { createUpgradeListener } from './upgrade.js';
 
 /**
  * Requests Node's HTTP parser refuses never reach Koa; they are answered here with the same
@@ -27,6 +28,7 @@ const MAX_TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
 /** The gateway's HTTP server: Koa's handler, slow-client limits, and JSON answers for requests the parser refuses. */
 export function createServer(gateway: Gateway, limits: Config['server']): http.Server {
+  const handle = gateway.app.callback();
   const server = http.createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -36,10 +38,12 @@ export function createServer(gateway: Gateway, limits: Config['server']): http.S
       // Node answers a Host-less HTTP/1.1 request with an empty 400; the request guard refuses it with the envelope.
       requireHostHeader: false,
     },
-    gateway.app.callback(),
+    handle,
   );
   server.on('clientError', answerClientError);
   server.on('connect', refuseConnect);
+  // Upgrade requests (WebSocket handshakes) run through the same onion: see upgrade.ts.
+  server.on('upgrade', createUpgradeListener(handle));
   closeSilentConnectionsOnDrain(server, gateway.lifecycle);
   return server;
 }

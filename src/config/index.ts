@@ -34,6 +34,7 @@ export const ENV_SCHEMA = {
   RATE_LIMIT_REDIS_TIMEOUT_MS: integer(250, 1),
   MAX_BODY_BYTES: integer(10 * 1024 * 1024, 0),
   SHUTDOWN_GRACE_MS: integer(10_000, 0),
+  WEBSOCKET_IDLE_TIMEOUT_MS: integer(300_000, 1),
   SERVER_HEADERS_TIMEOUT_MS: integer(10_000, 1),
   SERVER_REQUEST_TIMEOUT_MS: integer(300_000, 0),
   SERVER_KEEP_ALIVE_TIMEOUT_MS: integer(5000, 0),
@@ -94,6 +95,8 @@ export interface Config {
   };
   readonly maxBodyBytes: number;
   readonly shutdownGraceMs: number;
+  /** A WebSocket tunnel with no byte either way for this long is closed. */
+  readonly websocketIdleTimeoutMs: number;
   /** Limits on slow clients (node:http server options). */
   readonly server: {
     /** Time to receive the request headers: a slowloris client is cut off after this. */
@@ -203,6 +206,7 @@ export function loadConfig(env: Env): Config {
     },
     maxBodyBytes: values.MAX_BODY_BYTES,
     shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
+    websocketIdleTimeoutMs: values.WEBSOCKET_IDLE_TIMEOUT_MS,
     server: {
       headersTimeoutMs: values.SERVER_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: values.SERVER_REQUEST_TIMEOUT_MS,

@@ -7,8 +7,9 @@ import { logSecretKey } from '../auth/key-report.js';
 import { VerifiedTokenCache } from '../auth/token-cache.js';
 import type { Config } from '../config/index.js';
 import { GatewayError } from '../errors.js';
-import { isUnderPrefix } from '../proxy/path.js';
+import { isUnderPrefix, readQueryParameter } from '../proxy/path.js';
 import type { GatewayContext, GatewayMiddleware } from '../state.js';
+import { ACCESS_TOKEN_PARAMETER, upgradeOf } from '../upgrade.js';
 
 /** RFC 6750 §3: a 401 names the scheme the client must use. */
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer' };
@@ -26,6 +27,8 @@ const CACHED_TOKENS = 10_000;
  * always be valid. Failures answer 401 with a generic message; the reason goes to the log. A
  * token that verified is remembered (see token-cache.ts), so koa-jwt runs once per token rather
  * than once per request. Start-up logs how the key was read (see key-report.ts).
+ * A WebSocket handshake without an `Authorization` header may carry its token as the
+ * `access_token` query parameter (see upgrade.ts).
  */
 export function createAuth(options: { auth: Config['auth']; scope: string; logger: Logger }): GatewayMiddleware {
   const { auth, scope, logger } = options;
@@ -41,6 +44,8 @@ export function createAuth(options: { auth: Config['auth']; scope: string; logge
     ...(auth.audience !== undefined && { audience: auth.audience }),
     key: 'claims',
     debug: true,
+    // koa-jwt reads the Authorization header itself; a handshake's query token is handed to it here.
+    getToken: (ctx) => handshakeToken(ctx as GatewayContext) ?? null,
   });
 
   function refuse(ctx: GatewayContext, reason: string, message = 'Invalid token'): never {
@@ -52,7 +57,8 @@ export function createAuth(options: { auth: Config['auth']; scope: string; logge
     if (!isUnderPrefix(ctx.path, scope) || auth.publicPaths.some((path) => isUnderPrefix(ctx.path, path))) {
       return next();
     }
-    const authorization = ctx.get('Authorization');
+    const queried = handshakeToken(ctx);
+    const authorization = queried !== undefined ? `Bearer ${queried}` : ctx.get('Authorization');
     // Auth optional: a request without a bearer token passes; one that presents a token is checked.
     if (!auth.required && !BEARER.test(authorization)) return next();
     const token = BEARER_TOKEN.exec(authorization.trim())?.[1];
@@ -76,6 +82,13 @@ export function createAuth(options: { auth: Config['auth']; scope: string; logge
     if (token !== undefined) verified.set(token, claims, user);
     return next();
   };
+}
+
+/** The `access_token` of a WebSocket handshake that has no `Authorization` header: browsers cannot set one. */
+function handshakeToken(ctx: GatewayContext): string | undefined {
+  if (ctx.get('Authorization') !== '' || upgradeOf(ctx.req)?.kind !== 'websocket') return undefined;
+  const token = readQueryParameter(ctx.url, ACCESS_TOKEN_PARAMETER);
+  return token === '' ? undefined : token;
 }
 
 function passed(): Promise<void> {

@@ -19,7 +19,8 @@ export function createLogging(options: { logger: Logger; metrics: GatewayMetrics
     ctx.res.once('close', () => {
       const upstream = ctx.state.upstream;
       // A response cut short is the client leaving, unless the forwarder says its service cut it.
-      const status = ctx.res.writableFinished ? ctx.res.statusCode : upstream?.cutStatus ?? CLIENT_CLOSED_REQUEST;
+      // A tunnel (101) never ends its response: it is complete when its connection closes.
+      const status = ctx.res.writableFinished || ctx.res.statusCode === 101 ? ctx.res.statusCode : upstream?.cutStatus ?? CLIENT_CLOSED_REQUEST;
       const durationMs = performance.now() - started;
       metrics.observeRequest(ctx.path, ctx.method, status, durationMs / 1000);
       logger.info({

@@ -113,3 +113,14 @@ export function* responseHeaders(upstream: IncomingHttpHeaders): Generator<[stri
     yield [name, value];
   }
 }
+
+/**
+ * The hop-by-hop headers of a WebSocket opening handshake, added back for that request only
+ * (RFC 6455 §4.1): `Connection: Upgrade`, the client's `Upgrade`, and every `Sec-WebSocket-*`
+ * header (even one the client's `Connection` named).
+ */
+export function webSocketRequestHeaders(incoming: IncomingHttpHeaders, forwarded: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = { ...forwarded, connection: 'Upgrade', upgrade: incoming.upgrade };
+  for (const name in incoming) if (name.startsWith('sec-websocket-')) headers[name] = incoming[name];
+  return headers;
+}

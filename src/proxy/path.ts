@@ -33,3 +33,43 @@ export function prefixPattern(prefix: string): RegExp {
 export function rewritePath(url: string, prefix: string, upstreamPath: string): string {
   return upstreamPath + url.slice(prefix.length);
 }
+
+/** The name of a query parameter as URLSearchParams reads it: `+` is a space, escapes decoded. */
+function decodeQueryName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return raw;
+  }
+}
+
+/** Splits `url` into its path and its `&`-separated query parts (none when there is no query). */
+function splitQuery(url: string): { path: string; parts: string[] } {
+  const queryStart = url.indexOf('?');
+  if (queryStart === -1) return { path: url, parts: [] };
+  return { path: url.slice(0, queryStart), parts: url.slice(queryStart + 1).split('&') };
+}
+
+function nameOf(part: string): string {
+  const equals = part.indexOf('=');
+  return decodeQueryName(equals === -1 ? part : part.slice(0, equals));
+}
+
+/** The decoded value of the first query parameter of `url` named `name`, or undefined. */
+export function readQueryParameter(url: string, name: string): string | undefined {
+  const part = splitQuery(url).parts.find((candidate) => nameOf(candidate) === name);
+  if (part === undefined) return undefined;
+  const equals = part.indexOf('=');
+  return equals === -1 ? '' : decodeQueryName(part.slice(equals + 1));
+}
+
+/**
+ * `url` without any query parameter named `name` (compared as {@link readQueryParameter} reads
+ * names, so an encoded spelling is removed too); every other byte of the query stays as it came.
+ */
+export function withoutQueryParameter(url: string, name: string): string {
+  const { path, parts } = splitQuery(url);
+  const kept = parts.filter((part) => nameOf(part) !== name);
+  if (kept.length === parts.length) return url;
+  return kept.length === 0 ? path : `${path}?${kept.join('&')}`;
+}

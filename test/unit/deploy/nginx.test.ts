@@ -17,7 +17,9 @@ describe('config/nginx.conf', () => {
   it('when connections to the replicas are reused, then HTTP/1.1 without a Connection header, closed before Node\'s 5 s keep-alive timeout', () => {
     expect(directives('keepalive')).to.have.length(1);
     expect(directives('proxy_http_version')).to.deep.equal(['1.1']);
-    expect(directives('proxy_set_header')).to.include('Connection ""');
+    // An empty Connection for every request but a WebSocket handshake (the map gives '' without Upgrade).
+    expect(directives('proxy_set_header')).to.include('Connection $connection_upgrade');
+    expect(config).to.match(/map\s+\$http_upgrade\s+\$connection_upgrade\s*\{[^}]*''\s+'';/);
     const [timeout] = directives('keepalive_timeout');
     expect(Number.parseInt(timeout ?? '60', 10)).to.be.below(5);
   });
@@ -27,6 +29,14 @@ describe('config/nginx.conf', () => {
       'X-Forwarded-For $proxy_add_x_forwarded_for',
       'X-Forwarded-Proto $scheme',
     ]);
+  });
+
+  it('when a WebSocket handshake is proxied, then its Upgrade goes on with Connection: upgrade, and nginx waits longer than the gateway\'s idle timeouts', () => {
+    expect(directives('proxy_set_header')).to.include('Upgrade $http_upgrade');
+    expect(config).to.match(/map\s+\$http_upgrade\s+\$connection_upgrade\s*\{[^}]*default\s+upgrade;/);
+    for (const name of ['proxy_read_timeout', 'proxy_send_timeout']) {
+      expect(Number.parseInt(directives(name)[0] ?? '60', 10), name).to.be.above(300);
+    }
   });
 
   it('when /health is asked, then it is passed through to the replicas', () => {

@@ -4,6 +4,7 @@ import {
   buildUpstreamHeaders,
   connectionOptions,
   responseHeaders,
+  webSocketRequestHeaders,
   type ForwardingContext,
 } from '../../../src/proxy/headers.js';
 
@@ -209,6 +210,38 @@ describe('proxy headers', () => {
 
     it('when Connection names headers in any case, then their lower-case names are returned', () => {
       expect([...connectionOptions('keep-alive, X-Hop,, Other')!]).to.deep.equal(['x-hop', 'other']);
+    });
+  });
+
+  describe('webSocketRequestHeaders', () => {
+    it('when a WebSocket handshake is forwarded, then Connection: Upgrade, Upgrade and every Sec-WebSocket-* header go downstream with the rest', () => {
+      const incoming: IncomingHttpHeaders = {
+        host: 'shop.example',
+        connection: 'Upgrade, Sec-WebSocket-Protocol',
+        upgrade: 'websocket',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        'sec-websocket-version': '13',
+        'sec-websocket-protocol': 'chat',
+        'sec-websocket-extensions': 'permessage-deflate',
+        'x-user-id': 'forged',
+        accept: '*/*',
+      };
+      const headers = webSocketRequestHeaders(incoming, buildUpstreamHeaders(incoming, context()));
+      expect(headers).to.include({
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        'sec-websocket-version': '13',
+        'sec-websocket-protocol': 'chat',
+        'sec-websocket-extensions': 'permessage-deflate',
+        accept: '*/*',
+        'x-correlation-id': 'corr-1',
+      });
+      expect(headers).not.to.have.property('x-user-id');
+    });
+
+    it('when an ordinary request is forwarded, then Upgrade is still dropped', () => {
+      expect(upstreamHeaders({ connection: 'Upgrade', upgrade: 'websocket' })).not.to.have.any.keys('upgrade', 'connection');
     });
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { isSafeTarget, isUnderPrefix, prefixPattern, rewritePath } from '../../../src/proxy/path.js';
+import { isSafeTarget, isUnderPrefix, prefixPattern, readQueryParameter, rewritePath, withoutQueryParameter } from '../../../src/proxy/path.js';
 
 describe('proxy path', () => {
   describe('isSafeTarget', () => {
@@ -112,5 +112,38 @@ describe('proxy path', () => {
         expect(rewritePath(url, '/api/v1/products', upstreamPath)).to.equal(expected);
       });
     }
+  });
+
+  describe('withoutQueryParameter (access_token)', () => {
+    const cases: Array<[url: string, expected: string]> = [
+      ['/live?access_token=abc', '/live'],
+      ['/live?x=1&access_token=abc&y=a%20b', '/live?x=1&y=a%20b'],
+      ['/live?access_token=abc&q="a"&x=%zz&&', '/live?q="a"&x=%zz&&'],
+      ['/live?access%5Ftoken=abc&x=1', '/live?x=1'],
+      ['/live?access_token=a&access_token=b&x=1', '/live?x=1'],
+      ['/live?access_token&x=1', '/live?x=1'],
+      ['/live?x=1&my_access_token=abc', '/live?x=1&my_access_token=abc'],
+      ['/live?x=access_token', '/live?x=access_token'],
+      ['/live', '/live'],
+      ['/live?', '/live?'],
+    ];
+    for (const [url, expected] of cases) {
+      it(`when ${url} is forwarded, then the target is ${expected}`, () => {
+        expect(withoutQueryParameter(url, 'access_token')).to.equal(expected);
+      });
+    }
+
+    it('when a name is read, then it is the one that is removed (same decoding both ways)', () => {
+      for (const url of ['/live?access%5Ftoken=t1', '/live?access_token=t1&access_token=t2', '/live?x=1&access_token=t1']) {
+        expect(readQueryParameter(url, 'access_token')).to.equal('t1');
+        expect(withoutQueryParameter(url, 'access_token')).not.to.include('t1');
+      }
+    });
+
+    it('when the value is escaped, then it is read decoded; when absent, then undefined', () => {
+      expect(readQueryParameter('/live?access_token=a%2Eb+c', 'access_token')).to.equal('a.b c');
+      expect(readQueryParameter('/live?x=1', 'access_token')).to.equal(undefined);
+      expect(readQueryParameter('/live', 'access_token')).to.equal(undefined);
+    });
   });
 });
