@@ -40,9 +40,9 @@ export function redisOptions(target: RedisTarget, commandTimeoutMs: number): Red
     sentinelPassword: target.sentinelPassword,
     sentinelCommandTimeout: CONNECT_TIMEOUT_MS,
     sentinelRetryStrategy: backoff,
-    // Subscribes to the sentinels' +switch-master: a promotion moves the connection at once, even
-    // when the old master is still reachable (ioredis SentinelConnector/FailoverDetector).
-    failoverDetector: true,
+    // ioredis's failoverDetector is left off: each sentinel publishes +switch-master as it learns the
+    // new master, up to seconds apart, and every message would drop a healthy connection again.
+    // A lost master closes the connection; a demoted one answers READONLY (above): both reconnect.
   };
 }
 
