@@ -129,6 +129,11 @@ export function hostPortList(): EnvVariable<readonly HostPort[] | undefined> {
   };
 }
 
+/** A rejected value is echoed in the start-up error: `scheme://user:password@host` shows as `scheme://user:***@host`. */
+export function hidePassword(raw: string): string {
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^/?#]*@/i, '$1***@');
+}
+
 /**
  * Reads variables from one environment, collecting a line for each bad one instead of stopping
  * at the first; checks across variables add theirs to the same `problems`.
@@ -147,7 +152,7 @@ export function createEnvReader(env: Readonly<Record<string, string | undefined>
       try {
         return variable.parse(raw);
       } catch (error) {
-        problems.push(`${name} ${(error as Error).message} (got ${JSON.stringify(raw)})`);
+        problems.push(`${name} ${(error as Error).message} (got ${JSON.stringify(hidePassword(raw))})`);
         return variable.defaultValue;
       }
     },

@@ -211,6 +211,12 @@ describe('loadConfig', () => {
       for (const name of ['PORT', 'TRUST_PROXY', 'LOG_LEVEL', 'REDIS_URL']) expect(message).to.include(name);
     });
 
+    it('when a refused REDIS_URL carries a password, then the start-up line names REDIS_URL without the password', () => {
+      const message = configErrorOf({ REDIS_URL: 'redis://:s3cret@cache:6379/?db=1' });
+      expect(message).to.include('REDIS_URL');
+      expect(message).not.to.include('s3cret');
+    });
+
     it('when a bad value contains a newline, then the message is still one line', () => {
       const message = configErrorOf({ PORT: '80\n80' });
       expect(message).not.to.match(/[\r\n]/);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { boolean, createEnvReader, exactText, hostPortList, integer, list, oneOf, optionalText, text, url } from '../../../src/config/parsers.js';
+import { boolean, createEnvReader, exactText, hidePassword, hostPortList, integer, list, oneOf, optionalText, text, url } from '../../../src/config/parsers.js';
 
 describe('env parsers', () => {
   describe('integer', () => {
@@ -134,5 +134,18 @@ describe('env parsers', () => {
       expect(sentinels.defaultValue).to.equal(undefined);
       expect(sentinels.emptyValue).to.equal(undefined);
     });
+  });
+  describe('hidePassword', () => {
+    for (const [raw, shown] of [
+      ['redis://:s3cret@cache:6379/?db=1', 'redis://:***@cache:6379/?db=1'],
+      ['rediss://default:p@ss:word@cache:6380', 'rediss://default:***@cache:6380'],
+      ['redis://cache:6379', 'redis://cache:6379'],
+      ['redis://user@cache:6379', 'redis://user@cache:6379'],
+      ['not a url', 'not a url'],
+    ] as const) {
+      it(`when given ${raw}, then it shows ${shown}`, () => {
+        expect(hidePassword(raw)).to.equal(shown);
+      });
+    }
   });
 });
