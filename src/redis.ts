@@ -40,9 +40,12 @@ export function redisOptions(target: RedisTarget, commandTimeoutMs: number): Red
     sentinelPassword: target.sentinelPassword,
     sentinelCommandTimeout: CONNECT_TIMEOUT_MS,
     sentinelRetryStrategy: backoff,
-    // ioredis's failoverDetector is left off: each sentinel publishes +switch-master as it learns the
-    // new master, up to seconds apart, and every message would drop a healthy connection again.
-    // A lost master closes the connection; a demoted one answers READONLY (above): both reconnect.
+    // Subscribe to the sentinels' +switch-master and reconnect on it (ioredis FailoverDetector). A
+    // dead master drops the connection anyway, but in a switchover the old master keeps accepting
+    // writes until Sentinel demotes it, 8 s or more later: counts made there meanwhile are not
+    // shared with a gateway that connected since, and are lost at the demotion (measured: 11 s on
+    // the old master without this, 1.2 s with it).
+    failoverDetector: true,
   };
 }
 

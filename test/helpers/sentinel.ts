@@ -25,6 +25,15 @@ export interface SentinelGroup {
   currentMasterPort(): Promise<number | undefined>;
   /** SIGKILLs the original master: no goodbye to clients, replicas or sentinels. */
   killMaster(): Promise<void>;
+  /** Starts the original master's process again, empty; the sentinels turn it into a replica. */
+  restartMaster(): Promise<void>;
+  /**
+   * Resolves with the port of a sentinel that sees a replica on `port` with its link to the master
+   * up (sentinels refresh a replica's state every 10 s, each on its own clock: one may lag).
+   */
+  sentinelSeeingReplica(port: number, timeoutMs: number): Promise<number>;
+  /** Asks the sentinel on `sentinelPort` for a switchover (`SENTINEL FAILOVER`): a replica is promoted while the master still runs. */
+  switchover(sentinelPort: number): Promise<void>;
   /** Kills every process of the group and removes its directory. */
   stop(): Promise<void>;
 }
@@ -41,10 +50,14 @@ async function withClient<T>(port: number, use: (client: Redis) => Promise<T>): 
   }
 }
 
-/** The fields of a `SENTINEL MASTER <name>` reply, as a map. */
-async function sentinelView(port: number, name: string): Promise<Map<string, string>> {
-  const reply = await withClient(port, (client) => client.call('SENTINEL', 'MASTER', name)) as string[];
+/** A flat `[field, value, field, value, …]` Sentinel reply as a map. */
+function fieldsOf(reply: string[]): Map<string, string> {
   return new Map(reply.flatMap((_, i) => (i % 2 === 0 ? [[reply[i]!, reply[i + 1]!] as [string, string]] : [])));
+}
+
+/** The fields of a `SENTINEL MASTER <name>` reply. */
+async function sentinelView(port: number, name: string): Promise<Map<string, string>> {
+  return fieldsOf(await withClient(port, (client) => client.call('SENTINEL', 'MASTER', name)) as string[]);
 }
 
 /**
@@ -73,9 +86,12 @@ export async function startSentinelGroup(name = 'limits'): Promise<SentinelGroup
     const [masterPort, replicaPort, ...sentinelPorts] = await Promise.all(
       Array.from({ length: 2 + SENTINELS }, () => closedPort()),
     ) as [number, number, ...number[]];
-    const server = (port: number): string[] => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
-    // No 5 s wait for more replicas before the first sync (repl-diskless-sync-delay defaults to 5).
-    const master = start([...server(masterPort), '--repl-diskless-sync-delay', '0']);
+    // Either may be master: neither waits 5 s for more replicas before a sync (repl-diskless-sync-delay).
+    const server = (port: number): string[] => [
+      '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--repl-diskless-sync-delay', '0',
+    ];
+    const masterArgs = server(masterPort);
+    let master = start(masterArgs);
     start([...server(replicaPort), '--replicaof', '127.0.0.1', String(masterPort)]);
     await Promise.all([waitUntilListening(masterPort), waitUntilListening(replicaPort)]);
     await waitForAsync(async () => (await withClient(replicaPort, (client) => client.info('replication'))).includes('master_link_status:up'));
@@ -120,6 +136,26 @@ export async function startSentinelGroup(name = 'limits'): Promise<SentinelGroup
           master.once('exit', resolve);
           master.kill('SIGKILL');
         });
+      },
+      async restartMaster() {
+        master = start(masterArgs);
+        await waitUntilListening(masterPort);
+      },
+      async sentinelSeeingReplica(port, timeoutMs) {
+        let seeing: number | undefined;
+        await waitForAsync(async () => {
+          for (const sentinel of sentinelPorts) {
+            const replicas = await withClient(sentinel, (client) => client.call('SENTINEL', 'REPLICAS', name)) as string[][];
+            const ready = replicas.map(fieldsOf).some((replica) =>
+              replica.get('port') === String(port) && replica.get('master-link-status') === 'ok' && !/s_down|disconnected/.test(replica.get('flags') ?? ''));
+            if (ready) seeing = sentinel;
+          }
+          return seeing !== undefined;
+        }, timeoutMs);
+        return seeing!;
+      },
+      async switchover(sentinelPort) {
+        await withClient(sentinelPort, (client) => client.call('SENTINEL', 'FAILOVER', name));
       },
       stop,
     };

@@ -94,68 +94,104 @@ describe('Redis Sentinel failover under load', function () {
     expect(count(statuses, 429)).to.equal(BURST - LIMIT);
   });
 
-  it('when the master is killed under load, then no request fails or stalls while the replica is promoted, and afterwards the limits are shared and exact on the new master', async () => {
+  /** True once `gateway` is connected to the master on `port` since `since` and counts in Redis (not on its fallback). */
+  function countsOn(gateway: RunningGateway, port: number, since: number): boolean {
+    const recent = gateway.logs.filter((line) => (line.time as number) >= since);
+    const ready = recent.filter((line) => line.redis === 'ready').at(-1);
+    const fellBack = recent.findLastIndex((line) => message(line).includes('falling back'));
+    const resumed = recent.findLastIndex((line) => message(line).includes('Redis answers again'));
+    return ready?.master === `127.0.0.1:${port}` && fellBack <= resumed;
+  }
+
+  /**
+   * Runs `WORKERS` clients over both gateways; after 1 s `event` moves the master to `port`. The
+   * load goes on until both gateways count on that master, and 500 ms beyond (the return must be
+   * smooth too), bounded by LOAD_MAX_MS. Prints the timeline and returns what it saw.
+   */
+  async function underLoad(what: string, event: () => Promise<void>, port: number): Promise<{ samples: Sample[]; eventAt: number; backAt: number | undefined }> {
     const sentinelGroup = group!;
     const started = Date.now();
-    let killedAt = Number.POSITIVE_INFINITY;
-    let promotedAt: number | undefined;
-    const backOnRedis = (): boolean => gateways.every((gateway) => loggedAt(gateway, 'Redis answers again', killedAt) !== undefined);
-
-    const failover = (async () => {
+    let eventAt = Number.POSITIVE_INFINITY;
+    let namedAt: number | undefined;
+    const change = (async () => {
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      // Taken before the kill: the gateways see the connection drop before this process sees the exit.
-      killedAt = Date.now();
-      await sentinelGroup.killMaster();
-      await waitForAsync(async () => (await sentinelGroup.currentMasterPort()) === sentinelGroup.replicaPort, LOAD_MAX_MS);
-      promotedAt = Date.now();
+      // Taken before the event: the gateways may see the connection drop before this process sees it done.
+      eventAt = Date.now();
+      await event();
+      await waitForAsync(async () => (await sentinelGroup.currentMasterPort()) === port, LOAD_MAX_MS);
+      namedAt = Date.now();
     })();
 
     const samples: Sample[] = [];
     let backAt: number | undefined;
     const worker = async (index: number): Promise<void> => {
-      const port = gateways[index % 2]!.port;
-      // Until both gateways are back on Redis, and a little beyond: the return must be smooth too.
+      const gatewayPort = gateways[index % 2]!.port;
       while (Date.now() - started < LOAD_MAX_MS && (backAt === undefined || Date.now() - backAt < 500)) {
         const at = Date.now();
-        const status = await boundedRequest(port, `10.1.0.${index}`);
+        const status = await boundedRequest(gatewayPort, `10.1.0.${index}`);
         samples.push({ at, ms: Date.now() - at, status });
-        if (backAt === undefined && backOnRedis()) backAt = Date.now();
+        if (backAt === undefined && namedAt !== undefined && gateways.every((gateway) => countsOn(gateway, port, eventAt))) backAt = Date.now();
       }
     };
-    await Promise.all([failover, ...Array.from({ length: WORKERS }, (_, index) => worker(index))]);
+    await Promise.all([change, ...Array.from({ length: WORKERS }, (_, index) => worker(index))]);
 
-    const failed = samples.filter((sample) => sample.status !== 200 && sample.status !== 429);
-    const slowest = Math.max(...samples.map((sample) => sample.ms));
-    const during = samples.filter((sample) => sample.at >= killedAt && (backAt === undefined || sample.at < backAt));
-    const timeline = gateways.map((gateway, index) => {
-      const fellBack = loggedAt(gateway, 'falling back', killedAt);
-      const moved = loggedAt(gateway, 'redis master moved', killedAt);
-      const resumed = loggedAt(gateway, 'Redis answers again', killedAt);
+    const after = (time: number | undefined): string => (time === undefined ? 'never' : `+${time - eventAt} ms`);
+    console.log(`      ${what}; Sentinel named the new master at ${after(namedAt)}`);
+    gateways.forEach((gateway, index) => {
+      const fellBack = loggedAt(gateway, 'falling back', eventAt);
+      const moved = gateway.logs.find((line) => (line.time as number) >= eventAt && line.master === `127.0.0.1:${port}`)?.time as number | undefined;
+      const resumed = loggedAt(gateway, 'Redis answers again', eventAt);
       const inMemory = gateway.logs.filter((line) => line.path === PATH && message(line) === 'request completed'
         && fellBack !== undefined && (line.time as number) >= fellBack && (resumed === undefined || (line.time as number) < resumed)).length;
-      const after = (time: number | undefined): string => (time === undefined ? 'never' : `+${time - killedAt} ms`);
-      return `gateway ${index + 1}: fell back ${after(fellBack)}, connected to the new master ${after(moved)}, `
-        + `counted in Redis again ${after(resumed)}, ${inMemory} requests counted only in its memory`;
+      console.log(`      gateway ${index + 1}: fell back ${after(fellBack)}, connected to the new master ${after(moved)}, `
+        + `counted in Redis again ${after(resumed)}, ${inMemory} requests counted only in its memory`);
     });
-    console.log(`      master killed; Sentinel named the replica master at +${(promotedAt ?? Number.NaN) - killedAt} ms`);
-    for (const line of timeline) console.log(`      ${line}`);
-    console.log(`      ${samples.length} requests under load, ${during.length} during the failover, slowest ${slowest} ms, ${failed.length} neither 200 nor 429`);
+    const slowest = Math.max(...samples.map((sample) => sample.ms));
+    const during = samples.filter((sample) => sample.at >= eventAt && (backAt === undefined || sample.at < backAt)).length;
+    console.log(`      ${samples.length} requests under load, ${during} during the failover, slowest ${slowest} ms`);
+    return { samples, eventAt, backAt };
+  }
 
-    expect(failed, 'requests that failed or hung').to.deep.equal([]);
-    expect(slowest).to.be.below(HANG_MS);
-    expect(during.length, 'requests during the failover').to.be.above(WORKERS);
-    expect(backAt, 'both gateways counting in Redis again').not.to.equal(undefined);
+  /**
+   * Asserts what every failover must give: all answered in time, each gateway falling back and
+   * returning once (logged once each way), both back on Redis, a fresh client's limit exact on `port`.
+   */
+  async function expectSmoothFailover(run: { samples: Sample[]; eventAt: number; backAt: number | undefined }, client: string, port: number): Promise<void> {
+    expect(run.samples.filter((sample) => sample.status !== 200 && sample.status !== 429), 'requests that failed or hung').to.deep.equal([]);
+    expect(Math.max(...run.samples.map((sample) => sample.ms))).to.be.below(HANG_MS);
+    expect(run.backAt, 'both gateways counting on the new master').not.to.equal(undefined);
+    expect(run.samples.filter((sample) => sample.at >= run.eventAt && sample.at < run.backAt!).length, 'requests during the failover').to.be.above(WORKERS);
     for (const gateway of gateways) {
-      expect(gateway.logs.filter((line) => (line.time as number) >= killedAt && message(line).includes('falling back')), 'fallbacks logged').to.have.length(1);
-      expect(gateway.logs.filter((line) => (line.time as number) >= killedAt && message(line).includes('Redis answers again')), 'resumptions logged').to.have.length(1);
+      const since = gateway.logs.filter((line) => (line.time as number) >= run.eventAt);
+      expect(since.filter((line) => message(line).includes('falling back')), 'fallbacks logged').to.have.length(1);
+      expect(since.filter((line) => message(line).includes('Redis answers again')), 'resumptions logged').to.have.length(1);
     }
-    const store = await gateways[0]!.gateway.metrics.registry.getSingleMetricAsString('gateway_rate_limiter_store');
-    expect(store).to.include('gateway_rate_limiter_store{store="redis"} 1');
-
+    for (const gateway of gateways) {
+      const store = await gateway.gateway.metrics.registry.getSingleMetricAsString('gateway_rate_limiter_store');
+      expect(store).to.include('gateway_rate_limiter_store{store="redis"} 1');
+    }
     // A fresh client: its count starts on the new master, shared by both gateways and exact.
-    const statuses = await burst('10.0.0.2');
+    const statuses = await burst(client);
     expect(count(statuses, 200)).to.equal(LIMIT);
     expect(count(statuses, 429)).to.equal(BURST - LIMIT);
-    expect(await keysWithPrefix(`redis://127.0.0.1:${sentinelGroup.replicaPort}`, prefix), 'counts on the promoted replica').not.to.deep.equal([]);
+    expect(await keysWithPrefix(`redis://127.0.0.1:${port}`, prefix), 'counts on the new master').not.to.deep.equal([]);
+  }
+
+  it('when the master is killed under load, then no request fails or stalls while the replica is promoted, and afterwards the limits are shared and exact on the new master', async () => {
+    const { replicaPort } = group!;
+    const run = await underLoad('master killed', () => group!.killMaster(), replicaPort);
+    await expectSmoothFailover(run, '10.0.0.2', replicaPort);
+  });
+
+  it('when the old master is back as a replica and a switchover promotes it again under load, then no request fails and the limits are exact on it', async () => {
+    const { masterPort } = group!;
+    await group!.restartMaster();
+    // The sentinels wait 8 s (4 hello periods) before turning a returning master into a replica.
+    const sentinel = await group!.sentinelSeeingReplica(masterPort, 20_000);
+    const run = await underLoad('switchover requested', () => group!.switchover(sentinel), masterPort);
+    await expectSmoothFailover(run, '10.0.0.3', masterPort);
+    // The gateways follow Sentinel's word, not the old master's demotion 8 s or more later.
+    const movedAt = gateways.map((gateway) => gateway.logs.find((line) => (line.time as number) >= run.eventAt && line.master === `127.0.0.1:${masterPort}`)!.time as number);
+    expect(Math.max(...movedAt) - run.eventAt, 'ms from the switchover to both gateways on the new master').to.be.below(5000);
   });
 });
