@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RedisTarget } from './config/index.js';
+import { followSwitchMaster } from './sentinel-switch.js';
 
 const CONNECT_TIMEOUT_MS = 1000;
 /** Reconnect backoff: 100 ms, 200 ms, … capped here, for as long as Redis stays away. */
@@ -40,24 +41,22 @@ export function redisOptions(target: RedisTarget, commandTimeoutMs: number): Red
     sentinelPassword: target.sentinelPassword,
     sentinelCommandTimeout: CONNECT_TIMEOUT_MS,
     sentinelRetryStrategy: backoff,
-    // Subscribe to the sentinels' +switch-master and reconnect on it (ioredis FailoverDetector). A
-    // dead master drops the connection anyway, but in a switchover the old master keeps accepting
-    // writes until Sentinel demotes it, 8 s or more later: counts made there meanwhile are not
-    // shared with a gateway that connected since, and are lost at the demotion (measured: 11 s on
-    // the old master without this, 1.2 s with it).
-    failoverDetector: true,
+    // ioredis's failoverDetector stays off: see followSwitchMaster, which does its work without
+    // dropping a connection that is already on the new master.
   };
 }
 
 /**
  * The Redis connection of the shared rate limiter, to one server or to the master a Sentinel
- * group names (see {@link redisOptions}). Connecting starts now, in the background. Each
+ * group names, moving when the sentinels announce a new one (see {@link redisOptions} and
+ * {@link followSwitchMaster}). Connecting starts now, in the background. Each
  * connection logs the master's address; a new address after a failover is logged as a move.
  */
 export function createRedis(target: RedisTarget, options: { commandTimeoutMs: number; logger: Logger }): Redis {
   const { commandTimeoutMs, logger } = options;
   const settings = redisOptions(target, commandTimeoutMs);
   const redis = target.kind === 'url' ? new Redis(target.url, settings) : new Redis(settings);
+  if (target.kind === 'sentinel') followSwitchMaster(redis, target, logger);
   let master: string | undefined;
   redis.on('ready', () => {
     const address = `${redis.stream.remoteAddress}:${redis.stream.remotePort}`;

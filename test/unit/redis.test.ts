@@ -15,10 +15,11 @@ describe('Redis connection options', () => {
     });
   }
 
-  it('when the target is a Sentinel group, then ioredis gets the sentinels, the master name, both passwords and the failover detector', () => {
+  it('when the target is a Sentinel group, then ioredis gets the sentinels, the master name and both passwords, without its failover detector', () => {
     const options = redisOptions(SENTINEL, 250);
     expect(options.sentinels).to.deep.equal([{ host: 's1', port: 26379 }, { host: 's2', port: 26380 }]);
-    expect(options).to.include({ name: 'limits', password: 'm', sentinelPassword: 's', sentinelCommandTimeout: 1000, failoverDetector: true });
+    expect(options).to.include({ name: 'limits', password: 'm', sentinelPassword: 's', sentinelCommandTimeout: 1000 });
+    expect(options.failoverDetector).not.to.equal(true);
     expect(options.sentinelRetryStrategy!(100)).to.equal(2000);
   });
 
