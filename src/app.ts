@@ -39,8 +39,8 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
   const lifecycle = new Lifecycle();
   const metrics = createMetrics({ routes: config.routes, endpoints: config.endpoints });
   const upstream = createUpstreamClient();
-  const { redisUrl } = config.rateLimit;
-  const redis = redisUrl !== undefined ? createRedis(redisUrl, { commandTimeoutMs: config.rateLimit.redisTimeoutMs, logger }) : undefined;
+  const target = config.rateLimit.redis;
+  const redis = target !== undefined ? createRedis(target, { commandTimeoutMs: config.rateLimit.redisTimeoutMs, logger }) : undefined;
 
   const store = createCounterStore({ windowMs: config.rateLimit.windowMs, redis, logger, metrics });
   const limits = { scope: config.apiScope, windowMs: config.rateLimit.windowMs, store, prefix: config.rateLimit.redisPrefix, metrics };

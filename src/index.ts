@@ -46,7 +46,7 @@ listen(server, config.port, 'requests', () => {
       address: server.address(),
       routes: config.routes.map((route) => `${route.prefix} -> ${route.service.name}${route.upstreamPath}`),
       services: config.services.map((service) => ({ name: service.name, url: service.url, timeoutMs: service.timeoutMs, idleTimeoutMs: service.idleTimeoutMs })),
-      rateLimiter: config.rateLimit.redisUrl === undefined ? 'memory' : 'redis',
+      rateLimiter: config.rateLimit.redis === undefined ? 'memory' : config.rateLimit.redis.kind === 'url' ? 'redis' : 'redis-sentinel',
       requireAuth: config.auth.required,
     },
     'gateway listening',

@@ -1,7 +1,10 @@
 import { API_SCOPE, GATEWAY_ENDPOINTS, PUBLIC_PATHS, ROUTE_LIMITS, ROUTES } from '../../config/routes.js';
 import { SERVICES, type ServiceId } from '../../config/services.js';
 import { readSecretKey, SecretKeyError, type SecretEncoding, type SecretKeyReading } from '../auth/key.js';
-import { boolean, createEnvReader, exactText, integer, list, oneOf, optionalText, text, url, type EnvVariable } from './parsers.js';
+import { boolean, createEnvReader, exactText, hostPortList, integer, list, oneOf, optionalText, text, url, type EnvVariable } from './parsers.js';
+import { readRedisTarget, type RedisTarget } from './redis.js';
+
+export type { RedisTarget } from './redis.js';
 
 const PLACEHOLDER_SECRET = 'CHANGE_ME_TO_A_STRONG_SECRET';
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
@@ -30,6 +33,10 @@ export const ENV_SCHEMA = {
   RATE_LIMIT_MAX: integer(1000, 1),
   RATE_LIMIT_AUTH_MAX: integer(20, 1),
   REDIS_URL: url(undefined, ['redis', 'rediss']),
+  REDIS_SENTINELS: hostPortList(),
+  REDIS_SENTINEL_MASTER: optionalText(undefined),
+  REDIS_PASSWORD: optionalText(undefined),
+  REDIS_SENTINEL_PASSWORD: optionalText(undefined),
   RATE_LIMIT_REDIS_PREFIX: text('gateway:ratelimit'),
   RATE_LIMIT_REDIS_TIMEOUT_MS: integer(250, 1),
   MAX_BODY_BYTES: integer(10 * 1024 * 1024, 0),
@@ -88,7 +95,8 @@ export interface Config {
     readonly userMax: number;
     /** Per client IP on single paths (config/routes.ts). */
     readonly routes: ReadonlyArray<{ readonly path: string; readonly max: number }>;
-    readonly redisUrl: string | undefined;
+    /** The shared store; `undefined`: each replica counts in memory. */
+    readonly redis: RedisTarget | undefined;
     readonly redisPrefix: string;
     /** A Redis command slower than this counts as a Redis failure: the request uses the memory limit. */
     readonly redisTimeoutMs: number;
@@ -178,6 +186,8 @@ export function loadConfig(env: Env): Config {
     problems.push('METRICS_PORT must differ from PORT: metrics are never served on the public port');
   }
 
+  const redis = readRedisTarget(values, problems);
+
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
 
   return deepFreeze({
@@ -200,7 +210,7 @@ export function loadConfig(env: Env): Config {
       max: values.RATE_LIMIT_MAX,
       userMax,
       routes: ROUTE_LIMITS.map((limit) => ({ path: limit.path, max: limit.max === 'auth' ? values.RATE_LIMIT_AUTH_MAX : limit.max })),
-      redisUrl: values.REDIS_URL,
+      redis,
       redisPrefix: values.RATE_LIMIT_REDIS_PREFIX,
       redisTimeoutMs: values.RATE_LIMIT_REDIS_TIMEOUT_MS,
     },

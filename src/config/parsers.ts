@@ -101,6 +101,39 @@ export function url(defaultValue: string | undefined, protocols: readonly string
   };
 }
 
+/** A network address: a host name or IP, and a TCP port. */
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `host:port` or `[ipv6]:port`; a bracketed IPv6 address is returned without its brackets. */
+const HOST_PORT = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]/,]+)):(\d{1,5})$/;
+
+/** A comma-separated list of `host:port` (at least one); `undefined` when unset or empty. */
+export function hostPortList(): EnvVariable<readonly HostPort[] | undefined> {
+  return {
+    defaultValue: undefined,
+    emptyValue: undefined,
+    parse(raw) {
+      const entries = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+      return entries.map((entry): HostPort => {
+        const match = HOST_PORT.exec(entry);
+        const port = Number(match?.[3]);
+        if (match === null || port < 1 || port > 65535) {
+          throw new Error(`must be a comma-separated list of host:port with ports from 1 to 65535 (bad entry ${JSON.stringify(entry)})`);
+        }
+        return { host: match[1] ?? match[2]!, port };
+      });
+    },
+  };
+}
+
+/** A rejected value is echoed in the start-up error: `scheme://user:password@host` shows as `scheme://user:***@host`. */
+export function hidePassword(raw: string): string {
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^/?#]*@/i, '$1***@');
+}
+
 /**
  * Reads variables from one environment, collecting a line for each bad one instead of stopping
  * at the first; checks across variables add theirs to the same `problems`.
@@ -119,7 +152,7 @@ export function createEnvReader(env: Readonly<Record<string, string | undefined>
       try {
         return variable.parse(raw);
       } catch (error) {
-        problems.push(`${name} ${(error as Error).message} (got ${JSON.stringify(raw)})`);
+        problems.push(`${name} ${(error as Error).message} (got ${JSON.stringify(hidePassword(raw))})`);
         return variable.defaultValue;
       }
     },

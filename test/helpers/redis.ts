@@ -47,7 +47,8 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   return redis;
 }
 
-async function waitUntilListening(port: number): Promise<void> {
+/** Resolves once something accepts connections on 127.0.0.1:`port`; fails after 5 s. */
+export async function waitUntilListening(port: number): Promise<void> {
   const deadline = Date.now() + 5000;
   for (;;) {
     const ready = await new Promise<boolean>((resolve) => {

@@ -55,7 +55,7 @@ describe('loadConfig', () => {
           { path: '/api/v1/auth/register', max: 20 },
           { path: '/api/v1/auth/refresh-token', max: 20 },
         ],
-        redisUrl: undefined,
+        redis: undefined,
         redisPrefix: 'gateway:ratelimit',
         redisTimeoutMs: 250,
       });
@@ -98,8 +98,10 @@ describe('loadConfig', () => {
       ['RATE_LIMIT_MAX', '5', (c) => c.rateLimit.userMax, 5],
       ['RATE_LIMIT_USER_MAX', '7', (c) => c.rateLimit.userMax, 7],
       ['RATE_LIMIT_AUTH_MAX', '3', (c) => c.rateLimit.routes.map((route) => route.max), [3, 3, 3]],
-      ['REDIS_URL', 'redis://cache:6379', (c) => c.rateLimit.redisUrl, 'redis://cache:6379'],
-      ['REDIS_URL', 'rediss://cache:6380', (c) => c.rateLimit.redisUrl, 'rediss://cache:6380'],
+      ['REDIS_URL', 'redis://cache:6379', (c) => c.rateLimit.redis, { kind: 'url', url: 'redis://cache:6379' }],
+      ['REDIS_URL', 'rediss://cache:6380', (c) => c.rateLimit.redis, { kind: 'url', url: 'rediss://cache:6380' }],
+      ['REDIS_URL', 'redis://cache:6379', (c) => c.rateLimit.redis, { kind: 'url', url: 'redis://cache:6379' }],
+      ['REDIS_URL', 'rediss://cache:6380', (c) => c.rateLimit.redis, { kind: 'url', url: 'rediss://cache:6380' }],
       ['RATE_LIMIT_REDIS_PREFIX', 'shop:rl', (c) => c.rateLimit.redisPrefix, 'shop:rl'],
       ['MAX_BODY_BYTES', '1024', (c) => c.maxBodyBytes, 1024],
       ['SHUTDOWN_GRACE_MS', '500', (c) => c.shutdownGraceMs, 500],
@@ -190,6 +192,8 @@ describe('loadConfig', () => {
       ['RATE_LIMIT_AUTH_MAX', 'many'],
       ['LOG_LEVEL', 'loud'],
       ['REDIS_URL', 'http://x'],
+      ['REDIS_SENTINELS', 's1:26379,s2'],
+      ['REDIS_SENTINELS', 's1:70000'],
       ['JWT_SECRET_ENCODING', 'hex'],
     ];
 
@@ -205,6 +209,12 @@ describe('loadConfig', () => {
       const message = configErrorOf({ PORT: 'abc', TRUST_PROXY: 'maybe', LOG_LEVEL: 'loud', REDIS_URL: 'http://x' });
       expect(message).not.to.match(/[\r\n]/);
       for (const name of ['PORT', 'TRUST_PROXY', 'LOG_LEVEL', 'REDIS_URL']) expect(message).to.include(name);
+    });
+
+    it('when a refused REDIS_URL carries a password, then the start-up line names REDIS_URL without the password', () => {
+      const message = configErrorOf({ REDIS_URL: 'redis://:s3cret@cache:6379/?db=1' });
+      expect(message).to.include('REDIS_URL');
+      expect(message).not.to.include('s3cret');
     });
 
     it('when a bad value contains a newline, then the message is still one line', () => {
@@ -264,6 +274,57 @@ describe('loadConfig', () => {
 
     it('when NODE_ENV is not production, then the placeholder secret is accepted', () => {
       expect(loadConfig({ NODE_ENV: 'development' }).auth.secret).to.equal('CHANGE_ME_TO_A_STRONG_SECRET');
+    });
+  });
+
+  describe('Redis Sentinel', () => {
+    const SENTINELS = 's1:26379, s2:26380,10.0.0.3:26381';
+
+    it('when REDIS_SENTINELS and REDIS_SENTINEL_MASTER are set, then the limiter follows that master group through the listed sentinels', () => {
+      expect(loadConfig({ REDIS_SENTINELS: SENTINELS, REDIS_SENTINEL_MASTER: 'limits' }).rateLimit.redis).to.deep.equal({
+        kind: 'sentinel',
+        sentinels: [
+          { host: 's1', port: 26379 },
+          { host: 's2', port: 26380 },
+          { host: '10.0.0.3', port: 26381 },
+        ],
+        master: 'limits',
+        password: undefined,
+        sentinelPassword: undefined,
+      });
+    });
+
+    it('when REDIS_PASSWORD and REDIS_SENTINEL_PASSWORD are set with sentinels, then the master and the sentinels get their own password', () => {
+      const target = loadConfig({ REDIS_SENTINELS: SENTINELS, REDIS_SENTINEL_MASTER: 'limits', REDIS_PASSWORD: 'm', REDIS_SENTINEL_PASSWORD: 's' }).rateLimit.redis;
+      expect(target).to.include({ kind: 'sentinel', password: 'm', sentinelPassword: 's' });
+    });
+
+    const refused: Array<[when: string, env: Record<string, string>, names: string[]]> = [
+      ['REDIS_URL and REDIS_SENTINELS are both set', { REDIS_URL: 'redis://cache:6379', REDIS_SENTINELS: SENTINELS, REDIS_SENTINEL_MASTER: 'limits' }, ['REDIS_URL', 'REDIS_SENTINELS']],
+      ['REDIS_SENTINELS is set without REDIS_SENTINEL_MASTER', { REDIS_SENTINELS: SENTINELS }, ['REDIS_SENTINEL_MASTER']],
+      ['REDIS_SENTINEL_MASTER is set without REDIS_SENTINELS', { REDIS_SENTINEL_MASTER: 'limits' }, ['REDIS_SENTINEL_MASTER', 'REDIS_SENTINELS']],
+      ['REDIS_PASSWORD is set with REDIS_URL', { REDIS_URL: 'redis://cache:6379', REDIS_PASSWORD: 'm' }, ['REDIS_PASSWORD']],
+      ['REDIS_SENTINEL_PASSWORD is set without sentinels', { REDIS_SENTINEL_PASSWORD: 's' }, ['REDIS_SENTINEL_PASSWORD']],
+      ['a sentinel entry has no port', { REDIS_SENTINELS: 's1:26379,s2', REDIS_SENTINEL_MASTER: 'limits' }, ['REDIS_SENTINELS', '"s2"']],
+      ['a sentinel port is 0', { REDIS_SENTINELS: 's1:0', REDIS_SENTINEL_MASTER: 'limits' }, ['REDIS_SENTINELS', '"s1:0"']],
+    ];
+
+    for (const [when, env, names] of refused) {
+      it(`when ${when}, then start-up stops with one line naming ${names.join(' and ')}`, () => {
+        const message = configErrorOf(env);
+        expect(message).not.to.match(/[\r\n]/);
+        for (const name of names) expect(message).to.include(name);
+      });
+    }
+
+    it('when REDIS_URL and REDIS_SENTINELS are both set, then the line says to choose one', () => {
+      expect(configErrorOf({ REDIS_URL: 'redis://cache:6379', REDIS_SENTINELS: SENTINELS, REDIS_SENTINEL_MASTER: 'limits' })).to.include(
+        'REDIS_URL and REDIS_SENTINELS must not both be set',
+      );
+    });
+
+    it('when REDIS_SENTINELS and REDIS_SENTINEL_MASTER are set to empty, then the limit stays in memory', () => {
+      expect(loadConfig({ REDIS_SENTINELS: '', REDIS_SENTINEL_MASTER: '' }).rateLimit.redis).to.equal(undefined);
     });
   });
 

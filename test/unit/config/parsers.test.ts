@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { boolean, createEnvReader, exactText, integer, list, oneOf, optionalText, text, url } from '../../../src/config/parsers.js';
+import { boolean, createEnvReader, exactText, hidePassword, hostPortList, integer, list, oneOf, optionalText, text, url } from '../../../src/config/parsers.js';
 
 describe('env parsers', () => {
   describe('integer', () => {
@@ -110,6 +110,41 @@ describe('env parsers', () => {
     for (const raw of ['http://h/?a=1', 'http://h/#top', 'http://h/?', 'http://h#']) {
       it(`when given ${raw}, then it refuses the query or fragment`, () => {
         expect(() => service.parse(raw)).to.throw('must not have a query or fragment');
+      });
+    }
+  });
+  describe('hostPortList', () => {
+    const sentinels = hostPortList();
+
+    it('when given host:port entries with blanks around them, then it reads each host and port', () => {
+      expect(sentinels.parse(' s1:26379 , 10.0.0.2:26380,[::1]:26381,')).to.deep.equal([
+        { host: 's1', port: 26379 },
+        { host: '10.0.0.2', port: 26380 },
+        { host: '::1', port: 26381 },
+      ]);
+    });
+
+    for (const raw of ['s1', 's1:', ':26379', 's1:0', 's1:65536', 's1:port', 's1:26379:1', '::1:26379', 'redis://s1:26379', 's1:26379,s2']) {
+      it(`when given ${JSON.stringify(raw)}, then it refuses it naming the bad entry`, () => {
+        expect(() => sentinels.parse(raw)).to.throw(/host:port .*bad entry/);
+      });
+    }
+
+    it('when unset or empty, then it means none', () => {
+      expect(sentinels.defaultValue).to.equal(undefined);
+      expect(sentinels.emptyValue).to.equal(undefined);
+    });
+  });
+  describe('hidePassword', () => {
+    for (const [raw, shown] of [
+      ['redis://:s3cret@cache:6379/?db=1', 'redis://:***@cache:6379/?db=1'],
+      ['rediss://default:p@ss:word@cache:6380', 'rediss://default:***@cache:6380'],
+      ['redis://cache:6379', 'redis://cache:6379'],
+      ['redis://user@cache:6379', 'redis://user@cache:6379'],
+      ['not a url', 'not a url'],
+    ] as const) {
+      it(`when given ${raw}, then it shows ${shown}`, () => {
+        expect(hidePassword(raw)).to.equal(shown);
       });
     }
   });

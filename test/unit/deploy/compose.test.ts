@@ -46,7 +46,7 @@ describe('docker-compose.yml', () => {
     expect(imageEnv.NODE_ENV).to.equal('production');
     const config = loadConfig({ ...imageEnv, ...environmentOf(services['gateway-1']!) });
     expect(config.auth.required).to.equal(true);
-    expect(config.rateLimit.redisUrl).to.equal('redis://redis:6379');
+    expect(config.rateLimit.redis).to.deep.equal({ kind: 'url', url: 'redis://redis:6379' });
   });
 
   it('when the replicas call a service, then its URL names the stub service running it, on the stub\'s port', () => {

@@ -170,7 +170,8 @@ describe('deploy/kubernetes', () => {
     expect(config.trustProxy).to.equal(true);
     expect(env.NODE_ENV).to.equal('production');
     expect(config.auth.required).to.equal(true);
-    expect(new URL(config.rateLimit.redisUrl!).protocol).to.equal('redis:');
+    const redis = config.rateLimit.redis;
+    expect(redis?.kind === 'url' ? new URL(redis.url).protocol : redis?.kind).to.equal('redis:');
   });
 
   it('when the ConfigMap names a variable, then it is one the gateway reads (ENV_SCHEMA or a per-service variable)', () => {
