@@ -4,7 +4,7 @@ import { readAuthServiceSigning } from './signing.js';
 
 /**
  * The demo's own secret, PUBLIC and NOT FOR PRODUCTION: anyone can sign tokens with it. Base64 of
- * 64 random bytes (`openssl rand -base64 64`), so the shop's auth service could use it too: jjwt
+ * 64 random bytes (`openssl rand -base64 64 | tr -d '\n'`), so the shop's auth service could use it too: jjwt
  * decodes it and signs HS512.
  */
 export const DEMO_JWT_SECRET = 'gVHUyIQIGVqieCUCf+XxQZfvVrzL7owOxkw509aMHFwn7iMWsbihHIYn5pT2J9jEC6Pgy3exr5YKhOD3kArkgg==';

@@ -1,8 +1,8 @@
 import { readSecretKey } from '../src/auth/key.js';
 import type { SigningKey } from './tokens.js';
 
-/** How to make a secret the auth service can use (the gateway's start-up gives the same advice). */
-const SECRET_ADVICE = 'use Base64 of 32 or more random bytes, e.g. `openssl rand -base64 64`';
+/** How to make a secret the auth service can use. */
+const SECRET_ADVICE = "use Base64 of 32 or more random bytes, e.g. `openssl rand -base64 64 | tr -d '\\n'` (openssl wraps its output, and jjwt refuses a newline inside)";
 
 /** What the shop's auth service does with a secret: signs with this key and algorithm, or fails (the line says why). */
 export type AuthServiceSigning =

@@ -23,4 +23,12 @@ describe('demo auth service signing', () => {
     const reading = readAuthServiceSigning('a-passphrase-with-dashes-long-enough-for-hs256');
     expect(reading.result === 'fails' && reading.problem).to.match(/^JWT_SECRET cannot be used by the auth service: jjwt's Base64 decoder refuses it \(illegal base64 character at index \d+\)/);
   });
+
+  it('when 64 bytes are Base64 as openssl prints them, in lines of 64 characters, then the newline inside fails; with it removed, HS512', () => {
+    const base64 = Buffer.alloc(64, 3).toString('base64');
+    const wrapped = `${base64.slice(0, 64)}\n${base64.slice(64)}`;
+    expect(readAuthServiceSigning(wrapped).result).to.equal('fails');
+    const reading = readAuthServiceSigning(wrapped.replace('\n', ''));
+    expect(reading.result === 'signs' && reading.signing.algorithm).to.equal('HS512');
+  });
 });
