@@ -1,32 +1,39 @@
-import type { KeyObject } from 'node:crypto';
 import type { RequestListener } from 'node:http';
 import { SERVICES } from '../config/services.js';
 import { pathOf, readJsonObject, receivedHeaders, sendJson } from './exchange.js';
 import { DEMO_PASSWORD, USERS, type DemoUser } from './records.js';
-import { issueTokens, verifyHs256 } from './tokens.js';
+import type { AuthServiceSigning } from './signing.js';
+import { issueTokens, verifyHmac } from './tokens.js';
 
 /** Options of the stub auth service. */
 export interface AuthStubOptions {
-  /** The HMAC key, derived from JWT_SECRET exactly as the gateway derives its own. */
-  readonly key: KeyObject;
+  /** What the shop's auth service signs with for JWT_SECRET (see signing.ts). */
+  readonly signing: AuthServiceSigning;
   readonly issuer: string | undefined;
 }
 
 /**
  * A stand-in for the shop's auth service: `POST /auth/login`, `/auth/register` and
- * `/auth/refresh-token` answer with HS256 tokens like its own; registrations live in memory only.
+ * `/auth/refresh-token` answer with tokens signed as its own are (HS256, HS384 or HS512 by the key's
+ * length); registrations live in memory only. Given a secret jjwt cannot use (the demo's settings
+ * refuse one before any stub starts), logging in and refreshing answer 500 with the reason.
  */
 export function createAuthStub(options: AuthStubOptions): RequestListener {
-  const { key, issuer } = options;
+  const { signing, issuer } = options;
   const users = new Map<string, { user: DemoUser; password: string }>(
     USERS.map((user) => [user.email, { user, password: DEMO_PASSWORD }]),
   );
+
+  const issue = (user: DemoUser): [number, unknown] =>
+    signing.result === 'signs' ? [200, issueTokens(user, signing.signing, issuer)] : [500, { message: signing.problem }];
+  const verify = (token: string): Record<string, unknown> | undefined =>
+    signing.result === 'signs' ? verifyHmac(token, signing.signing) : undefined;
 
   const actions: Record<string, (body: Record<string, unknown>) => [number, unknown]> = {
     '/auth/login'(body) {
       const entry = typeof body.email === 'string' ? users.get(body.email) : undefined;
       if (entry === undefined || entry.password !== body.password) return [401, { message: 'Invalid email or password' }];
-      return [200, issueTokens(entry.user, key, issuer)];
+      return issue(entry.user);
     },
     '/auth/register'(body) {
       const { email, password, name } = body;
@@ -40,10 +47,10 @@ export function createAuthStub(options: AuthStubOptions): RequestListener {
       return [201, user];
     },
     '/auth/refresh-token'(body) {
-      const claims = typeof body.refreshToken === 'string' ? verifyHs256(body.refreshToken, key) : undefined;
+      const claims = typeof body.refreshToken === 'string' ? verify(body.refreshToken) : undefined;
       const entry = claims?.tokenType === 'refresh' && typeof claims.sub === 'string' ? users.get(claims.sub) : undefined;
       if (entry === undefined) return [401, { message: 'Invalid refresh token' }];
-      return [200, issueTokens(entry.user, key, issuer)];
+      return issue(entry.user);
     },
   };
 

@@ -1,14 +1,20 @@
 import { SERVICES, type ServiceId } from '../config/services.js';
-import { createEnvReader, integer, oneOf, optionalText, text } from '../src/config/parsers.js';
+import { createEnvReader, exactText, integer, oneOf, optionalText, text } from '../src/config/parsers.js';
+import { readAuthServiceSigning } from './signing.js';
 
-/** The demo's own secret: public, long enough for NODE_ENV=production, and not Base64 (read as UTF-8). */
-export const DEMO_JWT_SECRET = 'qeetmart-demo-secret-not-for-production-use';
+/**
+ * The demo's own secret, PUBLIC and NOT FOR PRODUCTION: anyone can sign tokens with it. Base64 of
+ * 64 random bytes (`openssl rand -base64 64 | tr -d '\n'`), so the shop's auth service could use it too: jjwt
+ * decodes it and signs HS512.
+ */
+export const DEMO_JWT_SECRET = 'gVHUyIQIGVqieCUCf+XxQZfvVrzL7owOxkw509aMHFwn7iMWsbihHIYn5pT2J9jEC6Pgy3exr5YKhOD3kArkgg==';
 const DEFAULT_ISSUER = 'http://localhost:4001';
 const SERVICE_IDS = Object.keys(SERVICES) as ServiceId[];
 
-/** How the stub auth service signs tokens: the same variables, read the same way, as the gateway's. */
+/** The JWT variables the demo shares between the stub auth service that signs and the gateway that verifies. */
 export interface JwtSettings {
   readonly secret: string;
+  /** Passed on to the gateway only: the auth service, and so its stub, always reads the secret as jjwt does. */
   readonly encoding: 'auto' | 'base64' | 'utf8';
   readonly issuer: string | undefined;
 }
@@ -46,12 +52,16 @@ export function readDemoSettings(env: Readonly<Record<string, string | undefined
   const stubPorts = Object.fromEntries(
     SERVICE_IDS.map((id) => [id, read(stubPortVariable(id), integer(usualPort(id), 1, 65535))]),
   ) as Record<ServiceId, number>;
+  const secret = read('JWT_SECRET', exactText(DEMO_JWT_SECRET));
+  // The real auth service fails with a secret jjwt cannot use: so does the demo, before starting anything.
+  const signing = readAuthServiceSigning(secret);
+  if (signing.result === 'fails') problems.push(signing.problem);
   const settings: DemoSettings = {
     gatewayPort: read('PORT', integer(4000, 1, 65535)),
     stubHost: read('DEMO_STUB_HOST', text('127.0.0.1')),
     stubPorts,
     jwt: {
-      secret: read('JWT_SECRET', text(DEMO_JWT_SECRET)),
+      secret,
       encoding: read('JWT_SECRET_ENCODING', oneOf(['auto', 'base64', 'utf8'], 'auto')),
       issuer: read('JWT_ISSUER', optionalText(DEFAULT_ISSUER)),
     },

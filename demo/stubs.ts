@@ -1,10 +1,10 @@
 import http, { type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SERVICES, type ServiceId } from '../config/services.js';
-import { deriveSecretKey } from '../src/auth/key.js';
 import { createAuthStub } from './auth-stub.js';
 import { INVENTORY, PRODUCTS, USERS } from './records.js';
 import { createResourceStub } from './resource-stub.js';
+import { readAuthServiceSigning } from './signing.js';
 import { DemoSettingsError, stubPortVariable, type DemoSettings, type JwtSettings } from './settings.js';
 
 /** Every stub service, in the order of the service registry. */
@@ -23,7 +23,7 @@ export function createStubListener(id: ServiceId, jwt: JwtSettings): RequestList
   const { healthPath } = SERVICES[id];
   switch (id) {
     case 'auth':
-      return createAuthStub({ key: deriveSecretKey(jwt.secret, jwt.encoding), issuer: jwt.issuer });
+      return createAuthStub({ signing: readAuthServiceSigning(jwt.secret), issuer: jwt.issuer });
     case 'users':
       return createResourceStub({ noun: 'User', basePath: '/users', healthPath, records: USERS });
     case 'products':

@@ -4,8 +4,6 @@ import type { DemoUser } from './records.js';
 /** Lifetimes of the stub's tokens, in seconds. */
 const ACCESS_TTL_S = 15 * 60;
 const REFRESH_TTL_S = 7 * 24 * 60 * 60;
-/** The header of every token the stub signs. */
-const HS256_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
 
 /** The body of a successful login or refresh, shaped like the shop's auth service answers it. */
 export interface TokenPair {
@@ -27,6 +25,17 @@ export type HmacAlgorithm = keyof typeof HASHES;
 /** A string key is used as its UTF-8 bytes, a Buffer as bytes, as jjwt reads a secret. */
 export type HmacKey = KeyObject | Buffer | string;
 
+/** The key the stub auth service signs with, and the one algorithm jjwt picks for its length. */
+export interface SigningKey {
+  readonly key: KeyObject;
+  readonly algorithm: HmacAlgorithm;
+}
+
+/** The encoded header of every token signed with `algorithm` by {@link signHmac}'s default. */
+function headerOf(algorithm: HmacAlgorithm): string {
+  return Buffer.from(JSON.stringify({ alg: algorithm, typ: 'JWT' })).toString('base64url');
+}
+
 function mac(input: string, key: HmacKey, algorithm: HmacAlgorithm): Buffer {
   return createHmac(HASHES[algorithm], key).update(input).digest();
 }
@@ -45,11 +54,15 @@ export function signHmac(
   return `${input}.${mac(input, key, algorithm).toString('base64url')}`;
 }
 
-/** The claims of an HS256 token this stub signed with `key` and that has not expired; else undefined. */
-export function verifyHs256(token: string, key: KeyObject): Record<string, unknown> | undefined {
+/**
+ * The claims of a token this stub signed with `signing` and that has not expired; else undefined.
+ * Only the stub's own header is accepted, so a token signed with another algorithm is refused.
+ */
+export function verifyHmac(token: string, signing: SigningKey): Record<string, unknown> | undefined {
+  const { key, algorithm } = signing;
   const [header, payload, signature, extra] = token.split('.');
-  if (header !== HS256_HEADER || payload === undefined || signature === undefined || extra !== undefined) return undefined;
-  const expected = mac(`${header}.${payload}`, key, 'HS256');
+  if (header !== headerOf(algorithm) || payload === undefined || signature === undefined || extra !== undefined) return undefined;
+  const expected = mac(`${header}.${payload}`, key, algorithm);
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   try {
@@ -61,12 +74,13 @@ export function verifyHs256(token: string, key: KeyObject): Record<string, unkno
 }
 
 /** An access and a refresh token for `user`, with the claims of the shop's auth service (`sub` is the email). */
-export function issueTokens(user: DemoUser, key: KeyObject, issuer: string | undefined): TokenPair {
+export function issueTokens(user: DemoUser, signing: SigningKey, issuer: string | undefined): TokenPair {
+  const { key, algorithm } = signing;
   const iat = Math.floor(Date.now() / 1000);
   const common = { sub: user.email, userId: user.id, role: user.role, ...(issuer !== undefined && { iss: issuer }), iat };
   return {
-    accessToken: signHmac({ ...common, tokenType: 'access', exp: iat + ACCESS_TTL_S }, key),
-    refreshToken: signHmac({ ...common, tokenType: 'refresh', exp: iat + REFRESH_TTL_S }, key),
+    accessToken: signHmac({ ...common, tokenType: 'access', exp: iat + ACCESS_TTL_S }, key, algorithm),
+    refreshToken: signHmac({ ...common, tokenType: 'refresh', exp: iat + REFRESH_TTL_S }, key, algorithm),
     tokenType: 'Bearer',
     expiresIn: ACCESS_TTL_S,
     userId: user.id,

@@ -77,11 +77,6 @@ export function readSecretKey(secret: string, encoding: SecretEncoding): SecretK
   };
 }
 
-/** The HMAC key for `secret` (the demo's stub auth service signs with it). */
-export function deriveSecretKey(secret: string, encoding: SecretEncoding): KeyObject {
-  return readSecretKey(secret, encoding).key;
-}
-
 /** `Keys.hmacShaKeyFor` then `signWith`: the strongest algorithm the key length allows, else WeakKeyException. */
 function serviceOutcome(keyBytes: number): AuthServiceOutcome {
   const strongest = MIN_KEY_BYTES.filter(([, min]) => keyBytes >= min).at(-1);

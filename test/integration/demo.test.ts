@@ -38,6 +38,11 @@ function gatewayLogs(stdout: string): Array<Record<string, unknown>> {
   });
 }
 
+/** Every JSON log line of the gateway among the demo's output, as logged. */
+function gatewayLogLines(stdout: string): Array<{ level: number; msg: string }> {
+  return stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { level: number; msg: string });
+}
+
 describe('the demo (node dist-demo/demo/index.js)', function () {
   this.timeout(60_000);
   let demo: NodeProcess | undefined;
@@ -64,6 +69,12 @@ describe('the demo (node dist-demo/demo/index.js)', function () {
     expect(login.status).to.equal(200);
     const { accessToken, tokenType } = login.json<{ accessToken: string; tokenType: string }>();
     expect(tokenType).to.equal('Bearer');
+    // The demo secret is 64 Base64 bytes: the stub signs HS512, as the shop's auth service would.
+    expect(JSON.parse(Buffer.from(accessToken.split('.')[0]!, 'base64url').toString('utf8'))).to.deep.equal({ alg: 'HS512', typ: 'JWT' });
+    // The gateway read the same 64 bytes, and no start-up line warns (no "the auth service cannot sign with this JWT_SECRET").
+    const startup = gatewayLogLines(demo.stdout());
+    expect(startup.map((line) => line.msg)).to.include('JWT_SECRET read as base64 (auto): 64-byte key, accepting HS256, HS384, HS512');
+    expect(startup.filter((line) => line.level >= 40)).to.deep.equal([]);
 
     const allowed = await send({ port: ports.gateway, path: '/api/v1/products/1', headers: { authorization: `Bearer ${accessToken}` } });
     expect(allowed.status).to.equal(200);
@@ -128,5 +139,16 @@ describe('the demo (node dist-demo/demo/index.js)', function () {
     expect(await demo.waitForExit(DEMO_WAIT_MS)).to.deep.equal({ code: 1, signal: null });
     expect(demo.stderr().trim().split('\n')).to.have.length(1);
     expect(demo.stderr()).to.include('DEMO_AUTH_PORT');
+  });
+
+  it('when JWT_SECRET is not Base64, then the demo exits 1 with one line naming JWT_SECRET, as the auth service would fail, and starts nothing', async () => {
+    const ports = await demoPorts();
+    demo = spawnScript(DEMO_ENTRY, [], { ...ports.env, JWT_SECRET: 'qeetmart-demo-secret-not-for-production-use' });
+    expect(await demo.waitForExit(DEMO_WAIT_MS)).to.deep.equal({ code: 1, signal: null });
+    const lines = demo.stderr().trim().split('\n');
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.match(/^Invalid demo configuration: JWT_SECRET cannot be used by the auth service: /);
+    expect(demo.stdout()).to.equal('');
+    for (const port of [ports.gateway, ...ports.stubs]) expect(await isClosed(port), `port ${port} closed`).to.equal(true);
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { NodeProcess } from '../../demo/node-process.js';
+import { DEMO_PASSWORD, USERS } from '../../demo/records.js';
 import { DEMO_WAIT_MS, STUBS_ENTRY, freePorts, isClosed, killTree, spawnScript } from '../helpers/demo.js';
 import { send } from '../helpers/http.js';
 
@@ -41,5 +42,30 @@ describe('stub services on their own (node dist-demo/demo/stub-services.js)', fu
     const lines = stubs.stderr().trim().split('\n');
     expect(lines).to.have.length(1);
     expect(lines[0]).to.include('"payments"');
+  });
+
+  for (const [kind, secret] of [['not Base64', 'qeetmart-demo-secret-not-for-production-use'], ['Base64 of 24 bytes', Buffer.alloc(24, 5).toString('base64')]] as const) {
+    it(`when the auth stub starts with a JWT_SECRET that is ${kind}, then it refuses, as the auth service fails: exit 1, one line naming JWT_SECRET, nothing listening`, async () => {
+      const [auth] = (await freePorts(1)) as [number];
+      stubs = spawnScript(STUBS_ENTRY, ['auth'], { DEMO_AUTH_PORT: String(auth), JWT_SECRET: secret });
+      expect(await stubs.waitForExit(DEMO_WAIT_MS)).to.deep.equal({ code: 1, signal: null });
+      const lines = stubs.stderr().trim().split('\n');
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.match(/^Invalid demo configuration: JWT_SECRET cannot be used by the auth service: /);
+      expect(lines[0]).not.to.include(secret);
+      expect(stubs.stdout()).to.equal('');
+      expect(await isClosed(auth)).to.equal(true);
+    });
+  }
+
+  it('when the auth stub starts with the demo secret, then a login is signed HS512', async () => {
+    const [auth] = (await freePorts(1)) as [number];
+    stubs = spawnScript(STUBS_ENTRY, ['auth'], { DEMO_AUTH_PORT: String(auth) });
+    await stubs.waitForLine('auth-service stub listening', DEMO_WAIT_MS);
+    const body = JSON.stringify({ email: USERS[0]!.email, password: DEMO_PASSWORD });
+    const login = await send({ port: auth, method: 'POST', path: '/auth/login', headers: { 'content-type': 'application/json' }, body });
+    expect(login.status).to.equal(200);
+    const header = login.json<{ accessToken: string }>().accessToken.split('.')[0]!;
+    expect(JSON.parse(Buffer.from(header, 'base64url').toString('utf8'))).to.deep.equal({ alg: 'HS512', typ: 'JWT' });
   });
 });

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { gatewayEnv } from '../../../demo/gateway-process.js';
 import { DEMO_JWT_SECRET, DemoSettingsError, readDemoSettings, stubPortVariable } from '../../../demo/settings.js';
 import { loadConfig } from '../../../src/config/index.js';
+import { createAuth } from '../../../src/middleware/auth.js';
+import { createMemoryLogger } from '../../helpers/logger.js';
 
 describe('demo settings', () => {
   it('when env is empty, then the gateway and stubs use the shop\'s usual ports on loopback', () => {
@@ -10,6 +12,26 @@ describe('demo settings', () => {
     expect(settings.stubHost).to.equal('127.0.0.1');
     expect(settings.stubPorts).to.deep.equal({ auth: 4001, users: 8082, products: 8083, inventory: 8080 });
     expect(settings.jwt).to.deep.equal({ secret: DEMO_JWT_SECRET, encoding: 'auto', issuer: 'http://localhost:4001' });
+  });
+
+  it('when JWT_SECRET is one the auth service cannot use, then one line names JWT_SECRET, never its value', () => {
+    const refused = [
+      ['qeetmart-demo-secret-not-for-production-use', 'Base64 decoder refuses it'],
+      [Buffer.alloc(24, 1).toString('base64'), '24-byte key, under the 32'],
+    ] as const;
+    for (const [secret, reason] of refused) {
+      let message = '';
+      try {
+        readDemoSettings({ JWT_SECRET: secret });
+      } catch (error) {
+        expect(error).to.be.instanceOf(DemoSettingsError);
+        message = (error as Error).message;
+      }
+      expect(message, secret).to.match(/^Invalid demo configuration: JWT_SECRET cannot be used by the auth service: /);
+      expect(message, secret).to.include(reason);
+      expect(message, secret).not.to.include(secret);
+      expect(message.split('\n')).to.have.length(1);
+    }
   });
 
   it('when a stub port variable is set, then that stub moves; the names follow the service env prefixes', () => {
@@ -44,5 +66,14 @@ describe('demo settings', () => {
 
   it('when the demo secret is used with NODE_ENV=production, then the gateway accepts it', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: DEMO_JWT_SECRET })).not.to.throw();
+  });
+
+  it('when the demo starts its gateway with the demo secret, then the gateway reads 64 Base64 bytes and warns of nothing', () => {
+    const { logger, lines } = createMemoryLogger();
+    const config = loadConfig(gatewayEnv({}, readDemoSettings({})));
+    createAuth({ auth: config.auth, scope: '/api/', logger });
+    expect(lines.map(({ level, msg }) => ({ level, msg }))).to.deep.equal([
+      { level: 30, msg: 'JWT_SECRET read as base64 (auto): 64-byte key, accepting HS256, HS384, HS512' },
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { SERVICES, type ServiceId } from '../../../config/services.js';
-import { stubPortVariable } from '../../../demo/settings.js';
+import { DEMO_JWT_SECRET, stubPortVariable } from '../../../demo/settings.js';
+import { readSecretKey } from '../../../src/auth/key.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { durationMs, environmentOf, readCompose, upstreamServers, type ComposeService } from '../../helpers/compose.js';
 import { readDockerfile, readRepoFile } from '../../helpers/dockerfile.js';
@@ -64,6 +65,13 @@ describe('docker-compose.yml', () => {
     const [, auth] = stubFor('auth');
     const gateway = environmentOf(services['gateway-1']!);
     expect(environmentOf(auth)).to.include({ JWT_SECRET: gateway.JWT_SECRET, JWT_ISSUER: gateway.JWT_ISSUER });
+  });
+
+  it('when JWT_SECRET is not set, then the stub and the replicas share the demo\'s public secret, one the auth service can sign with', () => {
+    const [, auth] = stubFor('auth');
+    expect(environmentOf(auth).JWT_SECRET).to.equal(DEMO_JWT_SECRET);
+    expect(environmentOf(services['gateway-1']!).JWT_SECRET).to.equal(DEMO_JWT_SECRET);
+    expect(readSecretKey(DEMO_JWT_SECRET, 'auto').service).to.deep.equal({ result: 'signs', algorithm: 'HS512', keyBytes: 64 });
   });
 
   it('when every service is listed, then each has a healthcheck; replicas and stubs probe their own health path and port', () => {
