@@ -1,23 +1,60 @@
 import { allServicesAt, startGateway, type RunningGateway } from './gateway.js';
 import { startUpstream, type TestUpstream } from './upstream.js';
 
-type Handler = Parameters<typeof startUpstream>[0];
 type Env = Record<string, string>;
 
-/** How `useGateway` sets up its pair. */
-export interface GatewayFixtureOptions {
+/** How the upstream of a fixture answers. */
+export interface UpstreamFixtureOptions {
   /** How the upstream answers; by default JSON describing what it saw. */
-  readonly handler?: Handler;
+  readonly handler?: Parameters<typeof startUpstream>[0];
   /** Hand the request to `handler` before its body is read. */
   readonly streaming?: boolean;
+}
+
+/** How `useGateway` sets up its pair. */
+export interface GatewayFixtureOptions extends UpstreamFixtureOptions {
   /** Env over every service pointed at the upstream; a function when it needs the upstream or a start-up step of its own. */
   readonly env?: Env | ((upstream: TestUpstream) => Env | Promise<Env>);
 }
 
-/** The upstream and gateway of the calling suite, readable from its hooks and tests. */
-export interface GatewayFixture {
+/** The upstream of the calling suite, readable from its hooks and tests. */
+export interface UpstreamFixture {
   readonly upstream: TestUpstream;
+}
+
+/** The upstream and gateway of the calling suite, readable from its hooks and tests. */
+export interface GatewayFixture extends UpstreamFixture {
   readonly gateway: RunningGateway;
+}
+
+/** `value`, or a plain error naming the hook that should have set it. */
+function started<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} is read before the before hook of its describe started it, or after the after hook closed it`);
+  return value;
+}
+
+function startFixtureUpstream(options: UpstreamFixtureOptions): Promise<TestUpstream> {
+  return startUpstream(options.handler, { streaming: options.streaming === true });
+}
+
+/** Registers in the calling `describe` a `before` that starts an upstream and an `after` that closes it. */
+export function useUpstream(options: UpstreamFixtureOptions = {}): UpstreamFixture {
+  let upstream: TestUpstream | undefined;
+
+  before(async () => {
+    upstream = await startFixtureUpstream(options);
+  });
+
+  after(async () => {
+    await upstream?.close();
+    upstream = undefined;
+  });
+
+  return {
+    get upstream() {
+      return started(upstream, 'useUpstream: the upstream');
+    },
+  };
 }
 
 /**
@@ -29,7 +66,7 @@ export function useGateway(options: GatewayFixtureOptions = {}): GatewayFixture 
   let gateway: RunningGateway | undefined;
 
   before(async () => {
-    upstream = await startUpstream(options.handler, { streaming: options.streaming === true });
+    upstream = await startFixtureUpstream(options);
     const env = typeof options.env === 'function' ? await options.env(upstream) : (options.env ?? {});
     gateway = await startGateway({ ...allServicesAt(upstream.url), ...env });
   });
@@ -44,12 +81,10 @@ export function useGateway(options: GatewayFixtureOptions = {}): GatewayFixture 
 
   return {
     get upstream() {
-      if (upstream === undefined) throw new Error('useGateway: the upstream is read before the before hook of its describe started it, or after the after hook closed it');
-      return upstream;
+      return started(upstream, 'useGateway: the upstream');
     },
     get gateway() {
-      if (gateway === undefined) throw new Error('useGateway: the gateway is read before the before hook of its describe started it, or after the after hook closed it');
-      return gateway;
+      return started(gateway, 'useGateway: the gateway');
     },
   };
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { useGateway } from '../helpers/fixtures.js';
+import { useGateway, useUpstream } from '../helpers/fixtures.js';
 import { allServicesAt, startGateway } from '../helpers/gateway.js';
 import { send, type TestResponse } from '../helpers/http.js';
 import {
@@ -13,7 +13,6 @@ import {
   signHs256,
   unsignedToken,
 } from '../helpers/tokens.js';
-import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 
 /** What a client is told: one of two generic messages, never the reason (that goes to the log). */
 type RefusalMessage = 'Authentication required' | 'Invalid token';
@@ -164,18 +163,10 @@ describe('JWT on protected routes (REQUIRE_AUTH=true)', () => {
 });
 
 describe('JWT key bytes as the auth service derives them', () => {
-  let upstream: TestUpstream;
-
-  before(async () => {
-    upstream = await startUpstream();
-  });
-
-  after(async () => {
-    await upstream.close();
-  });
+  const fixture = useUpstream();
 
   async function statusWith(env: Record<string, string>, token: string): Promise<number> {
-    const gateway = await startGateway({ ...allServicesAt(upstream.url), ...AUTH_ENV, ...env });
+    const gateway = await startGateway({ ...allServicesAt(fixture.upstream.url), ...AUTH_ENV, ...env });
     try {
       return (await send({ port: gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${token}` } })).status;
     } finally {
