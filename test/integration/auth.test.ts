@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { useGateway, useUpstream } from '../helpers/fixtures.js';
+import { allServicesAt, startGateway } from '../helpers/gateway.js';
 import { send, type TestResponse } from '../helpers/http.js';
 import {
   AUTH_ENV,
@@ -12,7 +13,6 @@ import {
   signHs256,
   unsignedToken,
 } from '../helpers/tokens.js';
-import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 
 /** What a client is told: one of two generic messages, never the reason (that goes to the log). */
 type RefusalMessage = 'Authentication required' | 'Invalid token';
@@ -28,20 +28,9 @@ function expectUnauthorized(response: TestResponse, message: RefusalMessage): vo
 }
 
 describe('JWT on protected routes (REQUIRE_AUTH=true)', () => {
-  let upstream: TestUpstream;
-  let gateway: RunningGateway;
+  const fixture = useGateway({ env: { ...AUTH_ENV, JWT_AUDIENCE: 'qeetmart-api' } });
 
-  before(async () => {
-    upstream = await startUpstream();
-    gateway = await startGateway({ ...allServicesAt(upstream.url), ...AUTH_ENV, JWT_AUDIENCE: 'qeetmart-api' });
-  });
-
-  after(async () => {
-    await gateway.close();
-    await upstream.close();
-  });
-
-  const get = (path: string, headers: Record<string, string> = {}): Promise<TestResponse> => send({ port: gateway.port, path, headers });
+  const get = (path: string, headers: Record<string, string> = {}): Promise<TestResponse> => send({ port: fixture.gateway.port, path, headers });
   const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
   const valid = (overrides: Record<string, unknown> = {}): string => accessToken({ aud: 'qeetmart-api', ...overrides });
 
@@ -76,11 +65,11 @@ describe('JWT on protected routes (REQUIRE_AUTH=true)', () => {
 
   for (const [index, [what, headers, message, reason]] of refused.entries()) {
     it(`when the request has ${what}, then 401 "${message}", the reason "${reason}" is logged and the upstream is untouched`, async () => {
-      const before = upstream.seen.length;
+      const before = fixture.upstream.seen.length;
       const correlationId = `refused-${index}`;
       expectUnauthorized(await get('/api/v1/products/1', { ...headers(), 'x-correlation-id': correlationId }), message);
-      expect(upstream.seen.length).to.equal(before);
-      const line = gateway.logs.find((entry) => entry.correlationId === correlationId && entry.msg === 'authentication refused');
+      expect(fixture.upstream.seen.length).to.equal(before);
+      const line = fixture.gateway.logs.find((entry) => entry.correlationId === correlationId && entry.msg === 'authentication refused');
       expect(line?.reason).to.equal(reason);
     });
   }
@@ -93,7 +82,7 @@ describe('JWT on protected routes (REQUIRE_AUTH=true)', () => {
       'x-user-admin': 'true',
     });
     expect(response.status).to.equal(200);
-    const { headers } = upstream.seen.at(-1)!;
+    const { headers } = fixture.upstream.seen.at(-1)!;
     expect(headers['x-user-id']).to.equal('42');
     expect(headers['x-user-email']).to.equal('ada@example.com');
     expect(headers['x-user-role']).to.equal('USER');
@@ -102,7 +91,7 @@ describe('JWT on protected routes (REQUIRE_AUTH=true)', () => {
 
   it('when the token has email and no userId, then x-user-id falls back to sub and x-user-email is the email', async () => {
     await get('/api/v1/users/me', bearer(valid({ userId: undefined, sub: 'user-7', email: 'grace@example.com' })));
-    const { headers } = upstream.seen.at(-1)!;
+    const { headers } = fixture.upstream.seen.at(-1)!;
     expect([headers['x-user-id'], headers['x-user-email']]).to.deep.equal(['user-7', 'grace@example.com']);
   });
 
@@ -113,21 +102,21 @@ describe('JWT on protected routes (REQUIRE_AUTH=true)', () => {
   it('when a token is sent as the Authorization header, then it reaches the upstream as received', async () => {
     const token = valid();
     await get('/api/v1/products/1', bearer(token));
-    expect(upstream.seen.at(-1)!.headers.authorization).to.equal(`Bearer ${token}`);
+    expect(fixture.upstream.seen.at(-1)!.headers.authorization).to.equal(`Bearer ${token}`);
   });
 
   for (const path of ['/api/v1/auth/login', '/api/v1/auth/register', '/api/v1/auth/refresh-token', '/api/v1/auth/login?next=1']) {
     it(`when ${path} is called without a token, then it is forwarded (public path)`, async () => {
-      const response = await send({ port: gateway.port, method: 'POST', path, body: '{}' });
+      const response = await send({ port: fixture.gateway.port, method: 'POST', path, body: '{}' });
       expect(response.status).to.equal(200);
-      expect(upstream.seen.at(-1)!.url).to.equal(path.replace('/api/v1', ''));
-      expect(upstream.seen.at(-1)!.headers).not.to.have.property('x-user-id');
+      expect(fixture.upstream.seen.at(-1)!.url).to.equal(path.replace('/api/v1', ''));
+      expect(fixture.upstream.seen.at(-1)!.headers).not.to.have.property('x-user-id');
     });
   }
 
   for (const path of ['/api/v1/auth/loginX', '/api/v1/auth/me', '/api/v1/auth', '/api/v1/auth/LOGIN']) {
     it(`when ${path} is called without a token, then 401 (public paths match per segment, exactly)`, async () => {
-      expectUnauthorized(await send({ port: gateway.port, method: 'POST', path, body: '{}' }), 'Authentication required');
+      expectUnauthorized(await send({ port: fixture.gateway.port, method: 'POST', path, body: '{}' }), 'Authentication required');
     });
   }
 
@@ -140,10 +129,10 @@ describe('JWT on protected routes (REQUIRE_AUTH=true)', () => {
     '/api/v1/auth/login\\..\\..\\products\\1',
   ]) {
     it(`when a public path is used to climb into another route (${path}), then 400 and nothing reaches any upstream`, async () => {
-      const before = upstream.seen.length;
+      const before = fixture.upstream.seen.length;
       const response = await get(path);
       expect(response.status).to.equal(400);
-      expect(upstream.seen.length).to.equal(before);
+      expect(fixture.upstream.seen.length).to.equal(before);
     });
   }
 
@@ -158,7 +147,7 @@ describe('JWT on protected routes (REQUIRE_AUTH=true)', () => {
     } finally {
       Date.now = realNow;
     }
-    expect(gateway.logs.filter((entry) => entry.msg === 'authentication refused').at(-1)?.reason).to.equal('jwt expired');
+    expect(fixture.gateway.logs.filter((entry) => entry.msg === 'authentication refused').at(-1)?.reason).to.equal('jwt expired');
   });
 
   it('when a token was accepted, then a copy with the same claims and another signature is still refused', async () => {
@@ -174,18 +163,10 @@ describe('JWT on protected routes (REQUIRE_AUTH=true)', () => {
 });
 
 describe('JWT key bytes as the auth service derives them', () => {
-  let upstream: TestUpstream;
-
-  before(async () => {
-    upstream = await startUpstream();
-  });
-
-  after(async () => {
-    await upstream.close();
-  });
+  const fixture = useUpstream();
 
   async function statusWith(env: Record<string, string>, token: string): Promise<number> {
-    const gateway = await startGateway({ ...allServicesAt(upstream.url), ...AUTH_ENV, ...env });
+    const gateway = await startGateway({ ...allServicesAt(fixture.upstream.url), ...AUTH_ENV, ...env });
     try {
       return (await send({ port: gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${token}` } })).status;
     } finally {
@@ -215,34 +196,23 @@ describe('JWT key bytes as the auth service derives them', () => {
 });
 
 describe('JWT with REQUIRE_AUTH=false', () => {
-  let upstream: TestUpstream;
-  let gateway: RunningGateway;
-
-  before(async () => {
-    upstream = await startUpstream();
-    gateway = await startGateway({ ...allServicesAt(upstream.url), ...AUTH_ENV, REQUIRE_AUTH: 'false' });
-  });
-
-  after(async () => {
-    await gateway.close();
-    await upstream.close();
-  });
+  const fixture = useGateway({ env: { ...AUTH_ENV, REQUIRE_AUTH: 'false' } });
 
   it('when no token is sent, then the request passes with no user context', async () => {
-    const response = await send({ port: gateway.port, path: '/api/v1/products/1', headers: { 'x-user-id': '1' } });
+    const response = await send({ port: fixture.gateway.port, path: '/api/v1/products/1', headers: { 'x-user-id': '1' } });
     expect(response.status).to.equal(200);
-    expect(upstream.seen.at(-1)!.headers).not.to.have.property('x-user-id');
+    expect(fixture.upstream.seen.at(-1)!.headers).not.to.have.property('x-user-id');
   });
 
   it('when an invalid token is sent, then it is still refused with 401', async () => {
-    const before = upstream.seen.length;
-    const response = await send({ port: gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${accessToken({ exp: epochSeconds(-1) })}` } });
+    const before = fixture.upstream.seen.length;
+    const response = await send({ port: fixture.gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${accessToken({ exp: epochSeconds(-1) })}` } });
     expectUnauthorized(response, 'Invalid token');
-    expect(upstream.seen.length).to.equal(before);
+    expect(fixture.upstream.seen.length).to.equal(before);
   });
 
   it('when a valid token is sent, then its user context goes downstream', async () => {
-    await send({ port: gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${accessToken()}` } });
-    expect(upstream.seen.at(-1)!.headers['x-user-id']).to.equal('42');
+    await send({ port: fixture.gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${accessToken()}` } });
+    expect(fixture.upstream.seen.at(-1)!.headers['x-user-id']).to.equal('42');
   });
 });

@@ -1,26 +1,14 @@
 import { expect } from 'chai';
-import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { useGateway } from '../helpers/fixtures.js';
 import { send } from '../helpers/http.js';
-import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { AUTH_ENV, accessToken } from '../helpers/tokens.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('CORS', () => {
-  let upstream: TestUpstream;
-  let gateway: RunningGateway;
-
-  before(async () => {
-    upstream = await startUpstream();
-    gateway = await startGateway({ ...allServicesAt(upstream.url), CORS_ORIGINS: 'https://shop.example,http://localhost:3000' });
-  });
-
-  after(async () => {
-    await gateway.close();
-    await upstream.close();
-  });
+  const fixture = useGateway({ env: { CORS_ORIGINS: 'https://shop.example,http://localhost:3000' } });
 
   it('when an allowed origin calls, then the proxied response carries credentialed CORS headers for that origin', async () => {
-    const response = await send({ port: gateway.port, path: '/api/v1/products/1', headers: { origin: 'https://shop.example' } });
+    const response = await send({ port: fixture.gateway.port, path: '/api/v1/products/1', headers: { origin: 'https://shop.example' } });
     expect(response.status).to.equal(200);
     expect(response.headers['access-control-allow-origin']).to.equal('https://shop.example');
     expect(response.headers['access-control-allow-credentials']).to.equal('true');
@@ -29,9 +17,9 @@ describe('CORS', () => {
   });
 
   it('when an allowed origin sends a preflight, then the gateway answers 204 itself and nothing is forwarded', async () => {
-    const before = upstream.seen.length;
+    const before = fixture.upstream.seen.length;
     const response = await send({
-      port: gateway.port,
+      port: fixture.gateway.port,
       method: 'OPTIONS',
       path: '/api/v1/products/1',
       headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization,content-type' },
@@ -40,12 +28,12 @@ describe('CORS', () => {
     expect(response.headers['access-control-allow-origin']).to.equal('http://localhost:3000');
     expect(response.headers['access-control-allow-methods']).to.include('PUT');
     expect(response.headers['access-control-allow-headers']).to.equal('authorization,content-type');
-    expect(upstream.seen.length).to.equal(before);
+    expect(fixture.upstream.seen.length).to.equal(before);
   });
 
   it('when a disallowed origin sends a preflight, then 403 and no CORS headers', async () => {
     const response = await send({
-      port: gateway.port,
+      port: fixture.gateway.port,
       method: 'OPTIONS',
       path: '/api/v1/products/1',
       headers: { origin: 'https://evil.example', 'access-control-request-method': 'DELETE' },
@@ -56,33 +44,25 @@ describe('CORS', () => {
 });
 
 describe('request log', () => {
-  let upstream: TestUpstream;
-  let gateway: RunningGateway;
-
-  before(async () => {
-    upstream = await startUpstream((_request, response) => {
+  const fixture = useGateway({
+    handler: (_request, response) => {
       response.writeHead(201, { 'content-type': 'application/json' });
       response.end('{"id":7}');
-    });
-    gateway = await startGateway({ ...allServicesAt(upstream.url), ...AUTH_ENV });
-  });
-
-  after(async () => {
-    await gateway.close();
-    await upstream.close();
+    },
+    env: AUTH_ENV,
   });
 
   it('when a request completes, then exactly one JSON line records it, with no token, cookie or query', async () => {
     const token = accessToken();
     await send({
-      port: gateway.port,
+      port: fixture.gateway.port,
       method: 'POST',
       path: '/api/v1/products?access_token=secret-in-query',
       headers: { authorization: `Bearer ${token}`, cookie: 'session=secret-cookie', 'x-correlation-id': 'log-test-1' },
       body: '{}',
     });
-    await waitFor(() => gateway.logs.some((line) => line.correlationId === 'log-test-1' && line.msg === 'request completed'));
-    const lines = gateway.logs.filter((line) => line.correlationId === 'log-test-1');
+    await waitFor(() => fixture.gateway.logs.some((line) => line.correlationId === 'log-test-1' && line.msg === 'request completed'));
+    const lines = fixture.gateway.logs.filter((line) => line.correlationId === 'log-test-1');
     expect(lines).to.have.length(1);
     expect(lines[0]).to.include({
       method: 'POST',
@@ -93,7 +73,7 @@ describe('request log', () => {
     });
     expect(lines[0]!.durationMs).to.be.a('number');
     expect(lines[0]!.bytes).to.be.above(8);
-    expect(JSON.stringify(gateway.logs)).not.to.match(/secret-(cookie|in-query)/);
-    expect(JSON.stringify(gateway.logs)).not.to.include(token.split('.')[2]);
+    expect(JSON.stringify(fixture.gateway.logs)).not.to.match(/secret-(cookie|in-query)/);
+    expect(JSON.stringify(fixture.gateway.logs)).not.to.include(token.split('.')[2]);
   });
 });

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { useGateway } from '../helpers/fixtures.js';
 import { send } from '../helpers/http.js';
-import { closedPort, startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { closedPort } from '../helpers/upstream.js';
 
 /** The fields of a Grafana dashboard these checks read. */
 interface Panel {
@@ -95,28 +95,16 @@ function missing(names: Iterable<string>, text: string): string[] {
 describe('Grafana dashboard deploy/grafana/gateway.json', () => {
   const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as Dashboard;
   const used = dashboardMetrics(dashboard);
-  let upstream: TestUpstream;
-  let gateway: RunningGateway;
+  const fixture = useGateway({ env: async () => ({ INVENTORY_SERVICE_URL: `http://127.0.0.1:${await closedPort()}`, RATE_LIMIT_MAX: '3' }) });
   let scrape: string;
 
   before(async () => {
-    upstream = await startUpstream();
-    gateway = await startGateway({
-      PRODUCT_SERVICE_URL: upstream.url,
-      INVENTORY_SERVICE_URL: `http://127.0.0.1:${await closedPort()}`,
-      RATE_LIMIT_MAX: '3',
-    });
     // Served, failed upstream (refused: SERVICE_UNAVAILABLE), unmatched, then limited: every series the panels chart exists.
     const paths = ['/api/v1/products/1', '/api/v1/inventory/sku-1', '/api/v1/nothing', '/api/v1/products/2', '/health'];
     const statuses = [];
-    for (const path of paths) statuses.push((await send({ port: gateway.port, path })).status);
+    for (const path of paths) statuses.push((await send({ port: fixture.gateway.port, path })).status);
     expect(statuses).to.deep.equal([200, 502, 404, 429, 200]);
-    scrape = await gateway.gateway.metrics.registry.metrics();
-  });
-
-  after(async () => {
-    await gateway.close();
-    await upstream.close();
+    scrape = await fixture.gateway.gateway.metrics.registry.metrics();
   });
 
   it('when the extractor reads a query, then it keeps metric names and drops functions, labels, ranges and grouping', () => {

@@ -1,9 +1,10 @@
 import http from 'node:http';
 import net from 'node:net';
 import { expect } from 'chai';
+import { useGateway } from '../helpers/fixtures.js';
 import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { send, type TestResponse } from '../helpers/http.js';
-import { closedPort, startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { closedPort, startUpstream } from '../helpers/upstream.js';
 
 /** Asserts the contract's envelope, with the correlation id of the response header. */
 function expectEnvelope(response: TestResponse, status: number, code: string): void {
@@ -17,23 +18,15 @@ function expectEnvelope(response: TestResponse, status: number, code: string): v
 }
 
 describe('error envelope: one test per row of the error table', () => {
-  let upstream: TestUpstream;
-  let gateway: RunningGateway;
-
-  before(async () => {
-    upstream = await startUpstream((request, response) => {
+  const fixture = useGateway({
+    handler: (request, response) => {
       if (request.url === '/products/reset') {
         request.socket.destroy();
         return;
       }
       response.end('ok');
-    });
-    gateway = await startGateway({ ...allServicesAt(upstream.url), MAX_BODY_BYTES: '1024' });
-  });
-
-  after(async () => {
-    await gateway.close();
-    await upstream.close();
+    },
+    env: { MAX_BODY_BYTES: '1024' },
   });
 
   for (const target of [
@@ -47,42 +40,42 @@ describe('error envelope: one test per row of the error table', () => {
     '/api/v1/products/./1',
   ]) {
     it(`when the path is unsafe (${target}), then 400 BAD_REQUEST and nothing is forwarded`, async () => {
-      const before = upstream.seen.length;
-      const response = await send({ port: gateway.port, path: target });
+      const before = fixture.upstream.seen.length;
+      const response = await send({ port: fixture.gateway.port, path: target });
       expectEnvelope(response, 400, 'BAD_REQUEST');
-      expect(upstream.seen.length).to.equal(before);
+      expect(fixture.upstream.seen.length).to.equal(before);
     });
   }
 
   it('when the Origin is not in CORS_ORIGINS, then 403 FORBIDDEN with no CORS headers and nothing forwarded', async () => {
-    const before = upstream.seen.length;
-    const response = await send({ port: gateway.port, path: '/api/v1/products/1', headers: { origin: 'https://evil.example' } });
+    const before = fixture.upstream.seen.length;
+    const response = await send({ port: fixture.gateway.port, path: '/api/v1/products/1', headers: { origin: 'https://evil.example' } });
     expectEnvelope(response, 403, 'FORBIDDEN');
     expect(Object.keys(response.headers).filter((name) => name.startsWith('access-control-'))).to.deep.equal([]);
-    expect(upstream.seen.length).to.equal(before);
+    expect(fixture.upstream.seen.length).to.equal(before);
   });
 
   it('when no route matches, then 404 NOT_FOUND "Route not found"', async () => {
-    const response = await send({ port: gateway.port, path: '/api/v2/nothing' });
+    const response = await send({ port: fixture.gateway.port, path: '/api/v2/nothing' });
     expectEnvelope(response, 404, 'NOT_FOUND');
     expect(response.json<{ error: { message: string } }>().error.message).to.equal('Route not found');
   });
 
   it('when Content-Length is over MAX_BODY_BYTES, then 413 before the upstream is contacted', async () => {
-    const before = upstream.seen.length;
+    const before = fixture.upstream.seen.length;
     const response = await send({
-      port: gateway.port,
+      port: fixture.gateway.port,
       method: 'POST',
       path: '/api/v1/products',
       headers: { 'content-type': 'application/octet-stream' },
       body: Buffer.alloc(2048, 1),
     });
     expectEnvelope(response, 413, 'PAYLOAD_TOO_LARGE');
-    expect(upstream.seen.length).to.equal(before);
+    expect(fixture.upstream.seen.length).to.equal(before);
   });
 
   it('when a chunked body grows past MAX_BODY_BYTES while streaming, then 413', async () => {
-    const response = await chunkedPost(gateway.port, '/api/v1/products', [Buffer.alloc(600, 1), Buffer.alloc(600, 2)]);
+    const response = await chunkedPost(fixture.gateway.port, '/api/v1/products', [Buffer.alloc(600, 1), Buffer.alloc(600, 2)]);
     expectEnvelope(response, 413, 'PAYLOAD_TOO_LARGE');
   });
 
@@ -98,7 +91,7 @@ describe('error envelope: one test per row of the error table', () => {
   });
 
   it('when the upstream resets the connection before answering, then 502 SERVICE_UNAVAILABLE', async () => {
-    const response = await send({ port: gateway.port, path: '/api/v1/products/reset' });
+    const response = await send({ port: fixture.gateway.port, path: '/api/v1/products/reset' });
     expectEnvelope(response, 502, 'SERVICE_UNAVAILABLE');
   });
 
@@ -118,7 +111,7 @@ describe('error envelope: one test per row of the error table', () => {
   });
 
   it('when the gateway is draining, then a request on a kept-alive connection gets 503 SHUTTING_DOWN and Connection: close', async () => {
-    const draining = await startGateway(allServicesAt(upstream.url));
+    const draining = await startGateway(allServicesAt(fixture.upstream.url));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
       expect((await send({ port: draining.port, path: '/api/v1/products/1', agent })).status).to.equal(200);

@@ -1,7 +1,6 @@
 import http from 'node:http';
 import { expect } from 'chai';
-import { startGateway, type RunningGateway } from '../helpers/gateway.js';
-import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { useGateway } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 
 const SERVICE_TIMEOUT_MS = 300;
@@ -58,44 +57,35 @@ function readEvents(port: number, path: string, boundMs: number): Promise<Receiv
 }
 
 describe('event streams (SSE) through the gateway: the idle timeout, not the service timeout, bounds gaps', () => {
-  let upstream: TestUpstream;
-  let gateway: RunningGateway;
   const timers = new Set<NodeJS.Timeout>();
 
-  before(async () => {
-    upstream = await startUpstream(
-      (request, response) => {
-        response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-        response.write('data: 0\n\n');
-        if (request.url === '/products/silent') return; // and never another byte
-        let sent = 1;
-        const timer = setInterval(() => {
-          response.write(`data: ${sent}\n\n`);
-          if (++sent === EVENTS) {
-            clearInterval(timer);
-            timers.delete(timer);
-            response.end();
-          }
-        }, EVENT_GAP_MS);
-        timers.add(timer);
-      },
-      { streaming: true },
-    );
-    gateway = await startGateway({
-      PRODUCT_SERVICE_URL: upstream.url,
-      PRODUCT_SERVICE_TIMEOUT_MS: String(SERVICE_TIMEOUT_MS),
-      PRODUCT_SERVICE_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS),
-    });
+  // Registered before the fixture so that it runs first: no timer writes to a closed upstream.
+  after(() => {
+    for (const timer of timers) clearInterval(timer);
   });
 
-  after(async () => {
-    for (const timer of timers) clearInterval(timer);
-    await gateway.close();
-    await upstream.close();
+  const fixture = useGateway({
+    handler: (request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      response.write('data: 0\n\n');
+      if (request.url === '/products/silent') return; // and never another byte
+      let sent = 1;
+      const timer = setInterval(() => {
+        response.write(`data: ${sent}\n\n`);
+        if (++sent === EVENTS) {
+          clearInterval(timer);
+          timers.delete(timer);
+          response.end();
+        }
+      }, EVENT_GAP_MS);
+      timers.add(timer);
+    },
+    streaming: true,
+    env: { PRODUCT_SERVICE_TIMEOUT_MS: String(SERVICE_TIMEOUT_MS), PRODUCT_SERVICE_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) },
   });
 
   it(`when events come ${EVENT_GAP_MS} ms apart (over the ${SERVICE_TIMEOUT_MS} ms service timeout), then every event flows through as it is sent and the stream ends whole`, async () => {
-    const received = await readEvents(gateway.port, '/api/v1/products/events', 10_000);
+    const received = await readEvents(fixture.gateway.port, '/api/v1/products/events', 10_000);
     expect(received).to.include({ status: 200, type: 'text/event-stream', outcome: 'complete' });
     expect(received.events.map((event) => event.data)).to.deep.equal(['0', '1', '2', '3']);
     // Each event reaches the client when the service sends it, not when the stream ends.
@@ -106,14 +96,14 @@ describe('event streams (SSE) through the gateway: the idle timeout, not the ser
   });
 
   it(`when the stream falls silent for longer than the ${IDLE_TIMEOUT_MS} ms idle timeout, then it is cut after the idle timeout and the cut is logged once`, async () => {
-    const received = await readEvents(gateway.port, '/api/v1/products/silent', 10_000);
+    const received = await readEvents(fixture.gateway.port, '/api/v1/products/silent', 10_000);
     expect(received).to.include({ status: 200, outcome: 'cut' });
     expect(received.events.map((event) => event.data)).to.deep.equal(['0']);
     expect(received.elapsedMs).to.be.within(IDLE_TIMEOUT_MS - 50, IDLE_TIMEOUT_MS + 700);
-    await waitFor(() => gateway.logs.some((line) => line.path === '/api/v1/products/silent' && line.msg === 'request completed'), 2000);
+    await waitFor(() => fixture.gateway.logs.some((line) => line.path === '/api/v1/products/silent' && line.msg === 'request completed'), 2000);
     // Anything logged twice would show up within this pause.
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const lines = gateway.logs.filter((line) => line.path === '/api/v1/products/silent');
+    const lines = fixture.gateway.logs.filter((line) => line.path === '/api/v1/products/silent');
     expect(lines.map((line) => line.msg)).to.deep.equal(['upstream response failed mid-body; response cut', 'request completed']);
     expect(lines[0]).to.include({ cause: 'ETIMEDOUT', service: 'product-service' });
     expect(lines[1]).to.include({ status: 502, upstreamStatus: 200, upstreamError: 'ETIMEDOUT' });

@@ -1,37 +1,25 @@
 import { expect } from 'chai';
-import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { useGateway } from '../helpers/fixtures.js';
+import { startGateway } from '../helpers/gateway.js';
 import { send } from '../helpers/http.js';
-import { closedPort, startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { closedPort } from '../helpers/upstream.js';
 
 describe('health endpoints', () => {
-  let healthy: TestUpstream;
-  let gateway: RunningGateway;
-  let down: number;
-
-  before(async () => {
-    healthy = await startUpstream((request, response) => {
+  const fixture = useGateway({
+    handler: (request, response) => {
       const ok = request.url === '/actuator/health' || request.url === '/health';
       response.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' });
       response.end(ok ? '{"status":"UP"}' : '{}');
-    });
-    down = await closedPort();
-    gateway = await startGateway({
-      AUTH_SERVICE_URL: healthy.url,
-      USER_SERVICE_URL: healthy.url,
-      PRODUCT_SERVICE_URL: healthy.url,
-      INVENTORY_SERVICE_URL: `http://127.0.0.1:${down}`,
+    },
+    env: async () => ({
+      INVENTORY_SERVICE_URL: `http://127.0.0.1:${await closedPort()}`,
       REQUIRE_AUTH: 'true',
       RATE_LIMIT_MAX: '1',
-    });
-  });
-
-  after(async () => {
-    await gateway.close();
-    await healthy.close();
+    }),
   });
 
   it('when /health is asked, then 200 with status ok, the service name and an ISO timestamp, without auth', async () => {
-    const response = await send({ port: gateway.port, path: '/health' });
+    const response = await send({ port: fixture.gateway.port, path: '/health' });
     expect(response.status).to.equal(200);
     const body = response.json<{ status: string; service: string; timestamp: string }>();
     expect(body.status).to.equal('ok');
@@ -40,7 +28,7 @@ describe('health endpoints', () => {
   });
 
   it('when /health is asked many times, then it is never rate limited', async () => {
-    const statuses = await Promise.all(Array.from({ length: 5 }, () => send({ port: gateway.port, path: '/health' }).then((r) => r.status)));
+    const statuses = await Promise.all(Array.from({ length: 5 }, () => send({ port: fixture.gateway.port, path: '/health' }).then((r) => r.status)));
     expect(statuses).to.deep.equal([200, 200, 200, 200, 200]);
   });
 
@@ -56,7 +44,7 @@ describe('health endpoints', () => {
   });
 
   it('when one service is down, then /health/services reports it unhealthy, the rest healthy, status degraded and 503', async () => {
-    const response = await send({ port: gateway.port, path: '/health/services' });
+    const response = await send({ port: fixture.gateway.port, path: '/health/services' });
     expect(response.status).to.equal(503);
     const body = response.json<{ status: string; services: Array<{ name: string; status: string }> }>();
     expect(body.status).to.equal('degraded');
@@ -66,28 +54,28 @@ describe('health endpoints', () => {
       ['product-service', 'healthy'],
       ['inventory-service', 'unhealthy'],
     ]);
-    expect(healthy.seen.map((seen) => seen.url)).to.include('/actuator/health');
+    expect(fixture.upstream.seen.map((seen) => seen.url)).to.include('/actuator/health');
   });
 
   it('when every service is up, then /health/services is 200 and ok', async () => {
     const all = await startGateway({
-      AUTH_SERVICE_URL: healthy.url,
-      USER_SERVICE_URL: healthy.url,
-      PRODUCT_SERVICE_URL: healthy.url,
-      INVENTORY_SERVICE_URL: healthy.url,
+      AUTH_SERVICE_URL: fixture.upstream.url,
+      USER_SERVICE_URL: fixture.upstream.url,
+      PRODUCT_SERVICE_URL: fixture.upstream.url,
+      INVENTORY_SERVICE_URL: fixture.upstream.url,
     });
     try {
       const response = await send({ port: all.port, path: '/health/services' });
       expect(response.status).to.equal(200);
       expect(response.json<{ status: string }>().status).to.equal('ok');
-      expect(healthy.seen.map((seen) => seen.url)).to.include('/health');
+      expect(fixture.upstream.seen.map((seen) => seen.url)).to.include('/health');
     } finally {
       await all.close();
     }
   });
 
   it('when /info is asked, then it names the gateway, its version and services, and no internal URL', async () => {
-    const response = await send({ port: gateway.port, path: '/info' });
+    const response = await send({ port: fixture.gateway.port, path: '/info' });
     expect(response.status).to.equal(200);
     const body = response.json<{ name: string; version: string; services: string[] }>();
     expect(body.name).to.equal('api-gateway');

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
+import { useUpstream } from '../helpers/fixtures.js';
 import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { send } from '../helpers/http.js';
 import { readKeyVectors, type KeyVector } from '../helpers/jjwt-vectors.js';
 import { killSpawnedGateways, spawnGateway } from '../helpers/process.js';
 import { accessClaims, signHmac, TEST_ISSUER, type HmacAlgorithm } from '../helpers/tokens.js';
-import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 
 const VECTORS = readKeyVectors();
 const ALGORITHMS: readonly HmacAlgorithm[] = ['HS256', 'HS384', 'HS512'];
@@ -19,19 +19,11 @@ function vectorSigning(algorithm: HmacAlgorithm): KeyVector {
 }
 
 describe('JWT keys of the auth service (../shared/interop/jjwt-key-vectors.tsv)', () => {
-  let upstream: TestUpstream;
-
-  before(async () => {
-    upstream = await startUpstream();
-  });
-
-  after(async () => {
-    await upstream.close();
-  });
+  const fixture = useUpstream();
 
   /** A gateway that requires tokens and verifies them with `JWT_SECRET=secret`. */
   async function withGateway(env: Record<string, string>, use: (gateway: RunningGateway) => Promise<void>): Promise<void> {
-    const gateway = await startGateway({ ...allServicesAt(upstream.url), REQUIRE_AUTH: 'true', JWT_ISSUER: TEST_ISSUER, ...env });
+    const gateway = await startGateway({ ...allServicesAt(fixture.upstream.url), REQUIRE_AUTH: 'true', JWT_ISSUER: TEST_ISSUER, ...env });
     try {
       await use(gateway);
     } finally {
@@ -61,9 +53,9 @@ describe('JWT keys of the auth service (../shared/interop/jjwt-key-vectors.tsv)'
   for (const vector of VECTORS.filter((candidate) => candidate.algorithm === 'weak-key')) {
     it(`when JWT_SECRET is line ${vector.line} (${vector.keyBytes} bytes, too weak for the auth service), then every token is refused`, async () => {
       await withGateway({ JWT_SECRET: vector.secret }, async (gateway) => {
-        const before = upstream.seen.length;
+        const before = fixture.upstream.seen.length;
         for (const alg of ALGORITHMS) expect(await statusOf(gateway, signHmac(accessClaims(), keyOf(vector), alg)), alg).to.equal(401);
-        expect(upstream.seen.length).to.equal(before);
+        expect(fixture.upstream.seen.length).to.equal(before);
       });
     });
   }
@@ -87,7 +79,7 @@ describe('JWT keys of the auth service (../shared/interop/jjwt-key-vectors.tsv)'
     });
 
     it('when JWT_SECRET is left at its placeholder, then the gateway starts and warns that every token is refused and the auth service cannot sign', async () => {
-      const gateway = await startGateway({ ...allServicesAt(upstream.url), REQUIRE_AUTH: 'true' });
+      const gateway = await startGateway({ ...allServicesAt(fixture.upstream.url), REQUIRE_AUTH: 'true' });
       try {
         const [info, ...warnings] = keyLines(gateway);
         expect(info).to.include({ level: 30, secretEncoding: 'utf8', readBy: 'auto', keyBytes: 28 });
@@ -136,30 +128,22 @@ describe('JWT keys of the auth service (../shared/interop/jjwt-key-vectors.tsv)'
 });
 
 describe('JWT keys end to end through the built gateway (npm start)', () => {
-  let upstream: TestUpstream;
-
-  before(async () => {
-    upstream = await startUpstream();
-  });
+  const fixture = useUpstream();
 
   afterEach(async () => {
     await killSpawnedGateways();
   });
 
-  after(async () => {
-    await upstream.close();
-  });
-
   for (const algorithm of ['HS384', 'HS512'] as const) {
     it(`when the auth service signs ${algorithm} with its ${algorithm === 'HS384' ? 48 : 64}-byte Base64 secret, then the token passes and the service sees the user context`, async () => {
       const vector = vectorSigning(algorithm);
-      const gateway = await spawnGateway({ ...allServicesAt(upstream.url), REQUIRE_AUTH: 'true', JWT_SECRET: vector.secret, JWT_ISSUER: TEST_ISSUER });
+      const gateway = await spawnGateway({ ...allServicesAt(fixture.upstream.url), REQUIRE_AUTH: 'true', JWT_SECRET: vector.secret, JWT_ISSUER: TEST_ISSUER });
       const token = signHmac(accessClaims({ userId: 7, sub: 'grace@example.com', role: 'ADMIN' }), keyOf(vector), algorithm);
 
       const response = await send({ port: gateway.port, path: '/api/v1/users/7?full=1', headers: { authorization: `Bearer ${token}` } });
 
       expect(response.status).to.equal(200);
-      const seen = upstream.seen.at(-1)!;
+      const seen = fixture.upstream.seen.at(-1)!;
       expect(seen.url).to.equal('/users/7?full=1');
       expect([seen.headers['x-user-id'], seen.headers['x-user-email'], seen.headers['x-user-role']]).to.deep.equal(['7', 'grace@example.com', 'ADMIN']);
       expect(seen.headers.authorization).to.equal(`Bearer ${token}`);
@@ -169,7 +153,7 @@ describe('JWT keys end to end through the built gateway (npm start)', () => {
   }
 
   it('when the gateway starts on defaults (placeholder secret), then it listens and its log warns that every token will be refused', async () => {
-    const gateway = await spawnGateway({ PRODUCT_SERVICE_URL: upstream.url, REQUIRE_AUTH: 'true' });
+    const gateway = await spawnGateway({ PRODUCT_SERVICE_URL: fixture.upstream.url, REQUIRE_AUTH: 'true' });
     const warnings = gateway.logs.filter((line) => line.level === 40).map((line) => String(line.msg));
     expect(warnings.some((msg) => msg.includes('every token will be refused'))).to.equal(true);
     const token = signHmac(accessClaims(), 'CHANGE_ME_TO_A_STRONG_SECRET', 'HS256');

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { useGateway } from '../helpers/fixtures.js';
 import { rawExchange, type RawReply } from '../helpers/raw.js';
-import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 
 const ALLOW = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 
@@ -12,19 +11,11 @@ function header(reply: RawReply, name: string): string | undefined {
 }
 
 describe('methods the gateway answers itself: TRACE and CONNECT', () => {
-  let upstream: TestUpstream;
-  let gateway: RunningGateway;
+  const fixture = useGateway();
   let upstreamConnections = 0;
 
-  before(async () => {
-    upstream = await startUpstream();
-    upstream.server.on('connection', () => (upstreamConnections += 1));
-    gateway = await startGateway({ PRODUCT_SERVICE_URL: upstream.url });
-  });
-
-  after(async () => {
-    await gateway.close();
-    await upstream.close();
+  before(() => {
+    fixture.upstream.server.on('connection', () => (upstreamConnections += 1));
   });
 
   function expectTrace405(reply: RawReply, correlationId: string): void {
@@ -40,39 +31,39 @@ describe('methods the gateway answers itself: TRACE and CONNECT', () => {
 
   it('when a client sends TRACE on a routed path, then the gateway answers 405 with Allow and the envelope, and the service never sees it', async () => {
     const reply = await rawExchange(
-      gateway.port,
+      fixture.gateway.port,
       'TRACE /api/v1/products/1 HTTP/1.1\r\nHost: gateway\r\nx-correlation-id: trace-1\r\nCookie: session=secret\r\nConnection: close\r\n\r\n',
     );
     expectTrace405(reply, 'trace-1');
     expect(reply.text).not.to.include('session=secret');
-    expect(upstream.seen).to.deep.equal([]);
+    expect(fixture.upstream.seen).to.deep.equal([]);
     expect(upstreamConnections).to.equal(0);
   });
 
   it('when a client sends CONNECT in authority form to the service address, then 405 with Allow and the envelope, the connection is closed, and the service is never contacted', async () => {
-    const target = `127.0.0.1:${upstream.port}`;
-    const reply = await rawExchange(gateway.port, `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\nx-correlation-id: connect-1\r\n\r\n`);
+    const target = `127.0.0.1:${fixture.upstream.port}`;
+    const reply = await rawExchange(fixture.gateway.port, `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\nx-correlation-id: connect-1\r\n\r\n`);
     expect(reply.outcome).to.equal('closed');
     expect(reply.text).to.match(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
     expect(header(reply, 'Allow')).to.equal(ALLOW);
     expect(header(reply, 'x-correlation-id')).to.equal('connect-1');
     expect(reply.json).to.deep.equal({ success: false, error: { message: 'Method CONNECT is not allowed', code: 'METHOD_NOT_ALLOWED', correlationId: 'connect-1' } });
-    expect(upstream.seen).to.deep.equal([]);
+    expect(fixture.upstream.seen).to.deep.equal([]);
     expect(upstreamConnections).to.equal(0);
   });
 
   it('when CONNECT names a routed path and sends bytes after its head, then it is still 405 and nothing is forwarded', async () => {
-    const reply = await rawExchange(gateway.port, 'CONNECT /api/v1/products HTTP/1.1\r\nHost: gateway\r\n\r\nGET /products HTTP/1.1\r\nHost: x\r\n\r\n');
+    const reply = await rawExchange(fixture.gateway.port, 'CONNECT /api/v1/products HTTP/1.1\r\nHost: gateway\r\n\r\nGET /products HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(reply.status).to.equal(405);
     expect(header(reply, 'Allow')).to.equal(ALLOW);
     expect((reply.json as { error?: { code?: string } } | undefined)?.error?.code).to.equal('METHOD_NOT_ALLOWED');
-    expect(upstream.seen).to.deep.equal([]);
+    expect(fixture.upstream.seen).to.deep.equal([]);
     expect(upstreamConnections).to.equal(0);
   });
 
   it('when a GET follows on the same routes, then it is forwarded as usual', async () => {
-    const reply = await rawExchange(gateway.port, 'GET /api/v1/products/1 HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n');
+    const reply = await rawExchange(fixture.gateway.port, 'GET /api/v1/products/1 HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n');
     expect(reply.status).to.equal(200);
-    expect(upstream.seen.map((seen) => `${seen.method} ${seen.url}`)).to.deep.equal(['GET /products/1']);
+    expect(fixture.upstream.seen.map((seen) => `${seen.method} ${seen.url}`)).to.deep.equal(['GET /products/1']);
   });
 });

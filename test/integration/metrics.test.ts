@@ -2,10 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { createMetricsServer } from '../../src/metrics.js';
-import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { useGateway } from '../helpers/fixtures.js';
 import { send } from '../helpers/http.js';
 import { killSpawnedGateways, spawnGateway } from '../helpers/process.js';
-import { closedPort, startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { closedPort } from '../helpers/upstream.js';
 
 /** The value of one sample line of a Prometheus text exposition, or undefined when absent. */
 function sample(text: string, series: string): number | undefined {
@@ -14,36 +14,27 @@ function sample(text: string, series: string): number | undefined {
 }
 
 describe('Prometheus metrics', () => {
-  let upstream: TestUpstream;
-  let gateway: RunningGateway;
+  const fixture = useGateway({ env: async () => ({ INVENTORY_SERVICE_URL: `http://127.0.0.1:${await closedPort()}`, RATE_LIMIT_MAX: '4' }) });
   let metricsServer: http.Server;
   let metricsPort: number;
 
   before(async () => {
-    upstream = await startUpstream();
-    gateway = await startGateway({
-      PRODUCT_SERVICE_URL: upstream.url,
-      INVENTORY_SERVICE_URL: `http://127.0.0.1:${await closedPort()}`,
-      RATE_LIMIT_MAX: '4',
-    });
-    metricsServer = createMetricsServer(gateway.gateway.metrics.registry);
+    metricsServer = createMetricsServer(fixture.gateway.gateway.metrics.registry);
     await new Promise<void>((resolve) => metricsServer.listen(0, '127.0.0.1', resolve));
     metricsPort = (metricsServer.address() as AddressInfo).port;
   });
 
-  after(async () => {
+  after(() => {
     metricsServer.close();
-    await gateway.close();
-    await upstream.close();
   });
 
   it('when requests have been served, failed and limited, then the scrape counts each by route, method, status, service and code', async () => {
-    await send({ port: gateway.port, path: '/api/v1/products/1' });
-    await send({ port: gateway.port, path: '/api/v1/products/2' });
-    await send({ port: gateway.port, path: '/api/v1/inventory/sku-1' });
-    await send({ port: gateway.port, path: '/api/v1/nothing' });
-    await send({ port: gateway.port, path: '/api/v1/products/3' });
-    await send({ port: gateway.port, path: '/health' });
+    await send({ port: fixture.gateway.port, path: '/api/v1/products/1' });
+    await send({ port: fixture.gateway.port, path: '/api/v1/products/2' });
+    await send({ port: fixture.gateway.port, path: '/api/v1/inventory/sku-1' });
+    await send({ port: fixture.gateway.port, path: '/api/v1/nothing' });
+    await send({ port: fixture.gateway.port, path: '/api/v1/products/3' });
+    await send({ port: fixture.gateway.port, path: '/health' });
     const scrape = await send({ port: metricsPort, path: '/metrics' });
     expect(scrape.status).to.equal(200);
     const text = scrape.text;

@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
+import { useGateway } from '../helpers/fixtures.js';
 import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { send } from '../helpers/http.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
@@ -107,12 +108,9 @@ describe('forwarding through the whole onion (real sockets)', () => {
 });
 
 describe('upstream responses pass through', () => {
-  let upstream: TestUpstream;
-  let gateway: RunningGateway;
   const gzipped = gzipSync(Buffer.from(JSON.stringify({ ok: true, pad: 'x'.repeat(2000) })));
-
-  before(async () => {
-    upstream = await startUpstream((request, response) => {
+  const fixture = useGateway({
+    handler: (request, response) => {
       switch (request.url) {
         case '/products/missing':
           response.writeHead(404, { 'content-type': 'application/json', 'x-upstream': 'yes' });
@@ -150,43 +148,37 @@ describe('upstream responses pass through', () => {
         default:
           response.end('default');
       }
-    });
-    gateway = await startGateway(allServicesAt(upstream.url));
-  });
-
-  after(async () => {
-    await gateway.close();
-    await upstream.close();
+    },
   });
 
   it('when the upstream answers 404, then status, body and headers reach the client untouched', async () => {
-    const response = await send({ port: gateway.port, path: '/api/v1/products/missing' });
+    const response = await send({ port: fixture.gateway.port, path: '/api/v1/products/missing' });
     expect(response.status).to.equal(404);
     expect(response.text).to.equal('{"error":"no such product"}');
     expect(response.headers['x-upstream']).to.equal('yes');
   });
 
   it('when the upstream answers 500 with HTML, then it passes through as the upstream wrote it', async () => {
-    const response = await send({ port: gateway.port, path: '/api/v1/products/broken' });
+    const response = await send({ port: fixture.gateway.port, path: '/api/v1/products/broken' });
     expect(response.status).to.equal(500);
     expect(response.headers['content-type']).to.equal('text/html');
     expect(response.text).to.equal('<h1>upstream stack trace</h1>');
   });
 
   it('when the upstream sets two cookies, then the client gets two Set-Cookie headers', async () => {
-    const response = await send({ port: gateway.port, path: '/api/v1/products/cookies' });
+    const response = await send({ port: fixture.gateway.port, path: '/api/v1/products/cookies' });
     expect(response.headers['set-cookie']).to.deep.equal(['a=1; Path=/', 'b=2; HttpOnly']);
   });
 
   it('when the upstream body is gzip-encoded, then the bytes and Content-Encoding reach the client unchanged', async () => {
-    const response = await send({ port: gateway.port, path: '/api/v1/products/gzip', headers: { 'accept-encoding': 'gzip' } });
+    const response = await send({ port: fixture.gateway.port, path: '/api/v1/products/gzip', headers: { 'accept-encoding': 'gzip' } });
     expect(response.headers['content-encoding']).to.equal('gzip');
     expect(response.headers['content-length']).to.equal(String(gzipped.length));
     expect(response.body.equals(gzipped)).to.equal(true);
   });
 
   it('when the upstream sends hop-by-hop, CORS and security headers, then ours stay and theirs are dropped', async () => {
-    const response = await send({ port: gateway.port, path: '/api/v1/products/headers' });
+    const response = await send({ port: fixture.gateway.port, path: '/api/v1/products/headers' });
     expect(response.headers).not.to.have.property('x-hop');
     expect(response.headers).not.to.have.property('access-control-allow-origin');
     expect(response.headers).not.to.have.property('x-powered-by');
@@ -198,13 +190,13 @@ describe('upstream responses pass through', () => {
   });
 
   it('when the upstream answers 204, then the client gets 204 with no body', async () => {
-    const response = await send({ port: gateway.port, path: '/api/v1/products/empty' });
+    const response = await send({ port: fixture.gateway.port, path: '/api/v1/products/empty' });
     expect(response.status).to.equal(204);
     expect(response.body.length).to.equal(0);
   });
 
   it('when the client sends HEAD, then it gets the headers and no body', async () => {
-    const response = await send({ port: gateway.port, method: 'HEAD', path: '/api/v1/products/gzip' });
+    const response = await send({ port: fixture.gateway.port, method: 'HEAD', path: '/api/v1/products/gzip' });
     expect(response.status).to.equal(200);
     expect(response.headers['content-length']).to.equal(String(gzipped.length));
     expect(response.body.length).to.equal(0);

@@ -1,11 +1,11 @@
 import http from 'node:http';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
+import { useUpstream } from '../helpers/fixtures.js';
 import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { send, type TestResponse } from '../helpers/http.js';
 import { killSpawnedGateways, spawnGateway } from '../helpers/process.js';
 import { REDIS_URL, keysWithPrefix, startPrivateRedis, uniquePrefix, type PrivateRedis } from '../helpers/redis.js';
-import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { AUTH_ENV, accessToken, epochSeconds } from '../helpers/tokens.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -13,18 +13,10 @@ const statuses = (responses: TestResponse[]): number[] => responses.map((respons
 const count = (values: number[], wanted: number): number => values.filter((value) => value === wanted).length;
 
 describe('rate limiting, in memory (no REDIS_URL)', () => {
-  let upstream: TestUpstream;
-
-  before(async () => {
-    upstream = await startUpstream();
-  });
-
-  after(async () => {
-    await upstream.close();
-  });
+  const fixture = useUpstream();
 
   async function withGateway(env: Record<string, string>, test: (gateway: RunningGateway) => Promise<void>): Promise<void> {
-    const gateway = await startGateway({ ...allServicesAt(upstream.url), RATE_LIMIT_WINDOW_MS: '60000', ...env });
+    const gateway = await startGateway({ ...allServicesAt(fixture.upstream.url), RATE_LIMIT_WINDOW_MS: '60000', ...env });
     try {
       await test(gateway);
     } finally {
@@ -132,23 +124,15 @@ describe('rate limiting, in memory (no REDIS_URL)', () => {
 
 describe('rate limiting shared through Redis', function () {
   this.timeout(60_000);
-  let upstream: TestUpstream;
-
-  before(async () => {
-    upstream = await startUpstream();
-  });
+  const fixture = useUpstream();
 
   afterEach(async () => {
     await killSpawnedGateways();
   });
 
-  after(async () => {
-    await upstream.close();
-  });
-
   it('when three gateway processes share one Redis with a limit of 10, then exactly 10 of 30 concurrent requests pass', async () => {
     const env = {
-      ...allServicesAt(upstream.url),
+      ...allServicesAt(fixture.upstream.url),
       REDIS_URL,
       RATE_LIMIT_REDIS_PREFIX: uniquePrefix('replicas'),
       RATE_LIMIT_MAX: '10',
@@ -170,7 +154,7 @@ describe('rate limiting shared through Redis', function () {
 
   it('when three gateway processes share one Redis with a user limit of 10, then exactly 10 of 30 concurrent requests of one user pass, whatever the address', async () => {
     const env = {
-      ...allServicesAt(upstream.url),
+      ...allServicesAt(fixture.upstream.url),
       ...AUTH_ENV,
       TRUST_PROXY: 'true',
       REDIS_URL,
@@ -199,7 +183,7 @@ describe('rate limiting shared through Redis', function () {
 
   it('when one client is counted 1000 times at the default limit of 1000, then all of its keys together hold under 1 KB of Redis', async () => {
     const prefix = uniquePrefix('footprint');
-    const gateway = await startGateway({ ...allServicesAt(upstream.url), REDIS_URL, RATE_LIMIT_REDIS_PREFIX: prefix, RATE_LIMIT_REDIS_TIMEOUT_MS: '5000' });
+    const gateway = await startGateway({ ...allServicesAt(fixture.upstream.url), REDIS_URL, RATE_LIMIT_REDIS_PREFIX: prefix, RATE_LIMIT_REDIS_TIMEOUT_MS: '5000' });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 20 });
     try {
       await waitFor(() => gateway.logs.some((line) => line.redis === 'ready'));
@@ -232,7 +216,7 @@ describe('rate limiting shared through Redis', function () {
     before(async () => {
       redis = await startPrivateRedis();
       gateway = await startGateway({
-        ...allServicesAt(upstream.url),
+        ...allServicesAt(fixture.upstream.url),
         REDIS_URL: redis.url,
         RATE_LIMIT_REDIS_PREFIX: uniquePrefix('fallback'),
         RATE_LIMIT_MAX: '1000',

@@ -1,18 +1,14 @@
 import type { Socket } from 'node:net';
 import { expect } from 'chai';
-import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { useGateway } from '../helpers/fixtures.js';
 import { send } from '../helpers/http.js';
-import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 
 describe('a kept-alive upstream socket closed under a request', () => {
-  let upstream: TestUpstream;
-  let gateway: RunningGateway;
   const requestsPerSocket = new WeakMap<Socket, number>();
-
-  before(async () => {
+  const fixture = useGateway({
     // The second request on any connection finds it closed: what a service's keep-alive timeout
     // does to a request that was already on its way.
-    upstream = await startUpstream((request, response) => {
+    handler: (request, response) => {
       const count = (requestsPerSocket.get(request.socket) ?? 0) + 1;
       requestsPerSocket.set(request.socket, count);
       if (count > 1) {
@@ -20,36 +16,30 @@ describe('a kept-alive upstream socket closed under a request', () => {
         return;
       }
       response.end(JSON.stringify({ method: request.method, url: request.url }));
-    });
-    gateway = await startGateway({ PRODUCT_SERVICE_URL: upstream.url });
-  });
-
-  after(async () => {
-    await gateway.close();
-    await upstream.close();
+    },
   });
 
   it('when an idempotent request fails on the reused socket before any response, then it is sent once more and succeeds', async () => {
-    expect((await send({ port: gateway.port, path: '/api/v1/products/1' })).status).to.equal(200);
-    const before = upstream.seen.length;
-    const response = await send({ port: gateway.port, path: '/api/v1/products/2' });
+    expect((await send({ port: fixture.gateway.port, path: '/api/v1/products/1' })).status).to.equal(200);
+    const before = fixture.upstream.seen.length;
+    const response = await send({ port: fixture.gateway.port, path: '/api/v1/products/2' });
     expect(response.status).to.equal(200);
     expect(response.json()).to.deep.equal({ method: 'GET', url: '/products/2' });
-    expect(upstream.seen.length - before).to.equal(2);
+    expect(fixture.upstream.seen.length - before).to.equal(2);
   });
 
   it('when a POST fails on the reused socket, then it is not sent again and the client gets 502', async () => {
-    expect((await send({ port: gateway.port, path: '/api/v1/products/3' })).status).to.equal(200);
-    const before = upstream.seen.length;
-    const response = await send({ port: gateway.port, method: 'POST', path: '/api/v1/products', body: '{"n":1}', headers: { 'content-type': 'application/json' } });
+    expect((await send({ port: fixture.gateway.port, path: '/api/v1/products/3' })).status).to.equal(200);
+    const before = fixture.upstream.seen.length;
+    const response = await send({ port: fixture.gateway.port, method: 'POST', path: '/api/v1/products', body: '{"n":1}', headers: { 'content-type': 'application/json' } });
     expect(response.status).to.equal(502);
     expect(response.json<{ error: { code: string } }>().error.code).to.equal('SERVICE_UNAVAILABLE');
-    expect(upstream.seen.length - before).to.equal(1);
+    expect(fixture.upstream.seen.length - before).to.equal(1);
   });
 
   it('when a DELETE without a body fails on the reused socket, then it is retried once', async () => {
-    await send({ port: gateway.port, path: '/api/v1/products/4' });
-    const response = await send({ port: gateway.port, method: 'DELETE', path: '/api/v1/products/4' });
+    await send({ port: fixture.gateway.port, path: '/api/v1/products/4' });
+    const response = await send({ port: fixture.gateway.port, method: 'DELETE', path: '/api/v1/products/4' });
     expect(response.status).to.equal(200);
   });
 });

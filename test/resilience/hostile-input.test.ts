@@ -1,8 +1,7 @@
 import { expect } from 'chai';
-import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { useGateway } from '../helpers/fixtures.js';
 import { send } from '../helpers/http.js';
 import { rawExchange, type RawReply } from '../helpers/raw.js';
-import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** Asserts a gateway envelope in a raw reply, with the correlation id of its header, on a closed connection. */
@@ -18,18 +17,7 @@ function expectRawEnvelope(reply: RawReply, status: number, code: string): void 
 const POST = 'POST /api/v1/products HTTP/1.1\r\nHost: gateway.test\r\n';
 
 describe('requests the HTTP parser refuses after their headers', () => {
-  let upstream: TestUpstream;
-  let gateway: RunningGateway;
-
-  before(async () => {
-    upstream = await startUpstream();
-    gateway = await startGateway({ ...allServicesAt(upstream.url), SERVER_HEADERS_TIMEOUT_MS: '500', SERVER_REQUEST_TIMEOUT_MS: '1000' });
-  });
-
-  after(async () => {
-    await gateway.close();
-    await upstream.close();
-  });
+  const fixture = useGateway({ env: { SERVER_HEADERS_TIMEOUT_MS: '500', SERVER_REQUEST_TIMEOUT_MS: '1000' } });
 
   for (const [shape, raw] of [
     ['an invalid chunk size', `${POST}Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n`],
@@ -37,45 +25,34 @@ describe('requests the HTTP parser refuses after their headers', () => {
     ['Transfer-Encoding: xchunked', `${POST}Transfer-Encoding: xchunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n`],
   ] as const) {
     it(`regression: a request the parser refuses after its headers got no answer; when it has ${shape}, then 400 BAD_REQUEST as JSON`, async () => {
-      const before = upstream.seen.length;
-      expectRawEnvelope(await rawExchange(gateway.port, raw), 400, 'BAD_REQUEST');
-      expect(upstream.seen.length).to.equal(before);
+      const before = fixture.upstream.seen.length;
+      expectRawEnvelope(await rawExchange(fixture.gateway.port, raw), 400, 'BAD_REQUEST');
+      expect(fixture.upstream.seen.length).to.equal(before);
     });
   }
 
   it('regression: a request the parser refuses after its headers got no answer; when its body is slower than SERVER_REQUEST_TIMEOUT_MS, then 408 REQUEST_TIMEOUT as JSON', async () => {
-    const before = upstream.seen.length;
-    const reply = await rawExchange(gateway.port, [`${POST}Content-Length: 10\r\n\r\n`, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'], { gapMs: 300 });
+    const before = fixture.upstream.seen.length;
+    const reply = await rawExchange(fixture.gateway.port, [`${POST}Content-Length: 10\r\n\r\n`, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'], { gapMs: 300 });
     expectRawEnvelope(reply, 408, 'REQUEST_TIMEOUT');
     expect(reply.elapsedMs).to.be.below(2500);
-    expect(upstream.seen.length).to.equal(before);
+    expect(fixture.upstream.seen.length).to.equal(before);
   });
 });
 
 describe('a request without Host', () => {
-  let upstream: TestUpstream;
-  let gateway: RunningGateway;
-
-  before(async () => {
-    upstream = await startUpstream();
-    gateway = await startGateway(allServicesAt(upstream.url));
-  });
-
-  after(async () => {
-    await gateway.close();
-    await upstream.close();
-  });
+  const fixture = useGateway();
 
   it('regression: an HTTP/1.1 request without Host got an empty 400 from Node; now 400 BAD_REQUEST as JSON, nothing forwarded', async () => {
-    const reply = await rawExchange(gateway.port, 'GET /api/v1/products/1 HTTP/1.1\r\nConnection: close\r\n\r\n');
+    const reply = await rawExchange(fixture.gateway.port, 'GET /api/v1/products/1 HTTP/1.1\r\nConnection: close\r\n\r\n');
     expectRawEnvelope(reply, 400, 'BAD_REQUEST');
-    expect(upstream.seen).to.have.length(0);
+    expect(fixture.upstream.seen).to.have.length(0);
   });
 
   it('when an HTTP/1.0 request has no Host, then it is served (Host is optional before HTTP/1.1)', async () => {
-    const reply = await rawExchange(gateway.port, 'GET /api/v1/products/1 HTTP/1.0\r\n\r\n');
+    const reply = await rawExchange(fixture.gateway.port, 'GET /api/v1/products/1 HTTP/1.0\r\n\r\n');
     expect(reply.status).to.equal(200);
-    expect(upstream.seen.map((seen) => seen.url)).to.deep.equal(['/products/1']);
+    expect(fixture.upstream.seen.map((seen) => seen.url)).to.deep.equal(['/products/1']);
   });
 });
 
@@ -83,26 +60,18 @@ describe('a request without Host', () => {
 const SMUGGLED = 'GET /api/v1/users/smuggled HTTP/1.1\r\nHost: gateway.test\r\n\r\n';
 
 describe('request smuggling shapes, oversized requests and bytes the parser refuses, sent raw', () => {
-  let upstream: TestUpstream;
-  let gateway: RunningGateway;
+  const fixture = useGateway({ env: { MAX_BODY_BYTES: '1024' } });
   let upstreamConnections = 0;
 
-  before(async () => {
-    upstream = await startUpstream();
-    upstream.server.on('connection', () => (upstreamConnections += 1));
-    gateway = await startGateway({ ...allServicesAt(upstream.url), MAX_BODY_BYTES: '1024' });
-  });
-
-  after(async () => {
-    await gateway.close();
-    await upstream.close();
+  before(() => {
+    fixture.upstream.server.on('connection', () => (upstreamConnections += 1));
   });
 
   /** Sends a request that must be served, and waits until the upstream has it: whatever went before has had its chance to arrive. */
   async function sentinel(): Promise<void> {
-    const marker = `/api/v1/products/sentinel-${upstream.seen.length}`;
-    expect((await send({ port: gateway.port, path: marker })).status).to.equal(200);
-    await waitFor(() => upstream.seen.some((seen) => seen.url === marker.replace('/api/v1', '')), 2000);
+    const marker = `/api/v1/products/sentinel-${fixture.upstream.seen.length}`;
+    expect((await send({ port: fixture.gateway.port, path: marker })).status).to.equal(200);
+    await waitFor(() => fixture.upstream.seen.some((seen) => seen.url === marker.replace('/api/v1', '')), 2000);
   }
 
   for (const [shape, raw] of [
@@ -122,10 +91,10 @@ describe('request smuggling shapes, oversized requests and bytes the parser refu
     ['chunks framed by bare LF', `${POST}Transfer-Encoding: chunked\r\n\r\n3\nabc\n0\n\n${SMUGGLED}`],
   ] as const) {
     it(`when a request has ${shape}, then 400 BAD_REQUEST as JSON, the connection closes, and no request reaches an upstream`, async () => {
-      const before = upstream.seen.length;
-      expectRawEnvelope(await rawExchange(gateway.port, raw), 400, 'BAD_REQUEST');
+      const before = fixture.upstream.seen.length;
+      expectRawEnvelope(await rawExchange(fixture.gateway.port, raw), 400, 'BAD_REQUEST');
       await sentinel();
-      expect(upstream.seen.slice(before).map((seen) => seen.url)).to.deep.equal([upstream.seen.at(-1)!.url]);
+      expect(fixture.upstream.seen.slice(before).map((seen) => seen.url)).to.deep.equal([fixture.upstream.seen.at(-1)!.url]);
     });
   }
 
@@ -137,27 +106,27 @@ describe('request smuggling shapes, oversized requests and bytes the parser refu
     ['a raw 0xA0 byte', '/api/v1/auth/login\xa0'],
   ] as const) {
     it(`when the request target has ${what}, then the parser refuses it with 400 as JSON before the path guard (which relies on that)`, async () => {
-      const before = upstream.seen.length;
-      const reply = await rawExchange(gateway.port, Buffer.from(`GET ${target} HTTP/1.1\r\nHost: gateway.test\r\n\r\n`, 'latin1'));
+      const before = fixture.upstream.seen.length;
+      const reply = await rawExchange(fixture.gateway.port, Buffer.from(`GET ${target} HTTP/1.1\r\nHost: fixture.gateway.test\r\n\r\n`, 'latin1'));
       expectRawEnvelope(reply, 400, 'BAD_REQUEST');
-      expect(upstream.seen.length).to.equal(before);
+      expect(fixture.upstream.seen.length).to.equal(before);
     });
   }
 
   it('regression: a HEAD request the parser refused got a JSON body after its 400, which a client reads as a broken response; now the 400 has headers only', async () => {
     const target = Buffer.from('/api/v1/products/é', 'utf8').toString('latin1');
-    const reply = await rawExchange(gateway.port, Buffer.from(`HEAD ${target} HTTP/1.1\r\nHost: gateway.test\r\n\r\n`, 'latin1'));
+    const reply = await rawExchange(fixture.gateway.port, Buffer.from(`HEAD ${target} HTTP/1.1\r\nHost: fixture.gateway.test\r\n\r\n`, 'latin1'));
     expect(reply.status).to.equal(400);
     expect(reply.text.endsWith('\r\n\r\n'), reply.text).to.equal(true);
     expect(reply.text).to.match(/\r\ncontent-type: application\/json/i);
-    const viaNode = await send({ port: gateway.port, method: 'HEAD', path: target }).then((response) => response.status, (error: NodeJS.ErrnoException) => error.code);
+    const viaNode = await send({ port: fixture.gateway.port, method: 'HEAD', path: target }).then((response) => response.status, (error: NodeJS.ErrnoException) => error.code);
     expect(viaNode).to.equal(400);
   });
 
   it('when a request has 3000 small headers (over 16 KiB in all), then 431 as JSON and no connection reaches an upstream', async () => {
     const connectionsBefore = upstreamConnections;
     const headers = Array.from({ length: 3000 }, (_, i) => `X-H${i}: v\r\n`).join('');
-    const reply = await rawExchange(gateway.port, `GET /api/v1/products/1 HTTP/1.1\r\nHost: gateway.test\r\n${headers}\r\n`);
+    const reply = await rawExchange(fixture.gateway.port, `GET /api/v1/products/1 HTTP/1.1\r\nHost: fixture.gateway.test\r\n${headers}\r\n`);
     expectRawEnvelope(reply, 431, 'REQUEST_HEADER_FIELDS_TOO_LARGE');
     expect(upstreamConnections).to.equal(connectionsBefore);
   });
@@ -165,50 +134,39 @@ describe('request smuggling shapes, oversized requests and bytes the parser refu
   it('when a declared body is over MAX_BODY_BYTES, then 413 as JSON and no connection reaches an upstream', async () => {
     await sentinel(); // the gateway's pooled upstream socket exists before the count is taken
     const connectionsBefore = upstreamConnections;
-    const seenBefore = upstream.seen.length;
-    const reply = await rawExchange(gateway.port, `${POST}Content-Length: 2048\r\n\r\n${'x'.repeat(2048)}`);
+    const seenBefore = fixture.upstream.seen.length;
+    const reply = await rawExchange(fixture.gateway.port, `${POST}Content-Length: 2048\r\n\r\n${'x'.repeat(2048)}`);
     expectRawEnvelope(reply, 413, 'PAYLOAD_TOO_LARGE');
     expect(upstreamConnections).to.equal(connectionsBefore);
-    expect(upstream.seen.length).to.equal(seenBefore);
+    expect(fixture.upstream.seen.length).to.equal(seenBefore);
   });
 
   it('when a chunked body grows past MAX_BODY_BYTES, then 413 as JSON and the upstream never receives a complete request', async () => {
-    const before = upstream.seen.length;
+    const before = fixture.upstream.seen.length;
     const chunk = (size: number): string => `${size.toString(16)}\r\n${'y'.repeat(size)}\r\n`;
-    const reply = await rawExchange(gateway.port, [`${POST}Transfer-Encoding: chunked\r\n\r\n`, chunk(600), chunk(600), chunk(600), '0\r\n\r\n'], { gapMs: 20 });
+    const reply = await rawExchange(fixture.gateway.port, [`${POST}Transfer-Encoding: chunked\r\n\r\n`, chunk(600), chunk(600), chunk(600), '0\r\n\r\n'], { gapMs: 20 });
     expectRawEnvelope(reply, 413, 'PAYLOAD_TOO_LARGE');
     await sentinel();
     // What was streamed before the limit was hit reached the upstream as a request it never saw end.
-    expect(upstream.seen.length - before).to.equal(1);
+    expect(fixture.upstream.seen.length - before).to.equal(1);
   });
 });
 
 describe('slow clients (SERVER_HEADERS_TIMEOUT_MS=500)', function () {
   this.timeout(20_000);
-  let upstream: TestUpstream;
-  let gateway: RunningGateway;
-
-  before(async () => {
-    upstream = await startUpstream();
-    gateway = await startGateway({ ...allServicesAt(upstream.url), SERVER_HEADERS_TIMEOUT_MS: '500' });
-  });
-
-  after(async () => {
-    await gateway.close();
-    await upstream.close();
-  });
+  const fixture = useGateway({ env: { SERVER_HEADERS_TIMEOUT_MS: '500' } });
 
   it('when 50 clients hang (40 send their headers a byte every 100 ms, 10 send nothing), then each is cut off with 408 or a close, and normal requests meanwhile get 200 promptly', async () => {
-    const headers = 'GET /api/v1/products/slow HTTP/1.1\r\nHost: gateway.test\r\nX-Slow: drip-drip-drip\r\n\r\n';
+    const headers = 'GET /api/v1/products/slow HTTP/1.1\r\nHost: fixture.gateway.test\r\nX-Slow: drip-drip-drip\r\n\r\n';
     const slow = [
-      ...Array.from({ length: 40 }, () => rawExchange(gateway.port, [...headers], { gapMs: 100, timeoutMs: 4000 })),
-      ...Array.from({ length: 10 }, () => rawExchange(gateway.port, [], { timeoutMs: 4000 })),
+      ...Array.from({ length: 40 }, () => rawExchange(fixture.gateway.port, [...headers], { gapMs: 100, timeoutMs: 4000 })),
+      ...Array.from({ length: 10 }, () => rawExchange(fixture.gateway.port, [], { timeoutMs: 4000 })),
     ];
     await new Promise((resolve) => setTimeout(resolve, 100));
     const latencies: number[] = [];
     for (let i = 0; i < 20; i += 1) {
       const started = Date.now();
-      const response = await send({ port: gateway.port, path: `/api/v1/products/${i}` });
+      const response = await send({ port: fixture.gateway.port, path: `/api/v1/products/${i}` });
       latencies.push(Date.now() - started);
       expect(response.status).to.equal(200);
     }
@@ -220,6 +178,6 @@ describe('slow clients (SERVER_HEADERS_TIMEOUT_MS=500)', function () {
       expect(reply.elapsedMs).to.be.below(2500);
       if (reply.status !== undefined) expectRawEnvelope(reply, 408, 'REQUEST_TIMEOUT');
     }
-    expect(upstream.seen.filter((seen) => seen.url === '/products/slow')).to.deep.equal([]);
+    expect(fixture.upstream.seen.filter((seen) => seen.url === '/products/slow')).to.deep.equal([]);
   });
 });

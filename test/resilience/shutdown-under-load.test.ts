@@ -3,6 +3,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { withTimeout } from '../../src/with-timeout.js';
+import { useUpstream } from '../helpers/fixtures.js';
 import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { killSpawnedGateways, spawnGateway } from '../helpers/process.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
@@ -99,26 +100,20 @@ const UPSTREAM_DELAY_MS = 1000;
 
 describe('SIGTERM under load (the built gateway)', function () {
   this.timeout(30_000);
-  let upstream: TestUpstream;
-
-  before(async () => {
-    upstream = await startUpstream((request, response) => {
+  const fixture = useUpstream({
+    handler: (request, response) => {
       const delay = request.url?.startsWith('/products/slow/') ? UPSTREAM_DELAY_MS : 0;
       setTimeout(() => response.end(JSON.stringify({ url: request.url })), delay);
-    });
+    },
   });
 
   afterEach(async () => {
     await killSpawnedGateways();
   });
 
-  after(async () => {
-    await upstream.close();
-  });
-
   it(`when SIGTERM arrives halfway through ${CONCURRENT} concurrent slow requests, then every connection the gateway accepted completes with 200, none is reset, and it exits 0`, async () => {
     const gateway = await spawnGateway({
-      PRODUCT_SERVICE_URL: upstream.url,
+      PRODUCT_SERVICE_URL: fixture.upstream.url,
       SHUTDOWN_GRACE_MS: '10000',
       NODE_OPTIONS: `--import=${REPORT_ACCEPTED}`,
     });
@@ -126,7 +121,7 @@ describe('SIGTERM under load (the built gateway)', function () {
     for (let round = 0; round < 3; round += 1) {
       await Promise.all(Array.from({ length: 20 }, (_, i) => request(gateway.port, `/api/v1/products/warm/${round}-${i}`, 5000)));
     }
-    const slowSeen = (): number => upstream.seen.filter((seen) => seen.url.startsWith('/products/slow/')).length;
+    const slowSeen = (): number => fixture.upstream.seen.filter((seen) => seen.url.startsWith('/products/slow/')).length;
 
     // One new connection every 4 ms; SIGTERM once half of them have reached the upstream.
     const pending: Array<Promise<Outcome>> = [];

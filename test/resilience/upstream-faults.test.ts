@@ -1,8 +1,9 @@
 import http from 'node:http';
 import { expect } from 'chai';
+import { useGateway } from '../helpers/fixtures.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { send } from '../helpers/http.js';
-import { closedPort, startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { closedPort } from '../helpers/upstream.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** How a download ended: read to its end, cut by the gateway, or still open when the bound ran out. */
@@ -54,44 +55,34 @@ function grownSince(baseline: Map<string, number>): string[] {
 }
 
 describe('upstream faults mid-body', () => {
-  let upstream: TestUpstream;
-  let gateway: RunningGateway;
-
-  before(async () => {
-    upstream = await startUpstream(
-      (request, response) => {
-        const [, , fault] = (request.url ?? '').split('/');
-        if (fault === 'chunked-reset' || fault === 'chunked-close') {
-          // No Content-Length: the body is chunked, and the reset comes between two chunks.
-          response.writeHead(200, { 'content-type': 'text/plain' });
-          response.write('a'.repeat(4096));
-          setTimeout(() => {
-            response.write('b'.repeat(4096));
-            setTimeout(() => (fault === 'chunked-reset' ? request.socket.resetAndDestroy() : request.socket.destroy()), 20);
-          }, 20);
-          return;
-        }
-        if (fault === 'length-reset') {
-          response.writeHead(200, { 'content-type': 'text/plain', 'content-length': 100_000 });
-          response.write('c'.repeat(10_000));
-          setTimeout(() => request.socket.resetAndDestroy(), 20);
-          return;
-        }
-        if (fault === 'stall') {
-          response.writeHead(200, { 'content-type': 'text/plain' });
-          response.write('first bytes');
-          return; // and never another byte
-        }
-        response.end('fine');
-      },
-      { streaming: true },
-    );
-    gateway = await startGateway({ PRODUCT_SERVICE_URL: upstream.url, PRODUCT_SERVICE_TIMEOUT_MS: '300', PRODUCT_SERVICE_IDLE_TIMEOUT_MS: '300' });
-  });
-
-  after(async () => {
-    await gateway.close();
-    await upstream.close();
+  const fixture = useGateway({
+    handler: (request, response) => {
+      const [, , fault] = (request.url ?? '').split('/');
+      if (fault === 'chunked-reset' || fault === 'chunked-close') {
+        // No Content-Length: the body is chunked, and the reset comes between two chunks.
+        response.writeHead(200, { 'content-type': 'text/plain' });
+        response.write('a'.repeat(4096));
+        setTimeout(() => {
+          response.write('b'.repeat(4096));
+          setTimeout(() => (fault === 'chunked-reset' ? request.socket.resetAndDestroy() : request.socket.destroy()), 20);
+        }, 20);
+        return;
+      }
+      if (fault === 'length-reset') {
+        response.writeHead(200, { 'content-type': 'text/plain', 'content-length': 100_000 });
+        response.write('c'.repeat(10_000));
+        setTimeout(() => request.socket.resetAndDestroy(), 20);
+        return;
+      }
+      if (fault === 'stall') {
+        response.writeHead(200, { 'content-type': 'text/plain' });
+        response.write('first bytes');
+        return; // and never another byte
+      }
+      response.end('fine');
+    },
+    streaming: true,
+    env: { PRODUCT_SERVICE_TIMEOUT_MS: '300', PRODUCT_SERVICE_IDLE_TIMEOUT_MS: '300' },
   });
 
   for (const [fault, what] of [
@@ -101,15 +92,15 @@ describe('upstream faults mid-body', () => {
   ] as const) {
     it(`when ${what}, then the client's response is cut at once, the failure is logged once as 502, and the next request is fine`, async () => {
       const path = `/api/v1/products/${fault}`;
-      const result = await download(gateway.port, path);
+      const result = await download(fixture.gateway.port, path);
       expect(result.status).to.equal(200);
       expect(result.outcome).to.equal('cut');
       expect(result.elapsedMs).to.be.below(1000);
-      await waitFor(() => gateway.logs.some((line) => line.path === path && line.msg === 'request completed'), 2000);
-      const lines = gateway.logs.filter((line) => line.path === path);
+      await waitFor(() => fixture.gateway.logs.some((line) => line.path === path && line.msg === 'request completed'), 2000);
+      const lines = fixture.gateway.logs.filter((line) => line.path === path);
       expect(lines.map((line) => line.msg)).to.deep.equal(['upstream response failed mid-body; response cut', 'request completed']);
       expect(lines[1]).to.include({ status: 502, upstreamStatus: 200 });
-      const next = await download(gateway.port, '/api/v1/products/fine');
+      const next = await download(fixture.gateway.port, '/api/v1/products/fine');
       expect(next).to.include({ status: 200, outcome: 'complete', bytes: 4 });
     });
   }
@@ -118,7 +109,7 @@ describe('upstream faults mid-body', () => {
     // Let the sockets and timers of the tests before settle, then take the baseline.
     await new Promise((resolve) => setTimeout(resolve, 100));
     const baseline = activeResources();
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => download(gateway.port, `/api/v1/products/stall/${i}`)));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => download(fixture.gateway.port, `/api/v1/products/stall/${i}`)));
     for (const result of results) {
       expect(result).to.include({ status: 200, bytes: 'first bytes'.length, outcome: 'cut' });
       expect(result.elapsedMs).to.be.within(250, 1000);
@@ -127,8 +118,8 @@ describe('upstream faults mid-body', () => {
     expect(grownSince(baseline), 'handles and timers above the baseline').to.deep.equal([]);
     const connections = (server: http.Server): Promise<number> =>
       new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
-    expect(await connections(gateway.server), 'client connections still open on the gateway').to.equal(0);
-    expect(await connections(upstream.server), 'gateway connections still open on the upstream').to.equal(0);
+    expect(await connections(fixture.gateway.server), 'client connections still open on the gateway').to.equal(0);
+    expect(await connections(fixture.upstream.server), 'gateway connections still open on the upstream').to.equal(0);
   });
 });
 
