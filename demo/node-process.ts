@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { TIMED_OUT, withTimeout } from '../src/with-timeout.js';
 
 /** How a child process ended. */
 export interface Ended {
@@ -40,15 +41,9 @@ export function exitStatus(ended: Ended): number | string {
 
 /** `promise`, or a rejection with `message` after `timeoutMs`; the timer is cleared either way. */
 async function settleWithin<T>(promise: Promise<T>, timeoutMs: number, message: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(message())), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const outcome = await withTimeout(promise, timeoutMs);
+  if (outcome === TIMED_OUT) throw new Error(message());
+  return outcome;
 }
 
 /**

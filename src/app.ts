@@ -61,7 +61,7 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
     ['router', createRouter({
       routes: config.routes,
       endpoints: config.endpoints,
-      forwarding: { trustProxy: config.trustProxy, maxBodyBytes: config.maxBodyBytes },
+      forwarding: { trustProxy: config.trustProxy, maxBodyBytes: config.maxBodyBytes, outcomes },
       client: upstream.client,
       health: createGatewayHealth({ services: config.services, routes: config.routes, lifecycle, version: packageJson.version }),
       servicesHealth: createServicesHealth({ services: config.services, circuitState: outcomes.circuitState }),
@@ -73,7 +73,6 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
   // Behind one trusted proxy, the client is the last X-Forwarded-For entry: the one that proxy added.
   const app = new Koa<GatewayState>({ proxy: config.trustProxy, maxIpsCount: config.trustProxy ? 1 : 0 });
   for (const [, layer] of onion) app.use(layer);
-  app.context.upstreamOutcomes = outcomes;
 
   return {
     app,

@@ -2,6 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RedisTarget } from './config/index.js';
 import { followSwitchMaster } from './sentinel-switch.js';
+import { withTimeout } from './with-timeout.js';
 
 const CONNECT_TIMEOUT_MS = 1000;
 /** Reconnect backoff: 100 ms, 200 ms, … capped here, for as long as Redis stays away. */
@@ -76,8 +77,7 @@ export function createRedis(target: RedisTarget, options: { commandTimeoutMs: nu
 /** Closes the connection: QUIT when connected (bounded in time), else drop it. */
 export async function quitRedis(redis: Redis): Promise<void> {
   if (redis.status === 'ready') {
-    const timeout = new Promise<void>((resolve) => setTimeout(resolve, QUIT_TIMEOUT_MS).unref());
-    await Promise.race([redis.quit().then(() => undefined, () => undefined), timeout]);
+    await withTimeout(redis.quit().then(() => undefined, () => undefined), QUIT_TIMEOUT_MS);
   }
   redis.disconnect();
 }

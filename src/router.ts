@@ -4,6 +4,7 @@ import type { Config, RouteConfig } from './config/index.js';
 import type { GatewayHealth } from './health/gateway.js';
 import { prefixPattern } from './proxy/path.js';
 import { createForwarder } from './proxy/forwarder.js';
+import type { UpstreamOutcomes } from './proxy/outcomes.js';
 import { createTunnel, type TunnelOptions } from './proxy/websocket.js';
 import type { GatewayMiddleware, GatewayState } from './state.js';
 import { upgradeOf } from './upgrade.js';
@@ -15,11 +16,11 @@ import { upgradeOf } from './upgrade.js';
 export function createRouter(options: {
   routes: readonly RouteConfig[];
   endpoints: Config['endpoints'];
-  forwarding: { trustProxy: boolean; maxBodyBytes: number };
+  forwarding: { trustProxy: boolean; maxBodyBytes: number; outcomes: UpstreamOutcomes };
   client: Got;
   health: GatewayHealth;
   servicesHealth: GatewayMiddleware;
-  tunnels: Omit<TunnelOptions, 'route' | 'trustProxy'>;
+  tunnels: Omit<TunnelOptions, 'route' | 'trustProxy' | 'outcomes'>;
 }): GatewayMiddleware {
   const { routes, endpoints, forwarding, client, health, servicesHealth, tunnels } = options;
   const router = new Router<GatewayState>();
@@ -29,7 +30,7 @@ export function createRouter(options: {
   router.get(endpoints.info, health.info);
   for (const route of routes) {
     const forwarder = createForwarder({ route, client, ...forwarding });
-    const tunnel = createTunnel({ route, trustProxy: forwarding.trustProxy, ...tunnels });
+    const tunnel = createTunnel({ route, trustProxy: forwarding.trustProxy, outcomes: forwarding.outcomes, ...tunnels });
     router.all(prefixPattern(route.prefix), (ctx, next) => {
       const upgrade = upgradeOf(ctx.req);
       return upgrade?.kind === 'websocket' ? tunnel(ctx, upgrade.head) : forwarder(ctx, next);

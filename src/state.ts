@@ -1,6 +1,5 @@
 import type { Middleware, ParameterizedContext } from 'koa';
 import type { AccessClaims } from './auth/claims.js';
-import type { UpstreamOutcomes } from './proxy/outcomes.js';
 
 /** What the layers of the onion tell each other about one request (`ctx.state`). */
 export interface GatewayState {
@@ -37,16 +36,6 @@ export interface UpstreamState {
   error?: string;
   /** Status for the request log when the service's failure cut the response short (502); unset, a cut response is the client leaving (499). */
   cutStatus?: number;
-}
-
-declare module 'koa' {
-  interface DefaultContext {
-    /**
-     * The gateway's record of upstream outcomes, shared by every request of one app through
-     * `app.context` (Koa's place for per-app services: https://koajs.com/#app-context).
-     */
-    upstreamOutcomes: UpstreamOutcomes;
-  }
 }
 
 /** Koa context of the gateway. */

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { SecretKeyReading } from './key.js';
 
 /** How to make a secret every party can use: 64 random bytes, Base64 (the auth service signs HS512). */
-const ADVICE = 'use Base64 of 32 or more random bytes, e.g. `openssl rand -base64 64`';
+const ADVICE = "use Base64 of 32 or more random bytes on one line, e.g. `openssl rand -base64 64 | tr -d '\\n'`";
 
 /**
  * Logs at start-up how `JWT_SECRET` was read (one info line: reading, key length, algorithms;

@@ -6,7 +6,7 @@ import type { RouteConfig } from '../config/index.js';
 import type { GatewayContext, GatewayMiddleware } from '../state.js';
 import { buildUpstreamHeaders, responseHeaders } from './headers.js';
 import { rewritePath } from './path.js';
-import type { UpstreamExchange } from './outcomes.js';
+import type { UpstreamExchange, UpstreamOutcomes } from './outcomes.js';
 import { requestBody } from './request-body.js';
 
 /** The client left before the upstream answered: nothing is written, the request log says 499. */
@@ -21,6 +21,8 @@ export interface ForwarderOptions {
   readonly client: Got;
   readonly trustProxy: boolean;
   readonly maxBodyBytes: number;
+  /** Admits each exchange through the service's breaker and records how it ended (outcomes.ts). */
+  readonly outcomes: UpstreamOutcomes;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface ForwarderOptions {
  * only once the upstream's response has arrived; bodies are never buffered.
  */
 export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
-  const { route, client, trustProxy, maxBodyBytes } = options;
+  const { route, client, trustProxy, maxBodyBytes, outcomes } = options;
   const { service } = route;
   const base = new URL(service.url);
   const origin = base.origin;
@@ -83,7 +85,7 @@ export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
       user: ctx.state.user,
     });
     // Admission comes first: a request its circuit refuses reads nothing of the client's body.
-    const outcome = ctx.upstreamOutcomes.begin(ctx, service.name);
+    const outcome = outcomes.begin(ctx, service.name);
 
     let upstream: GotRequest;
     let response: PlainResponse;

@@ -7,12 +7,15 @@ import type { GatewayMetrics } from '../metrics.js';
 import type { GatewayContext } from '../state.js';
 import { ACCESS_TOKEN_PARAMETER } from '../upgrade.js';
 import { buildUpstreamHeaders, responseHeaders, webSocketRequestHeaders } from './headers.js';
+import type { UpstreamOutcomes } from './outcomes.js';
 import { rewritePath, withoutQueryParameter } from './path.js';
 
 /** Options of the WebSocket tunnel for one route. */
 export interface TunnelOptions {
   readonly route: RouteConfig;
   readonly trustProxy: boolean;
+  /** Admits each handshake through the service's breaker and records how it ended (outcomes.ts). */
+  readonly outcomes: UpstreamOutcomes;
   /** A tunnel with no byte either way for this long is closed. */
   readonly idleTimeoutMs: number;
   readonly lifecycle: Lifecycle;
@@ -34,7 +37,7 @@ type Handshake =
  * is relayed as it is. `head` holds what the client sent after its request headers.
  */
 export function createTunnel(options: TunnelOptions): (ctx: GatewayContext, head: Buffer) => Promise<void> {
-  const { route, trustProxy, idleTimeoutMs, lifecycle, metrics } = options;
+  const { route, trustProxy, outcomes, idleTimeoutMs, lifecycle, metrics } = options;
   const { service } = route;
   const base = new URL(service.url);
   const upstreamPath = base.pathname.replace(/\/$/, '') + route.upstreamPath;
@@ -125,7 +128,7 @@ export function createTunnel(options: TunnelOptions): (ctx: GatewayContext, head
       user: ctx.state.user,
     });
     // The service's circuit admits the handshake as it admits any request (503 CIRCUIT_OPEN when open).
-    const outcome = ctx.upstreamOutcomes.begin(ctx, service.name);
+    const outcome = outcomes.begin(ctx, service.name);
     const answer = await handshake(ctx, path, webSocketRequestHeaders(ctx.req.headers, forwarded));
     if ('clientLeft' in answer) {
       outcome.clientLeft();

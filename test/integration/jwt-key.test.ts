@@ -85,8 +85,8 @@ describe('JWT keys of the auth service (../shared/interop/jjwt-key-vectors.tsv)'
         expect(info).to.include({ level: 30, secretEncoding: 'utf8', readBy: 'auto', keyBytes: 28 });
         expect(info!.algorithms).to.deep.equal([]);
         expect(warnings.map((line) => [line.level, line.msg])).to.deep.equal([
-          [40, 'JWT key is 28 bytes, under the 32 that HS256 needs: every token will be refused; use Base64 of 32 or more random bytes, e.g. `openssl rand -base64 64`'],
-          [40, 'the auth service cannot sign with this JWT_SECRET: its Base64 decoder (jjwt) refuses it and does not fall back to text; use Base64 of 32 or more random bytes, e.g. `openssl rand -base64 64`'],
+          [40, "JWT key is 28 bytes, under the 32 that HS256 needs: every token will be refused; use Base64 of 32 or more random bytes on one line, e.g. `openssl rand -base64 64 | tr -d '\\n'`"],
+          [40, "the auth service cannot sign with this JWT_SECRET: its Base64 decoder (jjwt) refuses it and does not fall back to text; use Base64 of 32 or more random bytes on one line, e.g. `openssl rand -base64 64 | tr -d '\\n'`"],
         ]);
         expect(await statusOf(gateway, signHmac(accessClaims(), 'CHANGE_ME_TO_A_STRONG_SECRET', 'HS256'))).to.equal(401);
       } finally {

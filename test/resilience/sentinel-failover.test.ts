@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { expect } from 'chai';
+import { TIMED_OUT, withTimeout } from '../../src/with-timeout.js';
 import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { send } from '../helpers/http.js';
 import { keysWithPrefix, uniquePrefix } from '../helpers/redis.js';
@@ -70,17 +71,10 @@ describe('Redis Sentinel failover under load', function () {
 
   /** One request bounded by HANG_MS: its status, 'hung', or the socket error code. */
   async function boundedRequest(port: number, client: string): Promise<number | string> {
-    let timer: NodeJS.Timeout | undefined;
-    const hung = new Promise<string>((resolve) => {
-      timer = setTimeout(() => resolve('hung'), HANG_MS);
-    });
     const answered = send({ port, path: PATH, headers: { 'x-forwarded-for': client }, agent })
       .then((response) => response.status, (error: NodeJS.ErrnoException) => error.code ?? 'error');
-    try {
-      return await Promise.race([answered, hung]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const outcome = await withTimeout(answered, HANG_MS);
+    return outcome === TIMED_OUT ? 'hung' : outcome;
   }
 
   /** The time of the first log line of `gateway` after `since` whose message contains `text`. */
