@@ -99,15 +99,18 @@ export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
     }
     outcome.responded(response.statusCode);
     watchBody(ctx, upstream, outcome);
-    ctx.status = response.statusCode;
+    const { res } = ctx;
+    res.statusCode = response.statusCode;
     for (const [name, value] of responseHeaders(response.headers)) {
       if (name === 'vary') ctx.vary(String(value));
       // Headers the gateway already set (correlation id, security, CORS, rate limit) win.
-      else if (!ctx.res.hasHeader(name)) ctx.set(name, value);
+      else if (!res.hasHeader(name)) res.setHeader(name, value);
     }
-    ctx.body = upstream;
-    // Koa labels an untyped stream application/octet-stream; the upstream's answer had no type.
-    if (response.headers['content-type'] === undefined) ctx.remove('Content-Type');
+    // The body goes straight to the socket with backpressure, not through Koa's response: Koa would
+    // run a stream.pipeline (with an AbortSignal and a DOMException per response) and retype an
+    // untyped body. Headers leave with the first byte, after the outer layers have added theirs.
+    ctx.respond = false;
+    upstream.pipe(res);
   };
 }
 
@@ -128,14 +131,16 @@ function canRetry(method: string, body: Readable | undefined, reusedSocket: bool
 function ignore(): void {}
 
 /**
- * Once the response has begun, a failure of the service is recorded here, not by Koa's pipeline
- * (which only sees a broken stream): the response is cut and the cut recorded once. An error that
- * follows the client leaving is the client's doing, not the service's.
+ * Once the response has begun, a failure of the service is recorded here: the response is cut and
+ * the cut recorded once. A client that leaves cancels the upstream request; an error that follows
+ * is the client's doing, not the service's.
  */
 function watchBody(ctx: GatewayContext, upstream: GotRequest, outcome: UpstreamExchange): void {
   let clientGone = false;
   ctx.res.once('close', () => {
-    if (!ctx.res.writableFinished) clientGone = true;
+    if (ctx.res.writableFinished) return;
+    clientGone = true;
+    upstream.destroy();
   });
   upstream.once('error', (error) => {
     if (!clientGone) outcome.failedMidBody(error);
