@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { Got, PlainResponse, Request as GotRequest, RequestFunction } from 'got';
 import type { RouteConfig } from '../config/index.js';
 import type { GatewayContext, GatewayMiddleware } from '../state.js';
-import { buildUpstreamHeaders, responseHeaders } from './headers.js';
+import { copyResponseHeaders, upstreamHeadersOf } from './headers.js';
 import { rewritePath } from './path.js';
 import type { UpstreamExchange, UpstreamOutcomes } from './outcomes.js';
 import { requestBody } from './request-body.js';
@@ -77,13 +77,7 @@ export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
 
   return async function forward(ctx) {
     const path = rewritePath(ctx.url, route.prefix, upstreamPath);
-    const headers = buildUpstreamHeaders(ctx.req.headers, {
-      peerAddress: ctx.req.socket.remoteAddress ?? '',
-      protocol: ctx.protocol,
-      trustProxy,
-      correlationId: ctx.state.correlationId,
-      user: ctx.state.user,
-    });
+    const headers = upstreamHeadersOf(ctx, trustProxy);
     // Admission comes first: a request its circuit refuses reads nothing of the client's body.
     const outcome = outcomes.begin(ctx, service.name);
 
@@ -99,18 +93,13 @@ export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
     }
     outcome.responded(response.statusCode);
     watchBody(ctx, upstream, outcome);
-    const { res } = ctx;
-    res.statusCode = response.statusCode;
-    for (const [name, value] of responseHeaders(response.headers)) {
-      if (name === 'vary') ctx.vary(String(value));
-      // Headers the gateway already set (correlation id, security, CORS, rate limit) win.
-      else if (!res.hasHeader(name)) res.setHeader(name, value);
-    }
+    ctx.res.statusCode = response.statusCode;
+    copyResponseHeaders(ctx, response.headers);
     // The body goes straight to the socket with backpressure, not through Koa's response: Koa would
     // run a stream.pipeline (with an AbortSignal and a DOMException per response) and retype an
     // untyped body. Headers leave with the first byte, after the outer layers have added theirs.
     ctx.respond = false;
-    upstream.pipe(res);
+    upstream.pipe(ctx.res);
   };
 }
 

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { GatewayContext } from '../state.js';
 
 /** Hop-by-hop headers: meaningful for one connection only, never forwarded (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set([
@@ -123,4 +124,27 @@ export function webSocketRequestHeaders(incoming: IncomingHttpHeaders, forwarded
   const headers: OutgoingHttpHeaders = { ...forwarded, connection: 'Upgrade', upgrade: incoming.upgrade };
   for (const name in incoming) if (name.startsWith('sec-websocket-')) headers[name] = incoming[name];
   return headers;
+}
+
+/** The downstream headers of the request in `ctx`, as the onion left it (correlation id, verified user). */
+export function upstreamHeadersOf(ctx: GatewayContext, trustProxy: boolean): OutgoingHttpHeaders {
+  return buildUpstreamHeaders(ctx.req.headers, {
+    peerAddress: ctx.req.socket.remoteAddress ?? '',
+    protocol: ctx.protocol,
+    trustProxy,
+    correlationId: ctx.state.correlationId,
+    user: ctx.state.user,
+  });
+}
+
+/**
+ * Puts the service's response headers on the client response: headers the gateway set already
+ * (correlation id, security, CORS, rate limit) win, and `Vary` is merged with the gateway's.
+ */
+export function copyResponseHeaders(ctx: GatewayContext, upstream: IncomingHttpHeaders): void {
+  const { res } = ctx;
+  for (const [name, value] of responseHeaders(upstream)) {
+    if (name === 'vary') ctx.vary(String(value));
+    else if (!res.hasHeader(name)) res.setHeader(name, value);
+  }
 }

@@ -6,7 +6,7 @@ import type { Lifecycle } from '../lifecycle.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { GatewayContext } from '../state.js';
 import { ACCESS_TOKEN_PARAMETER } from '../upgrade.js';
-import { buildUpstreamHeaders, responseHeaders, webSocketRequestHeaders } from './headers.js';
+import { copyResponseHeaders, responseHeaders, upstreamHeadersOf, webSocketRequestHeaders } from './headers.js';
 import type { UpstreamOutcomes } from './outcomes.js';
 import { rewritePath, withoutQueryParameter } from './path.js';
 
@@ -120,13 +120,7 @@ export function createTunnel(options: TunnelOptions): (ctx: GatewayContext, head
 
   return async function tunnel(ctx, head) {
     const path = withoutQueryParameter(rewritePath(ctx.url, route.prefix, upstreamPath), ACCESS_TOKEN_PARAMETER);
-    const forwarded = buildUpstreamHeaders(ctx.req.headers, {
-      peerAddress: ctx.req.socket.remoteAddress ?? '',
-      protocol: ctx.protocol,
-      trustProxy,
-      correlationId: ctx.state.correlationId,
-      user: ctx.state.user,
-    });
+    const forwarded = upstreamHeadersOf(ctx, trustProxy);
     // The service's circuit admits the handshake as it admits any request (503 CIRCUIT_OPEN when open).
     const outcome = outcomes.begin(ctx, service.name);
     const answer = await handshake(ctx, path, webSocketRequestHeaders(ctx.req.headers, forwarded));
@@ -155,10 +149,7 @@ function switchingHeaders(ctx: GatewayContext, upstream: IncomingHttpHeaders): O
 /** A service that did not switch protocols: its answer goes to the client as it is, as the forwarder relays any response. */
 function relay(ctx: GatewayContext, response: IncomingMessage): void {
   ctx.status = response.statusCode ?? 502;
-  for (const [name, value] of responseHeaders(response.headers)) {
-    if (name === 'vary') ctx.vary(String(value));
-    else if (!ctx.res.hasHeader(name)) ctx.set(name, value);
-  }
+  copyResponseHeaders(ctx, response.headers);
   ctx.body = response;
   if (response.headers['content-type'] === undefined) ctx.remove('Content-Type');
 }
