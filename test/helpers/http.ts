@@ -1,4 +1,5 @@
 import http, { type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { TIMED_OUT, withTimeout } from '../../src/with-timeout.js';
 
 /** A response read whole: fine for tests, where bodies are small unless a test streams on purpose. */
 export interface TestResponse {
@@ -53,4 +54,18 @@ export function send(options: SendOptions): Promise<TestResponse> {
     request.on('error', reject);
     request.end(options.body);
   });
+}
+
+/** One request of a load loop: when it started, how long it took, how it ended (status, error code or 'hung'). */
+export interface Sample {
+  readonly at: number;
+  readonly ms: number;
+  readonly status: number | string;
+}
+
+/** Sends `options` and gives its status, the socket error code, or 'hung' when no answer came within `hangMs`. */
+export async function statusWithin(options: SendOptions, hangMs: number): Promise<number | string> {
+  const answered = send(options).then((response) => response.status, (error: NodeJS.ErrnoException) => error.code ?? 'error');
+  const outcome = await withTimeout(answered, hangMs);
+  return outcome === TIMED_OUT ? 'hung' : outcome;
 }

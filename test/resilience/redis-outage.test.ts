@@ -1,19 +1,10 @@
 import http from 'node:http';
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
-import { TIMED_OUT, withTimeout } from '../../src/with-timeout.js';
 import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
-import { send } from '../helpers/http.js';
+import { send, statusWithin, type Sample } from '../helpers/http.js';
 import { keysWithPrefix, startPrivateRedis, uniquePrefix, type PrivateRedis } from '../helpers/redis.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { waitFor } from '../helpers/wait.js';
-
-/** One request of the load loop: when it started (ms since the load began), how long it took, how it ended. */
-interface Sample {
-  readonly at: number;
-  readonly ms: number;
-  readonly status: number | string;
-}
 
 const WORKERS = 10;
 /** A request taking longer than this counts as hung. */
@@ -52,11 +43,8 @@ describe('Redis killed under load and restarted', function () {
     const worker = async (): Promise<void> => {
       while (Date.now() - started < untilMs) {
         const at = Date.now() - started;
-        const outcome = await withTimeout(
-          send({ port: gateway.port, path: '/api/v1/products/1', agent }).then((response) => response.status, (error: NodeJS.ErrnoException) => error.code ?? 'error'),
-          HANG_MS,
-        );
-        samples.push({ at, ms: Date.now() - started - at, status: outcome === TIMED_OUT ? 'hung' : outcome });
+        const status = await statusWithin({ port: gateway.port, path: '/api/v1/products/1', agent }, HANG_MS);
+        samples.push({ at, ms: Date.now() - started - at, status });
       }
     };
     await Promise.all(Array.from({ length: WORKERS }, worker));

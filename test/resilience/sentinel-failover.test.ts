@@ -1,19 +1,11 @@
 import http from 'node:http';
 import { expect } from 'chai';
-import { TIMED_OUT, withTimeout } from '../../src/with-timeout.js';
 import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
-import { send } from '../helpers/http.js';
+import { send, statusWithin, type Sample } from '../helpers/http.js';
 import { keysWithPrefix, uniquePrefix } from '../helpers/redis.js';
 import { startSentinelGroup, type SentinelGroup } from '../helpers/sentinel.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { waitFor, waitForAsync } from '../helpers/wait.js';
-
-/** One request of the load: when it started (epoch ms), how long it took, how it ended. */
-interface Sample {
-  readonly at: number;
-  readonly ms: number;
-  readonly status: number | string;
-}
 
 const LIMIT = 10;
 const BURST = 30;
@@ -69,13 +61,6 @@ describe('Redis Sentinel failover under load', function () {
     return responses.map((response) => response.status);
   }
 
-  /** One request bounded by HANG_MS: its status, 'hung', or the socket error code. */
-  async function boundedRequest(port: number, client: string): Promise<number | string> {
-    const answered = send({ port, path: PATH, headers: { 'x-forwarded-for': client }, agent })
-      .then((response) => response.status, (error: NodeJS.ErrnoException) => error.code ?? 'error');
-    const outcome = await withTimeout(answered, HANG_MS);
-    return outcome === TIMED_OUT ? 'hung' : outcome;
-  }
 
   /** The time of the first log line of `gateway` after `since` whose message contains `text`. */
   function loggedAt(gateway: RunningGateway, text: string, since: number): number | undefined {
@@ -122,7 +107,7 @@ describe('Redis Sentinel failover under load', function () {
       const gatewayPort = gateways[index % 2]!.port;
       while (Date.now() - started < LOAD_MAX_MS && (backAt === undefined || Date.now() - backAt < 500)) {
         const at = Date.now();
-        const status = await boundedRequest(gatewayPort, `10.1.0.${index}`);
+        const status = await statusWithin({ port: gatewayPort, path: PATH, headers: { 'x-forwarded-for': `10.1.0.${index}` }, agent }, HANG_MS);
         samples.push({ at, ms: Date.now() - at, status });
         if (backAt === undefined && namedAt !== undefined && gateways.every((gateway) => countsOn(gateway, port, eventAt))) backAt = Date.now();
       }
