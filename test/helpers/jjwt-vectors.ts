@@ -1,8 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The real jjwt 0.12.6's reading of each secret; shared/ sits beside the clone (CI and the main checkout). */
-export const KEY_VECTORS_PATH = fileURLToPath(new URL('../../../shared/interop/jjwt-key-vectors.tsv', import.meta.url));
+/** The real jjwt 0.12.6's reading of each secret: the repository's copy of shared/interop/jjwt-key-vectors.tsv. */
+export const KEY_VECTORS_PATH = fileURLToPath(new URL('../fixtures/jjwt-key-vectors.tsv', import.meta.url));
+
+/** Where the original lives when shared/ sits beside the clone (CI and the main checkout); a plain clone lacks it. */
+export const SHARED_KEY_VECTORS_PATH = fileURLToPath(new URL('../../../shared/interop/jjwt-key-vectors.tsv', import.meta.url));
 
 /** One row of the vectors file (its README explains the columns). */
 export interface KeyVector {
@@ -17,16 +20,14 @@ export interface KeyVector {
   readonly hex: string | undefined;
 }
 
-/** Every row of the vectors file; throws, naming the path, when the file is missing or a row is malformed. */
-export function readKeyVectors(): KeyVector[] {
-  if (!existsSync(KEY_VECTORS_PATH)) {
-    throw new Error(`jjwt key vectors not found at ${KEY_VECTORS_PATH}: the shared/ directory must sit beside the repository (../shared)`);
-  }
+/** Every row of a vectors file (the fixture by default); throws, naming the path, when the file is missing or a row is malformed. */
+export function readKeyVectors(path: string = KEY_VECTORS_PATH): KeyVector[] {
+  if (!existsSync(path)) throw new Error(`jjwt key vectors not found at ${path}`);
   const vectors: KeyVector[] = [];
-  readFileSync(KEY_VECTORS_PATH, 'utf8').split('\n').forEach((text, index) => {
+  readFileSync(path, 'utf8').split('\n').forEach((text, index) => {
     if (text.trim() === '' || text.startsWith('#')) return;
     const columns = text.split('\t');
-    if (columns.length !== 5) throw new Error(`${KEY_VECTORS_PATH}:${index + 1}: expected 5 tab-separated columns, got ${columns.length}`);
+    if (columns.length !== 5) throw new Error(`${path}:${index + 1}: expected 5 tab-separated columns, got ${columns.length}`);
     const [secret, reading, keyBytes, algorithm, hex] = columns as [string, string, string, string, string];
     const absent = (value: string): string | undefined => (value === '-' ? undefined : value);
     vectors.push({
@@ -38,6 +39,6 @@ export function readKeyVectors(): KeyVector[] {
       hex: absent(hex),
     });
   });
-  if (vectors.length === 0) throw new Error(`${KEY_VECTORS_PATH} holds no vectors`);
+  if (vectors.length === 0) throw new Error(`${path} holds no vectors`);
   return vectors;
 }

@@ -18,7 +18,7 @@ function vectorSigning(algorithm: HmacAlgorithm): KeyVector {
   return vector;
 }
 
-describe('JWT keys of the auth service (../shared/interop/jjwt-key-vectors.tsv)', () => {
+describe('JWT keys of the auth service (test/fixtures/jjwt-key-vectors.tsv)', () => {
   const fixture = useUpstream();
 
   /** A gateway that requires tokens and verifies them with `JWT_SECRET=secret`. */
