@@ -45,7 +45,7 @@ listen(server, config.port, 'requests', () => {
     {
       address: server.address(),
       routes: config.routes.map((route) => `${route.prefix} -> ${route.service.name}${route.upstreamPath}`),
-      services: config.services.map((service) => ({ name: service.name, url: service.url, timeoutMs: service.timeoutMs, idleTimeoutMs: service.idleTimeoutMs })),
+      services: config.services.map((service) => ({ name: service.name, urls: service.urls, timeoutMs: service.timeoutMs, idleTimeoutMs: service.idleTimeoutMs })),
       rateLimiter: config.rateLimit.redis === undefined ? 'memory' : config.rateLimit.redis.kind === 'url' ? 'redis' : 'redis-sentinel',
       requireAuth: config.auth.required,
     },

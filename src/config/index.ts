@@ -1,7 +1,7 @@
 import { API_SCOPE, GATEWAY_ENDPOINTS, PUBLIC_PATHS, ROUTE_LIMITS, ROUTES } from '../../config/routes.js';
 import { SERVICES, type ServiceId } from '../../config/services.js';
 import { readSecretKey, SecretKeyError, type SecretEncoding, type SecretKeyReading } from '../auth/key.js';
-import { boolean, createEnvReader, exactText, hostPortList, integer, list, oneOf, optionalText, text, url, type EnvVariable } from './parsers.js';
+import { boolean, createEnvReader, exactText, hostPortList, integer, list, oneOf, optionalText, text, url, urlList, type EnvVariable, type HostPort } from './parsers.js';
 import { readRedisTarget, type RedisTarget } from './redis.js';
 
 export type { RedisTarget } from './redis.js';
@@ -24,6 +24,10 @@ export const ENV_SCHEMA = {
   GATEWAY_PROXY_IDLE_TIMEOUT_MS: integer(60_000, 1),
   CIRCUIT_FAILURE_THRESHOLD: integer(5, 1),
   CIRCUIT_OPEN_MS: integer(10_000, 1),
+  SERVICE_DNS_REFRESH_MS: integer(5000, 1),
+  SERVICE_DNS_SERVERS: hostPortList(),
+  UPSTREAM_EJECT_FAILURES: integer(5, 1),
+  UPSTREAM_EJECT_MS: integer(10_000, 1),
   // Not trimmed: the auth service reads the variable as it is, and so must the key derivation.
   JWT_SECRET: exactText(PLACEHOLDER_SECRET),
   JWT_SECRET_ENCODING: oneOf(['auto', 'base64', 'utf8'], 'auto'),
@@ -54,13 +58,22 @@ export const ENV_SCHEMA = {
 export interface ServiceConfig {
   readonly id: ServiceId;
   readonly name: string;
-  /** Base URL without a trailing slash; the upstream path is appended to it as a string. */
-  readonly url: string;
+  /**
+   * Base URLs without a trailing slash, one or more, with one scheme and base path; the upstream
+   * path is appended as a string. Every address a URL's host name resolves to is an instance.
+   */
+  readonly urls: readonly string[];
   readonly healthPath: string;
   /** Bounds connecting and the wait for the response headers (502 `SERVICE_TIMEOUT`). */
   readonly timeoutMs: number;
   /** Bounds any silence of the service's connection once the exchange is under way: a stalled response is cut. */
   readonly idleTimeoutMs: number;
+  /** Each instance's health path is probed on this interval; undefined: no active checks. */
+  readonly healthIntervalMs: number | undefined;
+  /** Consecutive gateway-side failures that eject an instance. */
+  readonly ejectFailures: number;
+  /** First ejection time; it doubles with each repeated ejection, up to 10 times this. */
+  readonly ejectMs: number;
 }
 
 /** One row of the route table, bound to its service. */
@@ -121,6 +134,13 @@ export interface Config {
     /** How long an open circuit answers 503 before it lets one request through. */
     readonly openMs: number;
   };
+  /** How service host names become instances (DESIGN.md, "Upstreams"). */
+  readonly discovery: {
+    /** Host names are resolved again on this interval; a failed lookup keeps the last good set. */
+    readonly refreshMs: number;
+    /** DNS servers to ask instead of the system's resolver. */
+    readonly servers: readonly HostPort[] | undefined;
+  };
   readonly services: readonly ServiceConfig[];
   readonly routes: readonly RouteConfig[];
   /** Prefix of everything forwarded; rate limits and authentication apply under it only. */
@@ -152,10 +172,13 @@ export function loadConfig(env: Env): Config {
     return {
       id,
       name: definition.name,
-      url: read(`${definition.env}_SERVICE_URL`, url(definition.defaultUrl, ['http', 'https'])) ?? definition.defaultUrl,
+      urls: read(`${definition.env}_SERVICE_URL`, urlList([definition.defaultUrl], ['http', 'https'])),
       healthPath: definition.healthPath,
       timeoutMs: read(`${definition.env}_SERVICE_TIMEOUT_MS`, integer(values.GATEWAY_PROXY_TIMEOUT_MS, 1)),
       idleTimeoutMs: read(`${definition.env}_SERVICE_IDLE_TIMEOUT_MS`, integer(values.GATEWAY_PROXY_IDLE_TIMEOUT_MS, 1)),
+      healthIntervalMs: read(`${definition.env}_SERVICE_HEALTH_INTERVAL_MS`, integer(0, 0)) || undefined,
+      ejectFailures: values.UPSTREAM_EJECT_FAILURES,
+      ejectMs: values.UPSTREAM_EJECT_MS,
     };
   });
 
@@ -223,6 +246,7 @@ export function loadConfig(env: Env): Config {
       keepAliveTimeoutMs: values.SERVER_KEEP_ALIVE_TIMEOUT_MS,
     },
     circuit: { failureThreshold: values.CIRCUIT_FAILURE_THRESHOLD, openMs: values.CIRCUIT_OPEN_MS },
+    discovery: { refreshMs: values.SERVICE_DNS_REFRESH_MS, servers: values.SERVICE_DNS_SERVERS },
     services,
     apiScope: API_SCOPE,
     endpoints: GATEWAY_ENDPOINTS,

@@ -101,6 +101,24 @@ export function url(defaultValue: string | undefined, protocols: readonly string
   };
 }
 
+/**
+ * One URL or a comma-separated list of them (a service's instances): each as {@link url} reads it,
+ * all with the same scheme and base path, since one request is rewritten once and sent to any.
+ */
+export function urlList(defaultValue: readonly string[], protocols: readonly string[]): EnvVariable<readonly string[]> {
+  const single = url(undefined, protocols);
+  return {
+    defaultValue,
+    emptyValue: defaultValue,
+    parse(raw) {
+      const urls = raw.split(',').map((item) => item.trim()).filter((item) => item !== '').map((item) => single.parse(item)!);
+      const shapes = new Set(urls.map((item) => { const parsed = new URL(item); return `${parsed.protocol}${parsed.pathname.replace(/\/$/, '')}`; }));
+      if (shapes.size > 1) throw new Error('must list URLs with one scheme and one base path');
+      return urls;
+    },
+  };
+}
+
 /** A network address: a host name or IP, and a TCP port. */
 export interface HostPort {
   readonly host: string;

@@ -26,7 +26,7 @@ export function createServicesHealth(options: { services: readonly ServiceConfig
   const { circuitState } = options;
   const probes = options.services.map((service) => ({
     name: service.name,
-    url: service.url + service.healthPath,
+    url: service.urls[0] + service.healthPath,
     timeoutMs: Math.min(PROBE_TIMEOUT_MS, service.timeoutMs),
   }));
   return async function servicesHealth(ctx) {

@@ -32,7 +32,7 @@ export interface ForwarderOptions {
 export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
   const { route, client, trustProxy, maxBodyBytes, outcomes } = options;
   const { service } = route;
-  const base = new URL(service.url);
+  const base = new URL(service.urls[0]!);
   const origin = base.origin;
   // A base path on the service URL (`http://host/base`) goes in front of the upstream path.
   const upstreamPath = base.pathname.replace(/\/$/, '') + route.upstreamPath;

@@ -39,7 +39,7 @@ type Handshake =
 export function createTunnel(options: TunnelOptions): (ctx: GatewayContext, head: Buffer) => Promise<void> {
   const { route, trustProxy, outcomes, idleTimeoutMs, lifecycle, metrics } = options;
   const { service } = route;
-  const base = new URL(service.url);
+  const base = new URL(service.urls[0]!);
   const upstreamPath = base.pathname.replace(/\/$/, '') + route.upstreamPath;
   const transport = base.protocol === 'https:' ? https : http;
 

@@ -62,11 +62,11 @@ describe('loadConfig', () => {
     });
 
     it('when env is empty, then every service has its default URL, health path and the 5000 ms timeout', () => {
-      expect(config.services.map(({ name, url, healthPath, timeoutMs, idleTimeoutMs }) => ({ name, url, healthPath, timeoutMs, idleTimeoutMs }))).to.deep.equal([
-        { name: 'auth-service', url: 'http://localhost:4001', healthPath: '/actuator/health', timeoutMs: 5000, idleTimeoutMs: 60_000 },
-        { name: 'user-service', url: 'http://localhost:8082', healthPath: '/actuator/health', timeoutMs: 5000, idleTimeoutMs: 60_000 },
-        { name: 'product-service', url: 'http://localhost:8083', healthPath: '/actuator/health', timeoutMs: 5000, idleTimeoutMs: 60_000 },
-        { name: 'inventory-service', url: 'http://localhost:8080', healthPath: '/health', timeoutMs: 5000, idleTimeoutMs: 60_000 },
+      expect(config.services.map(({ name, urls, healthPath, timeoutMs, idleTimeoutMs, healthIntervalMs, ejectFailures, ejectMs }) => ({ name, urls, healthPath, timeoutMs, idleTimeoutMs, healthIntervalMs, ejectFailures, ejectMs }))).to.deep.equal([
+        { name: 'auth-service', urls: ['http://localhost:4001'], healthPath: '/actuator/health', timeoutMs: 5000, idleTimeoutMs: 60_000, healthIntervalMs: undefined, ejectFailures: 5, ejectMs: 10_000 },
+        { name: 'user-service', urls: ['http://localhost:8082'], healthPath: '/actuator/health', timeoutMs: 5000, idleTimeoutMs: 60_000, healthIntervalMs: undefined, ejectFailures: 5, ejectMs: 10_000 },
+        { name: 'product-service', urls: ['http://localhost:8083'], healthPath: '/actuator/health', timeoutMs: 5000, idleTimeoutMs: 60_000, healthIntervalMs: undefined, ejectFailures: 5, ejectMs: 10_000 },
+        { name: 'inventory-service', urls: ['http://localhost:8080'], healthPath: '/health', timeoutMs: 5000, idleTimeoutMs: 60_000, healthIntervalMs: undefined, ejectFailures: 5, ejectMs: 10_000 },
       ]);
     });
 
@@ -106,10 +106,10 @@ describe('loadConfig', () => {
       ['MAX_BODY_BYTES', '1024', (c) => c.maxBodyBytes, 1024],
       ['SHUTDOWN_GRACE_MS', '500', (c) => c.shutdownGraceMs, 500],
       ['LOG_LEVEL', 'debug', (c) => c.logLevel, 'debug'],
-      ['AUTH_SERVICE_URL', 'http://auth:9001', (c) => serviceNamed(c, 'auth-service').url, 'http://auth:9001'],
-      ['USER_SERVICE_URL', 'http://users:9002', (c) => serviceNamed(c, 'user-service').url, 'http://users:9002'],
-      ['PRODUCT_SERVICE_URL', 'https://products:9003', (c) => serviceNamed(c, 'product-service').url, 'https://products:9003'],
-      ['INVENTORY_SERVICE_URL', 'http://inventory:9004', (c) => serviceNamed(c, 'inventory-service').url, 'http://inventory:9004'],
+      ['AUTH_SERVICE_URL', 'http://auth:9001', (c) => serviceNamed(c, 'auth-service').urls, ['http://auth:9001']],
+      ['USER_SERVICE_URL', 'http://users:9002', (c) => serviceNamed(c, 'user-service').urls, ['http://users:9002']],
+      ['PRODUCT_SERVICE_URL', 'https://products:9003', (c) => serviceNamed(c, 'product-service').urls, ['https://products:9003']],
+      ['INVENTORY_SERVICE_URL', 'http://inventory:9004', (c) => serviceNamed(c, 'inventory-service').urls, ['http://inventory:9004']],
     ];
 
     for (const [name, raw, read, expected] of overrides) {
@@ -155,15 +155,34 @@ describe('loadConfig', () => {
 
     it('when a service URL ends with slashes, then they are stripped', () => {
       const config = loadConfig({ PRODUCT_SERVICE_URL: 'http://products:9003/', USER_SERVICE_URL: 'http://users/base//' });
-      expect(serviceNamed(config, 'product-service').url).to.equal('http://products:9003');
-      expect(serviceNamed(config, 'user-service').url).to.equal('http://users/base');
+      expect(serviceNamed(config, 'product-service').urls).to.deep.equal(['http://products:9003']);
+      expect(serviceNamed(config, 'user-service').urls).to.deep.equal(['http://users/base']);
+    });
+
+    it('when a service URL is a comma-separated list, then each is an instance base URL, slashes stripped', () => {
+      const config = loadConfig({ PRODUCT_SERVICE_URL: 'http://127.0.0.2:9003/, http://products:9003,,http://[::1]:9003' });
+      expect(serviceNamed(config, 'product-service').urls).to.deep.equal(['http://127.0.0.2:9003', 'http://products:9003', 'http://[::1]:9003']);
+    });
+
+    it('when the upstream variables are set, then discovery, ejection and active checks follow them', () => {
+      const config = loadConfig({
+        SERVICE_DNS_REFRESH_MS: '250',
+        SERVICE_DNS_SERVERS: '127.0.0.1:5353,[::1]:53',
+        UPSTREAM_EJECT_FAILURES: '2',
+        UPSTREAM_EJECT_MS: '300',
+        INVENTORY_SERVICE_HEALTH_INTERVAL_MS: '1000',
+      });
+      expect(config.discovery).to.deep.equal({ refreshMs: 250, servers: [{ host: '127.0.0.1', port: 5353 }, { host: '::1', port: 53 }] });
+      const inventory = serviceNamed(config, 'inventory-service');
+      expect([inventory.ejectFailures, inventory.ejectMs, inventory.healthIntervalMs]).to.deep.equal([2, 300, 1000]);
+      expect(serviceNamed(config, 'product-service').healthIntervalMs).to.equal(undefined);
     });
 
     it('when a service URL is overridden, then its route is bound to the overridden service', () => {
       const config = loadConfig({ PRODUCT_SERVICE_URL: 'http://products:9003', PRODUCT_SERVICE_TIMEOUT_MS: '700' });
       const route = config.routes.find((candidate) => candidate.prefix === '/api/v1/products')!;
       expect(route.service).to.equal(serviceNamed(config, 'product-service'));
-      expect(route.service.url).to.equal('http://products:9003');
+      expect(route.service.urls).to.deep.equal(['http://products:9003']);
       expect(route.service.timeoutMs).to.equal(700);
     });
 
@@ -182,6 +201,14 @@ describe('loadConfig', () => {
       ['PRODUCT_SERVICE_URL', 'ftp://x'],
       ['PRODUCT_SERVICE_URL', 'not a url'],
       ['PRODUCT_SERVICE_URL', 'http://products:9003/?debug=1'],
+      ['PRODUCT_SERVICE_URL', 'http://a:1,https://b:1'],
+      ['PRODUCT_SERVICE_URL', 'http://a:1/base,http://b:1/other'],
+      ['PRODUCT_SERVICE_URL', 'http://a:1,ftp://b'],
+      ['SERVICE_DNS_REFRESH_MS', '0'],
+      ['SERVICE_DNS_SERVERS', '127.0.0.1'],
+      ['UPSTREAM_EJECT_FAILURES', '0'],
+      ['UPSTREAM_EJECT_MS', 'long'],
+      ['PRODUCT_SERVICE_HEALTH_INTERVAL_MS', 'often'],
       ['GATEWAY_PROXY_TIMEOUT_MS', '-1'],
       ['GATEWAY_PROXY_TIMEOUT_MS', '0'],
       ['PRODUCT_SERVICE_TIMEOUT_MS', 'soon'],
@@ -342,7 +369,7 @@ describe('loadConfig', () => {
     it('when code tries to change the config, then it throws', () => {
       const config = loadConfig({});
       expect(() => (config.cors.origins as string[]).push('https://evil.example')).to.throw(TypeError);
-      expect(() => Object.assign(config.services[0]!, { url: 'http://evil' })).to.throw(TypeError);
+      expect(() => Object.assign(config.services[0]!, { urls: ['http://evil'] })).to.throw(TypeError);
     });
   });
 });

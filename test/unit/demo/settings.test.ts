@@ -58,7 +58,7 @@ describe('demo settings', () => {
     const env = gatewayEnv({ LOG_LEVEL: 'warn', REQUIRE_AUTH: 'false' }, settings);
     const config = loadConfig(env);
     expect(config.auth).to.include({ required: true, secret: DEMO_JWT_SECRET, issuer: undefined });
-    expect(config.services.map((service) => service.url)).to.deep.equal([
+    expect(config.services.map((service) => service.urls[0])).to.deep.equal([
       'http://127.0.0.1:4001', 'http://127.0.0.1:8082', 'http://127.0.0.1:9200', 'http://127.0.0.1:8080',
     ]);
     expect(config.logLevel).to.equal('warn');

@@ -54,7 +54,7 @@ describe('docker-compose.yml', () => {
     const config = loadConfig(environmentOf(services['gateway-1']!));
     for (const service of config.services) {
       const [name, stub] = stubFor(service.id);
-      const url = new URL(service.url);
+      const url = new URL(service.urls[0]!);
       expect(url.hostname, service.name).to.equal(name);
       expect(environmentOf(stub)[stubPortVariable(service.id)], service.name).to.equal(url.port);
       expect(environmentOf(stub).DEMO_STUB_HOST).to.equal('0.0.0.0');
