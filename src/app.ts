@@ -16,12 +16,12 @@ import { createRequestGuard } from './middleware/request-guard.js';
 import { createRateLimit } from './middleware/rate-limit.js';
 import { createSecurity } from './middleware/security.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
-import { createUpstreamClient } from './proxy/client.js';
-import { createUpstreamOutcomes } from './proxy/outcomes.js';
 import { createCounterStore } from './rate-limit/fallback-store.js';
 import { createRedis, quitRedis } from './redis.js';
 import { createRouter } from './router.js';
 import type { GatewayMiddleware, GatewayState } from './state.js';
+import { createAddressLookup } from './upstream/discovery.js';
+import { Upstream } from './upstream/upstream.js';
 
 /** A built gateway: the Koa app, its lifecycle, and `close()` to release what it holds (sockets, Redis). */
 export interface Gateway {
@@ -30,6 +30,10 @@ export interface Gateway {
   readonly layers: readonly string[];
   readonly lifecycle: Lifecycle;
   readonly metrics: GatewayMetrics;
+  /** One per service, by name. */
+  readonly upstreams: ReadonlyMap<string, Upstream>;
+  /** Resolves once every service's host names have been looked up for the first time. */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,13 +42,16 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
   const { logger } = options;
   const lifecycle = new Lifecycle();
   const metrics = createMetrics({ routes: config.routes, endpoints: config.endpoints });
-  const upstream = createUpstreamClient();
   const target = config.rateLimit.redis;
   const redis = target !== undefined ? createRedis(target, { commandTimeoutMs: config.rateLimit.redisTimeoutMs, logger }) : undefined;
 
   const store = createCounterStore({ windowMs: config.rateLimit.windowMs, redis, logger, metrics });
   const limits = { scope: config.apiScope, windowMs: config.rateLimit.windowMs, store, prefix: config.rateLimit.redisPrefix, metrics };
-  const outcomes = createUpstreamOutcomes({ logger, metrics, services: config.services.map((service) => service.name), circuit: config.circuit });
+  const lookup = createAddressLookup(config.discovery.servers);
+  const upstreams: ReadonlyMap<string, Upstream> = new Map(config.services.map((service) => [
+    service.name,
+    new Upstream({ service, lookup, refreshMs: config.discovery.refreshMs, circuit: config.circuit, logger, metrics }),
+  ]));
 
   // The order is the contract's (DESIGN.md, "The onion"); a test pins these names.
   const onion: ReadonlyArray<readonly [name: string, layer: GatewayMiddleware]> = [
@@ -61,10 +68,10 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
     ['router', createRouter({
       routes: config.routes,
       endpoints: config.endpoints,
-      forwarding: { trustProxy: config.trustProxy, maxBodyBytes: config.maxBodyBytes, outcomes },
-      client: upstream.client,
+      upstreams,
+      forwarding: { trustProxy: config.trustProxy, maxBodyBytes: config.maxBodyBytes },
       health: createGatewayHealth({ services: config.services, routes: config.routes, lifecycle, version: packageJson.version }),
-      servicesHealth: createServicesHealth({ services: config.services, circuitState: outcomes.circuitState }),
+      servicesHealth: createServicesHealth({ upstreams }),
       tunnels: { idleTimeoutMs: config.websocketIdleTimeoutMs, lifecycle, metrics },
     })],
     ['not-found', createNotFound()],
@@ -79,8 +86,12 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
     layers: onion.map(([name]) => name),
     lifecycle,
     metrics,
+    upstreams,
+    async ready() {
+      await Promise.all([...upstreams.values()].map((upstream) => upstream.ready()));
+    },
     async close() {
-      upstream.close();
+      for (const upstream of upstreams.values()) upstream.close();
       if (redis !== undefined) await quitRedis(redis);
     },
   };

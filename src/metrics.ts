@@ -4,6 +4,7 @@ import type { Config, RouteConfig } from './config/index.js';
 import type { CircuitState } from './proxy/circuit.js';
 import { isUnderPrefix } from './proxy/path.js';
 import type { LimitKind } from './state.js';
+import type { InstanceState } from './upstream/instance.js';
 
 /** Label values are bounded: a method outside this set is counted as OTHER, a path outside every route as `unmatched`. */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -24,7 +25,15 @@ export interface GatewayMetrics {
   limiterStore(store: LimiterStore): void;
   /** A WebSocket tunnel opened (+1) or closed (-1). */
   tunnels(change: 1 | -1): void;
+  /** `gateway_upstream_instances{service,state}` is read from `read` at each scrape. */
+  watchInstances(service: string, read: () => readonly InstanceState[]): void;
+  /** One request (an attempt: a retry counts again) sent to `instance` of `service`. */
+  instanceRequest(service: string, instance: string): void;
+  /** `instance` left the service's resolved set: its series go, so labels stay bounded by the set. */
+  forgetInstance(service: string, instance: string): void;
 }
+
+const INSTANCE_STATES: readonly InstanceState[] = ['up', 'ejected', 'unhealthy'];
 
 /** Creates the metrics of one gateway, with Node's default process metrics. */
 export function createMetrics(options: { routes: readonly RouteConfig[]; endpoints: Config['endpoints'] }): GatewayMetrics {
@@ -46,6 +55,21 @@ export function createMetrics(options: { routes: readonly RouteConfig[]; endpoin
   const store = new Gauge({ name: 'gateway_rate_limiter_store', help: '1 for the store the rate limiter counts in now', labelNames: ['store'], registers: [registry] });
   const tunnels = new Gauge({ name: 'gateway_websocket_tunnels_open', help: 'WebSocket tunnels open now', registers: [registry] });
   const stores: LimiterStore[] = ['redis', 'memory', 'memory-fallback'];
+  const instanceReaders = new Map<string, () => readonly InstanceState[]>();
+  new Gauge({
+    name: 'gateway_upstream_instances',
+    help: 'Instances of each service, by state (up, ejected, unhealthy)',
+    labelNames: ['service', 'state'],
+    registers: [registry],
+    collect() {
+      for (const [service, read] of instanceReaders) {
+        const states = read();
+        for (const state of INSTANCE_STATES) this.set({ service, state }, states.filter((candidate) => candidate === state).length);
+      }
+    },
+  });
+  const instanceRequests = new Counter({ name: 'gateway_upstream_requests_total', help: 'Requests sent to each instance of a service (a retry counts again)', labelNames: ['service', 'instance'], registers: [registry] });
+  const instanceSeries = new Map<string, Map<string, () => void>>();
   // Longest first, so `/health/ready` is not counted as `/health`.
   const routes = [...options.routes.map((route) => route.prefix), ...Object.values(options.endpoints)].sort((a, b) => b.length - a.length);
 
@@ -84,6 +108,23 @@ export function createMetrics(options: { routes: readonly RouteConfig[]; endpoin
     },
     tunnels(change) {
       tunnels.inc(change);
+    },
+    watchInstances(service, read) {
+      instanceReaders.set(service, read);
+    },
+    instanceRequest(service, instance) {
+      let series = instanceSeries.get(service);
+      if (series === undefined) instanceSeries.set(service, (series = new Map()));
+      let count = series.get(instance);
+      if (count === undefined) {
+        const child = instanceRequests.labels({ service, instance });
+        series.set(instance, (count = () => child.inc()));
+      }
+      count();
+    },
+    forgetInstance(service, instance) {
+      instanceSeries.get(service)?.delete(instance);
+      instanceRequests.remove({ service, instance });
     },
   };
 }

@@ -1,13 +1,12 @@
 import Router from '@koa/router';
-import type { Got } from 'got';
 import type { Config, RouteConfig } from './config/index.js';
 import type { GatewayHealth } from './health/gateway.js';
 import { prefixPattern } from './proxy/path.js';
 import { createForwarder } from './proxy/forwarder.js';
-import type { UpstreamOutcomes } from './proxy/outcomes.js';
 import { createTunnel, type TunnelOptions } from './proxy/websocket.js';
 import type { GatewayMiddleware, GatewayState } from './state.js';
 import { upgradeOf } from './upgrade.js';
+import type { Upstream } from './upstream/upstream.js';
 
 /**
  * Routes of the gateway: its own health endpoints, then one forwarder per entry of the route
@@ -16,21 +15,24 @@ import { upgradeOf } from './upgrade.js';
 export function createRouter(options: {
   routes: readonly RouteConfig[];
   endpoints: Config['endpoints'];
-  forwarding: { trustProxy: boolean; maxBodyBytes: number; outcomes: UpstreamOutcomes };
-  client: Got;
+  /** One per service, by name. */
+  upstreams: ReadonlyMap<string, Upstream>;
+  forwarding: { trustProxy: boolean; maxBodyBytes: number };
   health: GatewayHealth;
   servicesHealth: GatewayMiddleware;
-  tunnels: Omit<TunnelOptions, 'route' | 'trustProxy' | 'outcomes'>;
+  tunnels: Omit<TunnelOptions, 'route' | 'trustProxy' | 'upstream'>;
 }): GatewayMiddleware {
-  const { routes, endpoints, forwarding, client, health, servicesHealth, tunnels } = options;
+  const { routes, endpoints, upstreams, forwarding, health, servicesHealth, tunnels } = options;
   const router = new Router<GatewayState>();
   router.get(endpoints.health, health.health);
   router.get(endpoints.ready, health.ready);
   router.get(endpoints.services, servicesHealth);
   router.get(endpoints.info, health.info);
   for (const route of routes) {
-    const forwarder = createForwarder({ route, client, ...forwarding });
-    const tunnel = createTunnel({ route, trustProxy: forwarding.trustProxy, outcomes: forwarding.outcomes, ...tunnels });
+    const upstream = upstreams.get(route.service.name);
+    if (upstream === undefined) throw new Error(`route ${route.prefix}: no upstream for service ${route.service.name}`);
+    const forwarder = createForwarder({ route, upstream, ...forwarding });
+    const tunnel = createTunnel({ route, upstream, trustProxy: forwarding.trustProxy, ...tunnels });
     router.all(prefixPattern(route.prefix), (ctx, next) => {
       const upgrade = upgradeOf(ctx.req);
       return upgrade?.kind === 'websocket' ? tunnel(ctx, upgrade.head) : forwarder(ctx, next);

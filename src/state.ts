@@ -9,7 +9,7 @@ export interface GatewayState {
   claims?: AccessClaims;
   /** The user a valid bearer token names, set by the auth layer and sent downstream as `x-user-*`. */
   user?: { readonly id: string; readonly email: string; readonly role: string | undefined };
-  /** Set by the forwarder, the one owner of the exchange with the service. */
+  /** Set by the service's Upstream, the one owner of the exchange with the service. */
   upstream?: UpstreamState;
   /** The limit nearest to exhaustion so far, set by the rate-limit layers. */
   rateLimit?: RateLimitState;
@@ -28,9 +28,11 @@ export interface RateLimitState {
   readonly exceeded: boolean;
 }
 
-/** Which service served a request, what it answered, how it failed: written by the forwarder only. */
+/** Which service and instance served a request, what it answered, how it failed: written by its Upstream only. */
 export interface UpstreamState {
   readonly service: string;
+  /** The instance (`address:port`) of the last attempt. */
+  instance?: string;
   status?: number;
   /** Transport error code when the exchange with the service failed. */
   error?: string;

@@ -30,6 +30,7 @@ export function createLogging(options: { logger: Logger; metrics: GatewayMetrics
         status,
         durationMs: Math.round(durationMs * 10) / 10,
         service: upstream?.service,
+        instance: upstream?.instance,
         upstreamStatus: upstream?.status,
         upstreamError: upstream?.error,
         bytes: socket.bytesWritten - bytesBefore,

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
-import nock from 'nock';
 import { send } from '../helpers/http.js';
 import { clientHeaders, expectDownstream, expectRelayed, jsonRequest, upstreamReplyHeaders } from './exchange.js';
-import { UPSTREAMS, record, useContractGateway } from './harness.js';
+import { intercept, record, UPSTREAMS, useContractGateway } from './harness.js';
 import { expectUnderscoredDropped } from './underscores.js';
 import { expectRefusedUnsafe, unsafePaths } from './unsafe-paths.js';
 
@@ -12,7 +11,7 @@ describe('contract: auth-service (/api/v1/auth → /auth)', () => {
   it('when a client logs in, then auth-service sees POST /auth/login with the exact body and the client gets the tokens and both cookies', async () => {
     const login = jsonRequest({ email: 'ada@example.com', password: 'pässwörd "quoted" \\ 🔑' });
     const answer = '{"accessToken":"a.b.c","refreshToken":"d.e.f","tokenType":"Bearer"}';
-    const scope = nock(UPSTREAMS.auth)
+    const scope = intercept(UPSTREAMS.auth)
       .post('/auth/login')
       .reply(200, answer, upstreamReplyHeaders({
         'content-type': 'application/json',
@@ -46,7 +45,7 @@ describe('contract: auth-service (/api/v1/auth → /auth)', () => {
 
   it('when a client asks who it is with a query, then auth-service sees GET /auth/me with the query and the client gets its answer', async () => {
     const answer = '{"email":"ada@example.com","role":"USER"}';
-    const scope = nock(UPSTREAMS.auth)
+    const scope = intercept(UPSTREAMS.auth)
       .get('/auth/me')
       .query({ page: '2', size: '10', sort: 'name,asc' })
       .reply(200, answer, upstreamReplyHeaders({ 'content-type': 'application/json', 'x-auth-source': 'token' }));
@@ -75,7 +74,7 @@ describe('contract: auth-service (/api/v1/auth → /auth)', () => {
   });
 
   it('when a client logs out, then auth-service sees DELETE /auth/sessions/current and the client gets its 204', async () => {
-    const scope = nock(UPSTREAMS.auth)
+    const scope = intercept(UPSTREAMS.auth)
       .delete('/auth/sessions/current')
       .reply(204, '', upstreamReplyHeaders({ 'x-session-ended': 'yes' }));
     const seen = record(scope);
@@ -96,7 +95,7 @@ describe('contract: auth-service (/api/v1/auth → /auth)', () => {
   it('when auth-service refuses a registration with 409, then status, body and its header reach the client untouched', async () => {
     const registration = jsonRequest({ email: 'ada@example.com', password: 'secret', name: 'Ada Lovelace' });
     const answer = '{"error":"EMAIL_TAKEN","message":"Email already registered"}';
-    const scope = nock(UPSTREAMS.auth)
+    const scope = intercept(UPSTREAMS.auth)
       .post('/auth/register')
       .reply(409, answer, upstreamReplyHeaders({ 'content-type': 'application/problem+json', 'x-auth-error': 'EMAIL_TAKEN' }));
     const seen = record(scope);

@@ -1,4 +1,5 @@
 import nock from 'nock';
+import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { signHs256 } from '../helpers/tokens.js';
 
@@ -7,13 +8,29 @@ import { signHs256 } from '../helpers/tokens.js';
 // while a contract suite runs.
 if (nock.isActive()) nock.restore();
 
-/** Fake service origins: nothing resolves them, nock answers for them. */
+/** Fake service origins, as the gateway knows them (and sends them as `Host`). */
 export const UPSTREAMS = {
   auth: 'http://auth.contract.test:4001',
   users: 'http://users.contract.test:8082',
   products: 'http://products.contract.test:8083',
   inventory: 'http://inventory.contract.test:8080',
 } as const;
+
+/** The one address the suite's DNS server gives each fake host name: the gateway connects there, and nock answers there. */
+const ADDRESSES: Readonly<Record<string, string>> = {
+  'auth.contract.test': '127.0.0.11',
+  'users.contract.test': '127.0.0.12',
+  'products.contract.test': '127.0.0.13',
+  'inventory.contract.test': '127.0.0.14',
+};
+
+/** nock's interceptors for the service at `upstream` (one of {@link UPSTREAMS}): on the address its name resolves to. */
+export function intercept(upstream: string): nock.Scope {
+  const url = new URL(upstream);
+  const address = ADDRESSES[url.hostname];
+  if (address === undefined) throw new Error(`${upstream} is not a contract upstream`);
+  return nock(`${url.protocol}//${address}:${url.port}`);
+}
 
 /** Not Base64 as jjwt reads it (`-` inside): its 42 UTF-8 bytes are the key. */
 const JWT_SECRET = 'contract-test-secret-not-base64-0123456789';
@@ -66,6 +83,7 @@ export interface ContractHarness {
  */
 export function useContractGateway(): ContractHarness {
   let gateway: RunningGateway | undefined;
+  let dns: TestDnsServer | undefined;
   const unmatched: Unmatched[] = [];
   // nock emits `(options)` for a host with no interceptors and `(request, options, body)` for an unmatched one.
   const onNoMatch = (first: RequestLike, second?: RequestLike): void => {
@@ -81,7 +99,9 @@ export function useContractGateway(): ContractHarness {
     nock.disableNetConnect();
     nock.enableNetConnect('127.0.0.1');
     nock.emitter.on('no match', onNoMatch);
+    dns = await startDnsServer(Object.fromEntries(Object.entries(ADDRESSES).map(([name, address]) => [name, [address]])));
     gateway = await startGateway({
+      SERVICE_DNS_SERVERS: dns.servers,
       AUTH_SERVICE_URL: UPSTREAMS.auth,
       USER_SERVICE_URL: UPSTREAMS.users,
       PRODUCT_SERVICE_URL: UPSTREAMS.products,
@@ -101,6 +121,7 @@ export function useContractGateway(): ContractHarness {
 
   after(async () => {
     await gateway?.close();
+    await dns?.close();
     nock.emitter.off('no match', onNoMatch);
     nock.cleanAll();
     nock.enableNetConnect();

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
-import nock from 'nock';
 import { send } from '../helpers/http.js';
 import { clientHeaders, expectDownstream, expectRelayed, jsonRequest, upstreamReplyHeaders } from './exchange.js';
-import { UPSTREAMS, record, useContractGateway } from './harness.js';
+import { intercept, record, UPSTREAMS, useContractGateway } from './harness.js';
 import { expectUnderscoredDropped } from './underscores.js';
 import { expectRefusedUnsafe, unsafePaths } from './unsafe-paths.js';
 
@@ -11,7 +10,7 @@ describe('contract: inventory-service (/api/v1/inventory → /inventory)', () =>
 
   it('when a client asks for a SKU\'s stock, then inventory-service sees GET /inventory/sku-1 and the client gets the stock', async () => {
     const answer = '{"sku":"sku-1","available":17,"reserved":3}';
-    const scope = nock(UPSTREAMS.inventory)
+    const scope = intercept(UPSTREAMS.inventory)
       .get('/inventory/sku-1')
       .reply(200, answer, upstreamReplyHeaders({ 'content-type': 'application/json', 'x-stock-source': 'warehouse-eu' }));
     const seen = record(scope);
@@ -32,7 +31,7 @@ describe('contract: inventory-service (/api/v1/inventory → /inventory)', () =>
   it('when a client adjusts stock, then inventory-service sees PATCH /inventory/sku-1 with the exact body and the client gets its answer', async () => {
     const adjustment = jsonRequest({ delta: -2, reason: 'damaged in transit — Lager Süd' });
     const answer = '{"sku":"sku-1","available":15}';
-    const scope = nock(UPSTREAMS.inventory)
+    const scope = intercept(UPSTREAMS.inventory)
       .patch('/inventory/sku-1')
       .reply(200, answer, upstreamReplyHeaders({ 'content-type': 'application/json', 'x-stock-version': '42' }));
     const seen = record(scope);
@@ -65,7 +64,7 @@ describe('contract: inventory-service (/api/v1/inventory → /inventory)', () =>
   it('when a client reserves stock it does not have, then inventory-service sees POST /inventory/sku-1/reservations with the exact body and the client gets the 409 untouched', async () => {
     const reservation = jsonRequest({ orderId: 'o-77', quantity: 100 });
     const answer = '{"error":"INSUFFICIENT_STOCK","available":17}';
-    const scope = nock(UPSTREAMS.inventory)
+    const scope = intercept(UPSTREAMS.inventory)
       .post('/inventory/sku-1/reservations')
       .reply(409, answer, upstreamReplyHeaders({ 'content-type': 'application/json', 'x-stock-available': '17' }));
     const seen = record(scope);
@@ -97,7 +96,7 @@ describe('contract: inventory-service (/api/v1/inventory → /inventory)', () =>
 
   it('when a client lists stock with paging, then inventory-service sees GET /inventory with the query', async () => {
     const answer = '{"content":[{"sku":"sku-1"}],"page":2}';
-    const scope = nock(UPSTREAMS.inventory)
+    const scope = intercept(UPSTREAMS.inventory)
       .get('/inventory')
       .query({ page: '2', size: '10', sort: 'name,asc' })
       .reply(200, answer, upstreamReplyHeaders({ 'content-type': 'application/json', 'x-total-count': '11' }));
@@ -126,7 +125,7 @@ describe('contract: inventory-service (/api/v1/inventory → /inventory)', () =>
   });
 
   it('when a client cancels a reservation, then inventory-service sees DELETE /inventory/sku-1/reservations/r-9 and the client gets its 204', async () => {
-    const scope = nock(UPSTREAMS.inventory)
+    const scope = intercept(UPSTREAMS.inventory)
       .delete('/inventory/sku-1/reservations/r-9')
       .reply(204, '', upstreamReplyHeaders({ 'x-reservation-released': 'r-9' }));
     const seen = record(scope);

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
-import nock from 'nock';
 import { send } from '../helpers/http.js';
 import { clientHeaders, expectDownstream, expectRelayed, jsonRequest, upstreamReplyHeaders } from './exchange.js';
-import { UPSTREAMS, record, useContractGateway } from './harness.js';
+import { intercept, record, UPSTREAMS, useContractGateway } from './harness.js';
 import { expectUnderscoredDropped } from './underscores.js';
 import { expectRefusedUnsafe, unsafePaths } from './unsafe-paths.js';
 
@@ -11,7 +10,7 @@ describe('contract: product-service (/api/v1/products → /products)', () => {
 
   it('when a client asks for a product, then product-service sees GET /products/123 and the client gets the product', async () => {
     const answer = '{"id":123,"name":"Green tea","price":3.5}';
-    const scope = nock(UPSTREAMS.products)
+    const scope = intercept(UPSTREAMS.products)
       .get('/products/123')
       .reply(200, answer, upstreamReplyHeaders({ 'content-type': 'application/json', 'cache-control': 'max-age=60', 'x-catalog': 'eu' }));
     const seen = record(scope);
@@ -31,7 +30,7 @@ describe('contract: product-service (/api/v1/products → /products)', () => {
 
   it('when a client lists products with paging on the bare prefix, then product-service sees GET /products with the query', async () => {
     const answer = '{"content":[],"page":2,"size":10}';
-    const scope = nock(UPSTREAMS.products)
+    const scope = intercept(UPSTREAMS.products)
       .get('/products')
       .query({ page: '2', size: '10', sort: 'name,asc' })
       .reply(200, answer, upstreamReplyHeaders({ 'content-type': 'application/json', 'x-total-count': '10' }));
@@ -62,7 +61,7 @@ describe('contract: product-service (/api/v1/products → /products)', () => {
   it('when a client creates a product, then product-service sees POST /products with the exact body and the client gets 201 with Location', async () => {
     const product = jsonRequest({ name: 'Matcha „premium“', price: 12.9, tags: ['green', 'ünïcode', '日本'] });
     const answer = '{"id":124}';
-    const scope = nock(UPSTREAMS.products)
+    const scope = intercept(UPSTREAMS.products)
       .post('/products')
       .reply(201, answer, upstreamReplyHeaders({ 'content-type': 'application/json', location: '/products/124' }));
     const seen = record(scope);
@@ -89,7 +88,7 @@ describe('contract: product-service (/api/v1/products → /products)', () => {
   it('when a client updates a product, then product-service sees PUT /products/123 with the exact body and the client gets its answer', async () => {
     const product = jsonRequest({ id: 123, name: 'Green tea', price: 3.75, stock: { warehouse: 'Köln', count: 0 } });
     const answer = '{"id":123,"price":3.75}';
-    const scope = nock(UPSTREAMS.products)
+    const scope = intercept(UPSTREAMS.products)
       .put('/products/123')
       .reply(200, answer, upstreamReplyHeaders({ 'content-type': 'application/json', 'x-product-version': '8' }));
     const seen = record(scope);
@@ -114,7 +113,7 @@ describe('contract: product-service (/api/v1/products → /products)', () => {
   });
 
   it('when a client deletes a product, then product-service sees DELETE /products/123 and the client gets its 204', async () => {
-    const scope = nock(UPSTREAMS.products)
+    const scope = intercept(UPSTREAMS.products)
       .delete('/products/123')
       .reply(204, '', upstreamReplyHeaders({ 'x-product-deleted': '123' }));
     const seen = record(scope);

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
-import nock from 'nock';
 import { send } from '../helpers/http.js';
 import { clientHeaders, expectDownstream } from './exchange.js';
-import { record, type ContractHarness } from './harness.js';
+import { intercept, record, type ContractHarness } from './harness.js';
 
 /**
  * Headers a CGI, WSGI or Rack service reads as the gateway's own (`x_user_id` becomes
@@ -24,7 +23,7 @@ export async function expectUnderscoredDropped(
   harness: ContractHarness,
   request: { upstream: string; gatewayPath: string; path: string; public?: boolean },
 ): Promise<void> {
-  const scope = nock(request.upstream).get(request.path).reply(200, '{}', { 'content-type': 'application/json' });
+  const scope = intercept(request.upstream).get(request.path).reply(200, '{}', { 'content-type': 'application/json' });
   const seen = record(scope);
   const correlationId = `underscores:${request.gatewayPath}`;
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import nock from 'nock';
 import { send } from '../helpers/http.js';
 import { clientHeaders } from './exchange.js';
-import { UPSTREAMS, type ContractHarness } from './harness.js';
+import { intercept, UPSTREAMS, type ContractHarness } from './harness.js';
 
 /** Paths under `prefix` that would leave it (for `other`'s route, or above the upstream path) if they were resolved. */
 export function unsafePaths(prefix: string, otherPrefix: string): Array<{ target: string; reaches: string }> {
@@ -22,8 +22,8 @@ export function unsafePaths(prefix: string, otherPrefix: string): Array<{ target
  * traps on the paths it would reach stay pending and no service host sees any request.
  */
 export async function expectRefusedUnsafe(harness: ContractHarness, target: string, otherUpstream: string, otherPath: string): Promise<void> {
-  const traps = Object.values(UPSTREAMS).map((upstream) => nock(upstream).get('/admin').reply(200, 'reached'));
-  traps.push(nock(otherUpstream).get(otherPath).reply(200, 'reached'));
+  const traps = Object.values(UPSTREAMS).map((upstream) => intercept(upstream).get('/admin').reply(200, 'reached'));
+  traps.push(intercept(otherUpstream).get(otherPath).reply(200, 'reached'));
   const correlationId = `unsafe:${target}`;
 
   const response = await send({ port: harness.port, path: target, headers: clientHeaders(correlationId) });

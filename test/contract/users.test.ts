@@ -1,8 +1,7 @@
 import { expect } from 'chai';
-import nock from 'nock';
 import { send } from '../helpers/http.js';
 import { clientHeaders, expectDownstream, expectRelayed, jsonRequest, upstreamReplyHeaders } from './exchange.js';
-import { UPSTREAMS, record, useContractGateway } from './harness.js';
+import { intercept, record, UPSTREAMS, useContractGateway } from './harness.js';
 import { expectUnderscoredDropped } from './underscores.js';
 import { expectRefusedUnsafe, unsafePaths } from './unsafe-paths.js';
 
@@ -11,7 +10,7 @@ describe('contract: user-service (/api/v1/users → /users)', () => {
 
   it('when a client lists a user\'s orders with paging, then user-service sees GET /users/42/orders with the query and the client gets the page', async () => {
     const answer = '{"content":[{"id":7,"total":12.5}],"page":2,"size":10}';
-    const scope = nock(UPSTREAMS.users)
+    const scope = intercept(UPSTREAMS.users)
       .get('/users/42/orders')
       .query({ page: '2', size: '10', sort: 'name,asc' })
       .reply(200, answer, upstreamReplyHeaders({ 'content-type': 'application/json', 'x-total-count': '11' }));
@@ -42,7 +41,7 @@ describe('contract: user-service (/api/v1/users → /users)', () => {
   it('when a client replaces a profile, then user-service sees PUT /users/42 with the exact body and the client gets the saved profile', async () => {
     const profile = jsonRequest({ name: 'Ada Lovelace', address: { street: 'Straße 1', city: 'Zürich' }, phone: null });
     const answer = '{"id":42,"name":"Ada Lovelace","version":3}';
-    const scope = nock(UPSTREAMS.users)
+    const scope = intercept(UPSTREAMS.users)
       .put('/users/42')
       .reply(200, answer, upstreamReplyHeaders({ 'content-type': 'application/json', etag: '"v3"' }));
     const seen = record(scope);
@@ -69,7 +68,7 @@ describe('contract: user-service (/api/v1/users → /users)', () => {
   it('when a client patches a profile and user-service rejects it with 422, then it sees PATCH /users/42 with the exact body and the client gets the 422 untouched', async () => {
     const patch = jsonRequest({ email: 'not-an-email', tags: ['vip', 'naïve'] });
     const answer = '{"errors":[{"field":"email","message":"must be a well-formed email address"}]}';
-    const scope = nock(UPSTREAMS.users)
+    const scope = intercept(UPSTREAMS.users)
       .patch('/users/42')
       .reply(422, answer, upstreamReplyHeaders({ 'content-type': 'application/json', 'x-validation': 'failed' }));
     const seen = record(scope);
@@ -95,7 +94,7 @@ describe('contract: user-service (/api/v1/users → /users)', () => {
 
   it('when a client deletes a user that user-service does not know, then it sees DELETE /users/404 and the client gets its 404 untouched', async () => {
     const answer = '{"error":"USER_NOT_FOUND"}';
-    const scope = nock(UPSTREAMS.users)
+    const scope = intercept(UPSTREAMS.users)
       .delete('/users/404')
       .reply(404, answer, upstreamReplyHeaders({ 'content-type': 'application/json', 'x-user-lookup': 'miss' }));
     const seen = record(scope);

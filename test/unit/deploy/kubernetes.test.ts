@@ -66,14 +66,14 @@ function bytesOf(quantity: string): number {
 
 describe('deploy/kubernetes', () => {
   const objects = readObjects();
-  const only = <T>(apiVersion: string, kind: string): T => {
-    const found = objects.filter(({ object }) => object.apiVersion === apiVersion && object.kind === kind);
+  const only = <T>(apiVersion: string, kind: string, name?: string): T => {
+    const found = objects.filter(({ object }) => object.apiVersion === apiVersion && object.kind === kind && (name === undefined || object.metadata?.name === name));
     expect(found, `one ${kind}`).to.have.length(1);
     return found[0]!.object as unknown as T;
   };
   const deployment = only<IDeployment>('apps/v1', 'Deployment');
   const configMap = only<IConfigMap>('v1', 'ConfigMap');
-  const service = only<IService>('v1', 'Service');
+  const service = only<IService>('v1', 'Service', 'api-gateway');
   const hpa = only<IHorizontalPodAutoscaler>('autoscaling/v2', 'HorizontalPodAutoscaler');
   const pdb = only<IPodDisruptionBudget>('policy/v1', 'PodDisruptionBudget');
   const pod = deployment.spec!.template;
@@ -99,6 +99,17 @@ describe('deploy/kubernetes', () => {
   it('when a field has the wrong type, then the schema validation refuses it (the check above can fail)', () => {
     const broken = { ...deployment, spec: { ...deployment.spec!, replicas: 'three' } } as unknown as KubeObject;
     expect(() => VALIDATORS['apps/v1/Deployment']!(broken)).to.throw(/replicas/);
+  });
+
+  it('when the gateway resolves each *_SERVICE_URL, then it names a headless Service of these manifests on the same port', () => {
+    const services = objects.map(({ object }) => object as unknown as IService).filter((object) => (object as { kind?: string }).kind === 'Service');
+    for (const name of ['AUTH', 'USER', 'PRODUCT', 'INVENTORY']) {
+      const url = new URL(configMap.data![`${name}_SERVICE_URL`]!);
+      const headless = services.find((candidate) => candidate.metadata?.name === url.hostname);
+      expect(headless, `${name}_SERVICE_URL host ${url.hostname}`).to.not.equal(undefined);
+      expect(headless!.spec!.clusterIP, `${url.hostname} is headless`).to.equal('None');
+      expect(headless!.spec!.ports!.map((port) => port.port)).to.include(Number(url.port));
+    }
   });
 
   it('when kubectl apply -k reads the kustomization, then it lists every manifest file and nothing else', () => {
