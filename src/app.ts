@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import packageJson from '../package.json' with { type: 'json' };
+import { createAnswerHeaders, type AnswerHeaders } from './answer-headers.js';
 import type { Config } from './config/index.js';
 import { createGatewayHealth } from './health/gateway.js';
 import { createServicesHealth } from './health/services.js';
@@ -30,6 +31,8 @@ export interface Gateway {
   readonly layers: readonly string[];
   readonly lifecycle: Lifecycle;
   readonly metrics: GatewayMetrics;
+  /** Security and CORS headers of the gateway's own answers: the server writes them on the answers Node's parser refuses. */
+  readonly headers: AnswerHeaders;
   close(): Promise<void>;
 }
 
@@ -44,16 +47,17 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
 
   const store = createCounterStore({ windowMs: config.rateLimit.windowMs, redis, logger, metrics });
   const limits = { scope: config.apiScope, windowMs: config.rateLimit.windowMs, store, prefix: config.rateLimit.redisPrefix, metrics };
+  const headers = createAnswerHeaders(config);
   const outcomes = createUpstreamOutcomes({ logger, metrics, services: config.services.map((service) => service.name), circuit: config.circuit });
 
   // The order is the contract's (DESIGN.md, "The onion"); a test pins these names.
   const onion: ReadonlyArray<readonly [name: string, layer: GatewayMiddleware]> = [
     ['correlation', createCorrelation()],
     ['logging', createLogging({ logger, metrics })],
-    ['errors', createErrors({ logger })],
+    ['errors', createErrors({ logger, headers })],
     ['drain', createDrain({ lifecycle })],
-    ['cors', createCors(config.cors)],
-    ['security', createSecurity()],
+    ['cors', createCors(headers.cors)],
+    ['security', createSecurity(headers.security)],
     ['rate-limit-ip', createRateLimit({ ...limits, by: 'ip', max: config.rateLimit.max, routes: config.rateLimit.routes })],
     ['request-guard', createRequestGuard()],
     ['auth', createAuth({ auth: config.auth, scope: config.apiScope, logger })],
@@ -79,6 +83,7 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
     layers: onion.map(([name]) => name),
     lifecycle,
     metrics,
+    headers,
     async close() {
       upstream.close();
       if (redis !== undefined) await quitRedis(redis);
