@@ -21,6 +21,7 @@ export function createErrors(options: { logger: Logger; headers: AnswerHeaders }
       // The forwarder logged the failures of its exchange when it recorded them.
       else if (ctx.state.upstream === undefined) logger.warn({ ...details, cause: cause?.code ?? cause?.message }, error.message);
     }
+    ctx.state.refusal = { code: error.code, message: error.message };
     // The CORS headers too: a layer outside the CORS layer (the drain) answers before it ran.
     const response = toErrorResponse(error, ctx.state.correlationId, headers.of(ctx.req.headers, isEncrypted(ctx.req.socket)));
     ctx.status = response.status;
