@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import packageJson from '../package.json' with { type: 'json' };
+import { createAnswerHeaders, type AnswerHeaders } from './answer-headers.js';
 import type { Config } from './config/index.js';
 import { createGatewayHealth } from './health/gateway.js';
 import { createServicesHealth } from './health/services.js';
@@ -34,6 +35,8 @@ export interface Gateway {
   readonly upstreams: ReadonlyMap<string, Upstream>;
   /** Resolves once every service's host names have been looked up for the first time. */
   ready(): Promise<void>;
+  /** Security and CORS headers of the gateway's own answers: the server writes them on the answers Node's parser refuses. */
+  readonly headers: AnswerHeaders;
   close(): Promise<void>;
 }
 
@@ -52,15 +55,16 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
     service.name,
     new Upstream({ service, lookup, refreshMs: config.discovery.refreshMs, circuit: config.circuit, logger, metrics }),
   ]));
+  const headers = createAnswerHeaders(config);
 
   // The order is the contract's (DESIGN.md, "The onion"); a test pins these names.
   const onion: ReadonlyArray<readonly [name: string, layer: GatewayMiddleware]> = [
     ['correlation', createCorrelation()],
     ['logging', createLogging({ logger, metrics })],
-    ['errors', createErrors({ logger })],
+    ['errors', createErrors({ logger, headers })],
     ['drain', createDrain({ lifecycle })],
-    ['cors', createCors(config.cors)],
-    ['security', createSecurity()],
+    ['cors', createCors(headers.cors)],
+    ['security', createSecurity(headers.security)],
     ['rate-limit-ip', createRateLimit({ ...limits, by: 'ip', max: config.rateLimit.max, routes: config.rateLimit.routes })],
     ['request-guard', createRequestGuard()],
     ['auth', createAuth({ auth: config.auth, scope: config.apiScope, logger })],
@@ -90,6 +94,7 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
     async ready() {
       await Promise.all([...upstreams.values()].map((upstream) => upstream.ready()));
     },
+    headers,
     async close() {
       for (const upstream of upstreams.values()) upstream.close();
       if (redis !== undefined) await quitRedis(redis);

@@ -1,4 +1,4 @@
-import { SECURITY_HEADERS } from './security-headers.js';
+import type { Header } from './cors-policy.js';
 
 /** The error codes of the contract's error envelope (DESIGN.md, "Error envelope"). */
 export type ErrorCode =
@@ -63,8 +63,8 @@ export function toEnvelope(error: GatewayError, correlationId: string): ErrorEnv
 /** A complete error response: what the client receives, whoever writes it to the socket. */
 export interface ErrorResponse {
   readonly status: number;
-  /** Content type, the security headers, the correlation id, then the error's own (`Retry-After` …). */
-  readonly headers: ReadonlyArray<readonly [name: string, value: string]>;
+  /** Content type, the gateway's headers for the request (security, CORS), the correlation id, then the error's own (`Retry-After` …). */
+  readonly headers: readonly Header[];
   readonly body: string;
 }
 
@@ -73,12 +73,14 @@ const JSON_TYPE = ['Content-Type', 'application/json; charset=utf-8'] as const;
 /**
  * The one builder of error responses: the Koa error layer and the server's answers to requests
  * Node's parser refuses (or CONNECT) all send what this returns, so every error carries the same
- * envelope and the same security headers (DESIGN.md, "Error envelope").
+ * envelope, the same security headers and, for an allowed origin, the CORS headers (DESIGN.md,
+ * "Error envelope", "CORS and headers"). `gatewayHeaders` are those of the request
+ * (answer-headers.ts, `AnswerHeaders.of`).
  */
-export function toErrorResponse(error: GatewayError, correlationId: string): ErrorResponse {
+export function toErrorResponse(error: GatewayError, correlationId: string, gatewayHeaders: readonly Header[]): ErrorResponse {
   return {
     status: error.status,
-    headers: [JSON_TYPE, ...SECURITY_HEADERS, ['x-correlation-id', correlationId], ...Object.entries(error.headers)],
+    headers: [JSON_TYPE, ...gatewayHeaders, ['x-correlation-id', correlationId], ...Object.entries(error.headers)],
     body: JSON.stringify(toEnvelope(error, correlationId)),
   };
 }

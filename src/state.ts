@@ -1,5 +1,6 @@
 import type { Middleware, ParameterizedContext } from 'koa';
 import type { AccessClaims } from './auth/claims.js';
+import type { ErrorCode } from './errors.js';
 
 /** What the layers of the onion tell each other about one request (`ctx.state`). */
 export interface GatewayState {
@@ -13,6 +14,8 @@ export interface GatewayState {
   upstream?: UpstreamState;
   /** The limit nearest to exhaustion so far, set by the rate-limit layers. */
   rateLimit?: RateLimitState;
+  /** The envelope's code and message when the gateway answered with an error, set by the error layer: the request log's reason. */
+  refusal?: { readonly code: ErrorCode; readonly message: string };
 }
 
 /** Which limit: per client IP, per route and client IP, or per verified user. */

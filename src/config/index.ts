@@ -1,7 +1,7 @@
 import { API_SCOPE, GATEWAY_ENDPOINTS, PUBLIC_PATHS, ROUTE_LIMITS, ROUTES } from '../../config/routes.js';
 import { SERVICES, type ServiceId } from '../../config/services.js';
 import { readSecretKey, SecretKeyError, type SecretEncoding, type SecretKeyReading } from '../auth/key.js';
-import { boolean, createEnvReader, exactText, hostPortList, integer, list, oneOf, optionalText, text, url, urlList, type EnvVariable, type HostPort } from './parsers.js';
+import { boolean, createEnvReader, exactText, headerNameList, hostPortList, integer, list, oneOf, optionalText, text, url, urlList, type EnvVariable, type HostPort } from './parsers.js';
 import { readRedisTarget, type RedisTarget } from './redis.js';
 
 export type { RedisTarget } from './redis.js';
@@ -11,6 +11,8 @@ const MIN_PRODUCTION_SECRET_LENGTH = 32;
 /** jjwt refuses HMAC-SHA256 keys under 256 bits; so does the gateway in production. */
 const MIN_PRODUCTION_KEY_BYTES = 32;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** The values of `Cross-Origin-Resource-Policy` (Fetch, "Cross-Origin-Resource-Policy header"). */
+const CROSS_ORIGIN_RESOURCE_POLICIES = ['same-origin', 'same-site', 'cross-origin'] as const;
 
 /** Every variable the gateway reads, with its default: the single source of the env contract. */
 export const ENV_SCHEMA = {
@@ -19,6 +21,10 @@ export const ENV_SCHEMA = {
   TRUST_PROXY: boolean(false),
   CORS_ORIGINS: list(['http://localhost:3000', 'http://localhost:5173']),
   CORS_CREDENTIALS: boolean(true),
+  // Chromium caps a preflight's cache at 7200 s, Firefox at 86400: a larger value is allowed and capped by each browser.
+  CORS_MAX_AGE_S: integer(600, 0),
+  CORS_EXPOSE_HEADERS: headerNameList(),
+  CROSS_ORIGIN_RESOURCE_POLICY: oneOf(CROSS_ORIGIN_RESOURCE_POLICIES, 'same-origin'),
   REQUIRE_AUTH: boolean(true),
   GATEWAY_PROXY_TIMEOUT_MS: integer(5000, 1),
   GATEWAY_PROXY_IDLE_TIMEOUT_MS: integer(60_000, 1),
@@ -91,7 +97,17 @@ export interface Config {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   /** Port of the Prometheus listener (on `host`); 0 turns it off. Never the public port. */
   readonly metricsPort: number;
-  readonly cors: { readonly origins: readonly string[]; readonly credentials: boolean };
+  /** Browser access (DESIGN.md, "CORS and headers"). */
+  readonly cors: {
+    readonly origins: readonly string[];
+    readonly credentials: boolean;
+    /** `Access-Control-Max-Age` of a preflight's answer: how long a browser may reuse it. */
+    readonly maxAgeSeconds: number;
+    /** Response headers scripts may read besides the built-in ones (cors-policy.ts). */
+    readonly exposeHeaders: readonly string[];
+    /** `Cross-Origin-Resource-Policy` of every response whose service sets none. */
+    readonly resourcePolicy: (typeof CROSS_ORIGIN_RESOURCE_POLICIES)[number];
+  };
   readonly auth: {
     readonly required: boolean;
     readonly secret: string;
@@ -219,7 +235,13 @@ export function loadConfig(env: Env): Config {
     trustProxy: values.TRUST_PROXY,
     logLevel: values.LOG_LEVEL,
     metricsPort: values.METRICS_PORT,
-    cors: { origins: values.CORS_ORIGINS, credentials: values.CORS_CREDENTIALS },
+    cors: {
+      origins: values.CORS_ORIGINS,
+      credentials: values.CORS_CREDENTIALS,
+      maxAgeSeconds: values.CORS_MAX_AGE_S,
+      exposeHeaders: values.CORS_EXPOSE_HEADERS,
+      resourcePolicy: values.CROSS_ORIGIN_RESOURCE_POLICY,
+    },
     auth: {
       required: values.REQUIRE_AUTH,
       secret: values.JWT_SECRET,

@@ -79,6 +79,23 @@ export function list(defaultValue: readonly string[]): EnvVariable<readonly stri
   };
 }
 
+/** An HTTP field name: a token (RFC 9110 §5.1, §5.6.2). */
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** A comma-separated list of header names; blanks dropped. */
+export function headerNameList(): EnvVariable<readonly string[]> {
+  const names = list([]);
+  return {
+    ...names,
+    parse(raw) {
+      const parsed = names.parse(raw);
+      const bad = parsed.find((name) => !FIELD_NAME.test(name));
+      if (bad !== undefined) throw new Error(`must be header names separated by commas (${JSON.stringify(bad)} is not one)`);
+      return parsed;
+    },
+  };
+}
+
 /** An absolute URL with one of `protocols`, no query or fragment; returned without a trailing slash. */
 export function url(defaultValue: string | undefined, protocols: readonly string[]): EnvVariable<string | undefined> {
   return {

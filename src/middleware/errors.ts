@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { AnswerHeaders } from '../answer-headers.js';
+import { isEncrypted } from '../cors-policy.js';
 import { GatewayError, toErrorResponse, toGatewayError } from '../errors.js';
 import type { GatewayContext, GatewayMiddleware } from '../state.js';
 
@@ -8,8 +10,8 @@ import type { GatewayContext, GatewayMiddleware } from '../state.js';
  * reach `ctx.onerror`, which Koa calls for them. Failures of an exchange with a service arrive
  * already mapped and recorded by the forwarder (proxy/outcomes.ts): this layer only writes them.
  */
-export function createErrors(options: { logger: Logger }): GatewayMiddleware {
-  const { logger } = options;
+export function createErrors(options: { logger: Logger; headers: AnswerHeaders }): GatewayMiddleware {
+  const { logger, headers } = options;
 
   function respond(ctx: GatewayContext, error: GatewayError): void {
     if (error.status >= 500) {
@@ -19,7 +21,9 @@ export function createErrors(options: { logger: Logger }): GatewayMiddleware {
       // The forwarder logged the failures of its exchange when it recorded them.
       else if (ctx.state.upstream === undefined) logger.warn({ ...details, cause: cause?.code ?? cause?.message }, error.message);
     }
-    const response = toErrorResponse(error, ctx.state.correlationId);
+    ctx.state.refusal = { code: error.code, message: error.message };
+    // The CORS headers too: a layer outside the CORS layer (the drain) answers before it ran.
+    const response = toErrorResponse(error, ctx.state.correlationId, headers.of(ctx.req.headers, isEncrypted(ctx.req.socket)));
     ctx.status = response.status;
     for (const [name, value] of response.headers) ctx.set(name, value);
     ctx.body = response.body;

@@ -11,6 +11,15 @@ import { upgradeOf } from '../upgrade.js';
 const MAX_HEADER_LINES = 100;
 
 /**
+ * Bytes of request target, header names and values a request may carry: Node's default limit,
+ * counted as Node counts it. The server's parser allows more (server.ts), so this refusal is made
+ * here, with the request's `Origin` known and its CORS headers on the 431.
+ */
+export const MAX_HEADER_BYTES = 16 * 1024;
+
+const CLOSE = { headers: { Connection: 'close' } };
+
+/**
  * Refuses, before any route or auth decision: TRACE (405, never forwarded; CONNECT never reaches
  * Koa, see server.ts), request targets whose path could reach something
  * other than what it names (dot segments, encoded slashes; see proxy/path.ts), HTTP/1.1 requests
@@ -22,8 +31,12 @@ export function createRequestGuard(): GatewayMiddleware {
     if (isRefusedMethod(ctx.method)) throw methodNotAllowed(ctx.method);
     if (!isSafeTarget(ctx.url)) throw new GatewayError(400, 'BAD_REQUEST', 'Malformed request path');
     const { rawHeaders } = ctx.req;
+    // Either way the client would send the same head again on this connection (a cookie): it is closed, as Node's parser does.
     if (rawHeaders.length > MAX_HEADER_LINES * 2) {
-      throw new GatewayError(431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', `More than ${MAX_HEADER_LINES} header lines`);
+      throw new GatewayError(431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', `More than ${MAX_HEADER_LINES} header lines`, CLOSE);
+    }
+    if (headBytes(ctx.req.url ?? '', rawHeaders) > MAX_HEADER_BYTES) {
+      throw new GatewayError(431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', 'Request header fields too large', CLOSE);
     }
     if (upgradeOf(ctx.req)?.kind === 'unreadable-body') throw new GatewayError(400, 'BAD_REQUEST', 'Unsupported protocol upgrade');
     let hosts = 0;
@@ -31,4 +44,10 @@ export function createRequestGuard(): GatewayMiddleware {
     if (hosts > 1 || (hosts === 0 && ctx.req.httpVersion === '1.1')) throw new GatewayError(400, 'BAD_REQUEST', 'A request needs exactly one Host header');
     await next();
   };
+}
+
+function headBytes(url: string, rawHeaders: readonly string[]): number {
+  let bytes = url.length;
+  for (const field of rawHeaders) bytes += field.length;
+  return bytes;
 }

@@ -30,8 +30,15 @@ const REPLACED_REQUEST_HEADERS = new Set([
   'expect',
 ]);
 
-/** Upstream response headers that never reach the client: CORS is the gateway's (see cors.ts). */
+/** Upstream response headers that never reach the client (with `access-control-*`: CORS is the gateway's, see cors-policy.ts). */
 const DROPPED_RESPONSE_HEADERS = new Set(['x-powered-by']);
+
+/**
+ * Response headers where the service's value wins over the gateway's default: a service serving an
+ * image or a file for other sites says `Cross-Origin-Resource-Policy: cross-origin`, and a browser
+ * would block it if the gateway's `same-origin` replaced that (DESIGN.md, "CORS and headers").
+ */
+const SERVICE_WINS = new Set(['cross-origin-resource-policy']);
 
 /** The user context from a verified token, sent downstream as `x-user-*`. */
 export interface ForwardedUser {
@@ -139,12 +146,13 @@ export function upstreamHeadersOf(ctx: GatewayContext, trustProxy: boolean): Out
 
 /**
  * Puts the service's response headers on the client response: headers the gateway set already
- * (correlation id, security, CORS, rate limit) win, and `Vary` is merged with the gateway's.
+ * (correlation id, security, CORS, rate limit) win, but for the service's own
+ * `Cross-Origin-Resource-Policy`, and `Vary` is merged with the gateway's.
  */
 export function copyResponseHeaders(ctx: GatewayContext, upstream: IncomingHttpHeaders): void {
   const { res } = ctx;
   for (const [name, value] of responseHeaders(upstream)) {
     if (name === 'vary') ctx.vary(String(value));
-    else if (!res.hasHeader(name)) res.setHeader(name, value);
+    else if (!res.hasHeader(name) || SERVICE_WINS.has(name)) res.setHeader(name, value);
   }
 }

@@ -3,6 +3,7 @@ import { useGateway } from '../helpers/fixtures.js';
 import { send } from '../helpers/http.js';
 import { AUTH_ENV, accessToken } from '../helpers/tokens.js';
 import { waitFor } from '../helpers/wait.js';
+import { refusedWebSocket } from '../helpers/websocket.js';
 
 describe('CORS', () => {
   const fixture = useGateway({ env: { CORS_ORIGINS: 'https://shop.example,http://localhost:3000' } });
@@ -75,5 +76,41 @@ describe('request log', () => {
     expect(lines[0]!.bytes).to.be.above(8);
     expect(JSON.stringify(fixture.gateway.logs)).not.to.match(/secret-(cookie|in-query)/);
     expect(JSON.stringify(fixture.gateway.logs)).not.to.include(token.split('.')[2]);
+  });
+});
+
+describe('request log of a refused WebSocket handshake', () => {
+  const fixture = useGateway({ env: { ...AUTH_ENV, CORS_ORIGINS: 'https://shop.example' } });
+
+  /** The request line of the handshake the gateway answered with `correlationId`. */
+  async function lineOf(correlationId: string | string[] | undefined): Promise<Record<string, unknown>> {
+    expect(correlationId).to.be.a('string');
+    await waitFor(() => fixture.gateway.logs.some((line) => line.correlationId === correlationId && line.msg === 'request completed'));
+    return fixture.gateway.logs.find((line) => line.correlationId === correlationId && line.msg === 'request completed')!;
+  }
+
+  it('when a browser\'s handshake is refused for its token, then its request line has the correlation id, the reason and that it was a WebSocket, and the auth line why; never the token', async () => {
+    const expired = accessToken({ exp: 1 });
+    const answer = await refusedWebSocket(`ws://127.0.0.1:${fixture.gateway.port}/api/v1/products/live?access_token=${expired}`, { origin: 'https://shop.example' });
+    expect(answer.status).to.equal(401);
+    const line = await lineOf(answer.headers['x-correlation-id']);
+    expect(line).to.include({ path: '/api/v1/products/live', status: 401, errorCode: 'UNAUTHORIZED', websocket: true });
+    expect(line.reason).to.equal('Invalid token');
+    const why = fixture.gateway.logs.find((entry) => entry.correlationId === line.correlationId && entry.msg === 'authentication refused');
+    expect(why?.reason).to.equal('jwt expired');
+    expect(JSON.stringify(fixture.gateway.logs)).not.to.include(expired.split('.')[2]);
+  });
+
+  it('when a handshake is refused for its Origin, then the request line says FORBIDDEN with the reason', async () => {
+    const answer = await refusedWebSocket(`ws://127.0.0.1:${fixture.gateway.port}/api/v1/products/live?access_token=${accessToken()}`, { origin: 'https://evil.example' });
+    expect(answer.status).to.equal(403);
+    expect(await lineOf(answer.headers['x-correlation-id'])).to.include({ status: 403, errorCode: 'FORBIDDEN', reason: 'Origin not allowed', websocket: true });
+  });
+
+  it('when an ordinary request succeeds, then its line has no reason and no WebSocket mark', async () => {
+    const response = await send({ port: fixture.gateway.port, method: 'POST', path: '/api/v1/auth/login', body: '{}' });
+    const line = await lineOf(response.headers['x-correlation-id']);
+    expect(line.status).to.equal(200);
+    expect(line).not.to.have.any.keys('errorCode', 'reason', 'websocket');
   });
 });

@@ -28,7 +28,13 @@ describe('loadConfig', () => {
       expect(config.port).to.equal(4000);
       expect(config.host).to.equal('0.0.0.0');
       expect(config.trustProxy).to.equal(false);
-      expect(config.cors).to.deep.equal({ origins: ['http://localhost:3000', 'http://localhost:5173'], credentials: true });
+      expect(config.cors).to.deep.equal({
+        origins: ['http://localhost:3000', 'http://localhost:5173'],
+        credentials: true,
+        maxAgeSeconds: 600,
+        exposeHeaders: [],
+        resourcePolicy: 'same-origin',
+      });
       expect(config.maxBodyBytes).to.equal(10 * 1024 * 1024);
       expect(config.shutdownGraceMs).to.equal(10_000);
       expect(config.logLevel).to.equal('info');
@@ -88,6 +94,12 @@ describe('loadConfig', () => {
       ['TRUST_PROXY', 'true', (c) => c.trustProxy, true],
       ['CORS_ORIGINS', 'https://a.example, https://b.example,', (c) => c.cors.origins, ['https://a.example', 'https://b.example']],
       ['CORS_CREDENTIALS', 'false', (c) => c.cors.credentials, false],
+      ['CORS_MAX_AGE_S', '7200', (c) => c.cors.maxAgeSeconds, 7200],
+      ['CORS_MAX_AGE_S', '0', (c) => c.cors.maxAgeSeconds, 0],
+      ['CORS_EXPOSE_HEADERS', 'Location, ETag,,Link', (c) => c.cors.exposeHeaders, ['Location', 'ETag', 'Link']],
+      ['CORS_EXPOSE_HEADERS', '', (c) => c.cors.exposeHeaders, []],
+      ['CROSS_ORIGIN_RESOURCE_POLICY', 'cross-origin', (c) => c.cors.resourcePolicy, 'cross-origin'],
+      ['CROSS_ORIGIN_RESOURCE_POLICY', 'Same-Site', (c) => c.cors.resourcePolicy, 'same-site'],
       ['REQUIRE_AUTH', 'false', (c) => c.auth.required, false],
       ['JWT_SECRET', 'another-secret', (c) => c.auth.secret, 'another-secret'],
       ['JWT_SECRET_ENCODING', 'utf8', (c) => c.auth.secretEncoding, 'utf8'],
@@ -222,6 +234,12 @@ describe('loadConfig', () => {
       ['REDIS_SENTINELS', 's1:26379,s2'],
       ['REDIS_SENTINELS', 's1:70000'],
       ['JWT_SECRET_ENCODING', 'hex'],
+      ['CORS_MAX_AGE_S', '-1'],
+      ['CORS_MAX_AGE_S', '10m'],
+      ['CORS_EXPOSE_HEADERS', 'Location,X Total'],
+      ['CORS_EXPOSE_HEADERS', 'ETag,Link:'],
+      ['CROSS_ORIGIN_RESOURCE_POLICY', 'none'],
+      ['CROSS_ORIGIN_RESOURCE_POLICY', 'cross-site'],
     ];
 
     for (const [name, raw] of invalid) {

@@ -35,10 +35,12 @@ describe('.ci/run on two Nodes', () => {
     expect(commands).to.include('NODE24_BIN="$(node24_bin)"');
   });
 
-  it('when CI prepares, then Redis and nginx are made ready before the first test run', () => {
+  it('when CI prepares, then Redis, nginx and Chromium are made ready before the first test run', () => {
     const firstRun = commands.indexOf(testRuns[0]!);
     expect(commands.findIndex((line) => line.startsWith('redis-cli -h 127.0.0.1 -p 6379 ping'))).to.be.within(0, firstRun);
     expect(commands.indexOf('nginx -v')).to.be.within(0, firstRun);
+    expect(commands.indexOf('apt-get update && apt-get install -y --no-install-recommends chromium')).to.be.within(0, firstRun);
+    expect(commands.indexOf('/usr/bin/chromium --version')).to.be.within(0, firstRun);
   });
 
   it('when the package is installed, then engines still admits Node 20.19, the Node of machines that run it today', () => {

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { createAnswerHeaders } from '../../../src/answer-headers.js';
+import { loadConfig } from '../../../src/config/index.js';
 import { GatewayError } from '../../../src/errors.js';
 import { createCorrelation } from '../../../src/middleware/correlation.js';
 import { createErrors } from '../../../src/middleware/errors.js';
@@ -38,7 +40,8 @@ describe('error-envelope middleware', () => {
   let app: ServedApp;
 
   before(async () => {
-    app = await serve([createCorrelation(), createErrors({ logger }), throwing]);
+    const headers = createAnswerHeaders(loadConfig({ CORS_ORIGINS: 'https://shop.example', CROSS_ORIGIN_RESOURCE_POLICY: 'same-site' }));
+    app = await serve([createCorrelation(), createErrors({ logger, headers }), throwing]);
   });
 
   after(async () => {
@@ -48,6 +51,23 @@ describe('error-envelope middleware', () => {
   function logsOf(correlationId: string): Array<Record<string, unknown>> {
     return lines.filter((line) => line.correlationId === correlationId);
   }
+
+  it('when a request from an allowed origin fails in a layer the CORS layer did not wrap, then the envelope carries the CORS headers', async () => {
+    const response = await send({ port: app.port, path: '/limited', headers: { origin: 'https://shop.example' } });
+    expect(response.status).to.equal(429);
+    expect(response.headers['access-control-allow-origin']).to.equal('https://shop.example');
+    expect(response.headers['access-control-allow-credentials']).to.equal('true');
+    expect(response.headers['access-control-expose-headers']).to.include('Retry-After');
+    expect(response.headers.vary).to.equal('Origin');
+    expect(response.headers['cross-origin-resource-policy']).to.equal('same-site');
+  });
+
+  it('when a request from another origin fails, then the envelope carries no CORS headers', async () => {
+    const response = await send({ port: app.port, path: '/limited', headers: { origin: 'https://evil.example' } });
+    expect(response.status).to.equal(429);
+    expect(response.headers).not.to.have.property('access-control-allow-origin');
+    expect(response.headers).not.to.have.property('access-control-allow-credentials');
+  });
 
   it('when a layer throws a plain Error, then the client gets a 500 JSON envelope with the response correlation id', async () => {
     const response = await send({ port: app.port, path: '/plain' });
