@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors.js';
-import { isRefusedMethod, methodNotAllowed } from '../proxy/methods.js';
+import { methodNotAllowed } from '../proxy/methods.js';
 import { isSafeTarget } from '../proxy/path.js';
 import type { GatewayMiddleware } from '../state.js';
 import { upgradeOf } from '../upgrade.js';
@@ -19,7 +19,7 @@ const MAX_HEADER_LINES = 100;
  */
 export function createRequestGuard(): GatewayMiddleware {
   return async function requestGuard(ctx, next) {
-    if (isRefusedMethod(ctx.method)) throw methodNotAllowed(ctx.method);
+    if (ctx.method === 'TRACE') throw methodNotAllowed('TRACE');
     if (!isSafeTarget(ctx.url)) throw new GatewayError(400, 'BAD_REQUEST', 'Malformed request path');
     const { rawHeaders } = ctx.req;
     if (rawHeaders.length > MAX_HEADER_LINES * 2) {
