@@ -6,7 +6,7 @@ import type { Gateway } from './app.js';
 import type { Config } from './config/index.js';
 import { GatewayError, toErrorResponse } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
-import { isSaneCorrelationId } from './middleware/correlation.js';
+import { correlationIdOf } from './middleware/correlation.js';
 import { methodNotAllowed } from './proxy/methods.js';
 import { createUpgradeListener } from './upgrade.js';
 
@@ -85,9 +85,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
  * unanswered. The gateway is no tunnel (DESIGN.md, "What goes downstream"): 405, then close.
  */
 function refuseConnect(request: http.IncomingMessage, socket: Duplex): void {
-  const incoming = request.headers['x-correlation-id'];
-  const correlationId = typeof incoming === 'string' && isSaneCorrelationId(incoming) ? incoming : randomUUID();
-  endWithEnvelope(socket, methodNotAllowed('CONNECT'), correlationId, false);
+  endWithEnvelope(socket, methodNotAllowed('CONNECT'), correlationIdOf(request.headers), false);
 }
 
 /** Writes `error` as a complete response (toErrorResponse: the same as Koa's) on a raw socket and closes it. */
