@@ -4,7 +4,6 @@ import type { RedisTarget } from './config/index.js';
 
 /** Sentinel's pub/sub announcement of a new master: `<name> <old-ip> <old-port> <new-ip> <new-port>`. */
 const SWITCH_MASTER = '+switch-master';
-const MAX_RECONNECT_DELAY_MS = 2000;
 
 /**
  * Moves `redis` to a newly promoted master as soon as a sentinel announces it. In a switchover
@@ -19,13 +18,15 @@ const MAX_RECONNECT_DELAY_MS = 2000;
  * the watchers close when `redis` ends.
  */
 export function followSwitchMaster(redis: Redis, target: Extract<RedisTarget, { kind: 'sentinel' }>, logger: Logger): void {
+  // The watchers connect and back off as the connection they serve does (redis.ts sets both).
+  const { connectTimeout, retryStrategy } = redis.options;
   const watchers = target.sentinels.map(({ host, port }) => {
     const watcher = new Redis({
       host,
       port,
       password: target.sentinelPassword,
-      connectTimeout: 1000,
-      retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
+      connectTimeout,
+      retryStrategy,
       // Off the request path: the subscription may wait for its sentinel, and is renewed on reconnect.
       maxRetriesPerRequest: null,
     });
