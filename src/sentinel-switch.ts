@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RedisTarget } from './config/index.js';
+import { ignore } from './ignore.js';
 
 /** Sentinel's pub/sub announcement of a new master: `<name> <old-ip> <old-port> <new-ip> <new-port>`. */
 const SWITCH_MASTER = '+switch-master';
@@ -31,7 +32,7 @@ export function followSwitchMaster(redis: Redis, target: Extract<RedisTarget, { 
       maxRetriesPerRequest: null,
     });
     // A sentinel that cannot be reached is already reported by the connection itself.
-    watcher.on('error', () => {});
+    watcher.on('error', ignore);
     watcher.on('message', (channel: string, text: string) => {
       const [name, , , ip, newPort] = text.split(' ');
       if (channel !== SWITCH_MASTER || name !== target.master || redis.status !== 'ready') return;
@@ -41,7 +42,7 @@ export function followSwitchMaster(redis: Redis, target: Extract<RedisTarget, { 
       logger.warn({ master: announced, previous: current }, 'redis sentinels switched master; reconnecting');
       redis.disconnect(true);
     });
-    watcher.subscribe(SWITCH_MASTER).catch(() => {});
+    watcher.subscribe(SWITCH_MASTER).catch(ignore);
     return watcher;
   });
   redis.once('end', () => {
