@@ -33,9 +33,12 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Builds the onion from `config`, outermost layer first (DESIGN.md, "The onion"). Nothing runs at import; a configured Redis starts connecting in the background. */
-export function createGateway(config: Config, options: { logger: Logger }): Gateway {
-  const { logger } = options;
+/**
+ * Builds the onion from `config`, outermost layer first (DESIGN.md, "The onion"). Nothing runs at import; a configured Redis starts
+ * connecting in the background. `now` is the circuit breakers' clock: Date.now unless a test moves its own.
+ */
+export function createGateway(config: Config, options: { logger: Logger; now?: () => number }): Gateway {
+  const { logger, now } = options;
   const lifecycle = new Lifecycle();
   const metrics = createMetrics({ routes: config.routes, endpoints: config.endpoints });
   const upstream = createUpstreamClient();
@@ -44,7 +47,7 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
 
   const store = createCounterStore({ windowMs: config.rateLimit.windowMs, redis, logger, metrics });
   const limits = { scope: config.apiScope, windowMs: config.rateLimit.windowMs, store, prefix: config.rateLimit.redisPrefix, metrics };
-  const outcomes = createUpstreamOutcomes({ logger, metrics, services: config.services.map((service) => service.name), circuit: config.circuit });
+  const outcomes = createUpstreamOutcomes({ logger, metrics, services: config.services.map((service) => service.name), circuit: config.circuit, now });
 
   // The order is the contract's (DESIGN.md, "The onion"); a test pins these names.
   const onion: ReadonlyArray<readonly [name: string, layer: GatewayMiddleware]> = [
