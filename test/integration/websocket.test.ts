@@ -15,6 +15,7 @@ import { AUTH_ENV, accessToken } from '../helpers/tokens.js';
 import { waitFor } from '../helpers/wait.js';
 import { closed, connectWebSocket, nextMessage, refusedWebSocket, startWebSocketService, type WebSocketService } from '../helpers/websocket.js';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const MiB = 1024 * 1024;
 const MESSAGE_MiB = 64;
 /**
@@ -64,8 +65,8 @@ describe('WebSocket tunnels through the gateway', function () {
   let gateway: RunningGateway;
   const open: WebSocket[] = [];
 
-  async function start(env: Record<string, string> = {}): Promise<void> {
-    gateway = await startGateway({ ...AUTH_ENV, ...allServicesAt(service.url), REDIS_URL, RATE_LIMIT_REDIS_PREFIX: uniquePrefix('ws'), ...env });
+  async function start(env: Record<string, string> = {}, options: { now?: () => number } = {}): Promise<void> {
+    gateway = await startGateway({ ...AUTH_ENV, ...allServicesAt(service.url), REDIS_URL, RATE_LIMIT_REDIS_PREFIX: uniquePrefix('ws'), ...env }, options);
     // Counts are shared through Redis once it is connected; until then the limiter counts in memory.
     await waitFor(() => gateway.logs.some((line) => line.redis === 'ready'));
   }
@@ -90,7 +91,7 @@ describe('WebSocket tunnels through the gateway', function () {
     await start();
     const token = accessToken();
     for (const [prefix, upstreamPath] of ROUTES) {
-      const socket = await connect(`${prefix}/live?x=1&access_token=${token}&y=a%20b`);
+      const socket = await connect(`${prefix}/live?x=1&access_token=${token}&y=a%20b`, { headers: { 'x-correlation-id': `ws${prefix}` } });
       socket.send('hello');
       expect(await nextMessage(socket)).to.deep.equal({ data: Buffer.from('hello'), isBinary: false });
       const binary = randomBytes(70_000);
@@ -101,7 +102,7 @@ describe('WebSocket tunnels through the gateway', function () {
       expect(seen.headers['x-user-id']).to.equal('42');
       expect(seen.headers['x-user-email']).to.equal('ada@example.com');
       expect(seen.headers['x-user-role']).to.equal('USER');
-      expect(seen.headers['x-correlation-id']).to.be.a('string');
+      expect(seen.headers['x-correlation-id']).to.equal(`ws${prefix}`);
       expect(seen.headers.authorization).to.equal(undefined);
     }
     expect(JSON.stringify(gateway.logs)).not.to.include(token);
@@ -168,7 +169,7 @@ describe('WebSocket tunnels through the gateway', function () {
       expect(answer.status).to.equal(401);
       expect(JSON.parse(answer.body)).to.deep.include({ success: false });
       expect(JSON.parse(answer.body).error.code).to.equal('UNAUTHORIZED');
-      expect(answer.headers['x-correlation-id']).to.be.a('string');
+      expect(answer.headers['x-correlation-id']).to.match(UUID).and.equal(JSON.parse(answer.body).error.correlationId);
       expect(service.seen).to.have.length(0);
     });
 
@@ -202,7 +203,8 @@ describe('WebSocket tunnels through the gateway', function () {
       const answer = await refusedWebSocket(`ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken()}`);
       expect(answer.status).to.equal(429);
       expect(JSON.parse(answer.body).error.code).to.equal('TOO_MANY_REQUESTS');
-      expect(answer.headers['retry-after']).to.be.a('string');
+      expect(Number(answer.headers['retry-after'])).to.be.within(1, 60);
+      expect(answer.headers['retry-after']).to.equal(answer.headers['ratelimit-reset']);
       expect(service.seen).to.have.length(2);
     });
 
@@ -247,7 +249,9 @@ describe('WebSocket tunnels through the gateway', function () {
     }
 
     it('when the service is down, then the client gets the 502 envelope; once its circuit opens, then 503 CIRCUIT_OPEN', async () => {
-      await start({ ...allServicesAt(`http://127.0.0.1:${await closedPort()}`), CIRCUIT_FAILURE_THRESHOLD: '2' });
+      // The breakers' clock stands still: the whole open time is left when the refusal is written.
+      const frozen = Date.now();
+      await start({ ...allServicesAt(`http://127.0.0.1:${await closedPort()}`), CIRCUIT_FAILURE_THRESHOLD: '2', CIRCUIT_OPEN_MS: '7000' }, { now: () => frozen });
       const url = `ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken()}`;
       for (let attempt = 0; attempt < 2; attempt += 1) {
         const answer = await refusedWebSocket(url);
@@ -257,7 +261,7 @@ describe('WebSocket tunnels through the gateway', function () {
       const open = await refusedWebSocket(url);
       expect(open.status).to.equal(503);
       expect(JSON.parse(open.body).error.code).to.equal('CIRCUIT_OPEN');
-      expect(open.headers['retry-after']).to.be.a('string');
+      expect(open.headers['retry-after']).to.equal('7');
     });
   });
 

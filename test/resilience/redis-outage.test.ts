@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { send, statusWithin, type Sample } from '../helpers/http.js';
 import { keysWithPrefix, startPrivateRedis, uniquePrefix, type PrivateRedis } from '../helpers/redis.js';
+import { printSummary } from '../helpers/summary.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -68,7 +69,7 @@ describe('Redis killed under load and restarted', function () {
     const during = samples.filter((sample) => sample.at >= killedAt && sample.at < restartedAt);
     const failed = samples.filter((sample) => sample.status !== 200);
     const slowest = Math.max(...samples.map((sample) => sample.ms));
-    console.log(`      ${samples.length} requests, ${during.length} while Redis was down, slowest ${slowest} ms, ${failed.length} not 200`);
+    printSummary(`${samples.length} requests, ${during.length} while Redis was down, slowest ${slowest} ms, ${failed.length} not 200`);
     expect(failed, 'requests that failed or hung').to.deep.equal([]);
     expect(during.length, 'requests while Redis was down').to.be.above(WORKERS);
     expect(slowest).to.be.below(HANG_MS);
