@@ -40,9 +40,12 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Builds the onion from `config`, outermost layer first (DESIGN.md, "The onion"). Nothing runs at import; a configured Redis starts connecting in the background. */
-export function createGateway(config: Config, options: { logger: Logger }): Gateway {
-  const { logger } = options;
+/**
+ * Builds the onion from `config`, outermost layer first (DESIGN.md, "The onion"). Nothing runs at import; a configured Redis starts
+ * connecting in the background. `now` is the circuit breakers' clock: Date.now unless a test moves its own.
+ */
+export function createGateway(config: Config, options: { logger: Logger; now?: () => number }): Gateway {
+  const { logger, now } = options;
   const lifecycle = new Lifecycle();
   const metrics = createMetrics({ routes: config.routes, endpoints: config.endpoints });
   const target = config.rateLimit.redis;
@@ -53,7 +56,7 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
   const lookup = createAddressLookup(config.discovery.servers);
   const upstreams: ReadonlyMap<string, Upstream> = new Map(config.services.map((service) => [
     service.name,
-    new Upstream({ service, lookup, refreshMs: config.discovery.refreshMs, circuit: config.circuit, logger, metrics }),
+    new Upstream({ service, lookup, refreshMs: config.discovery.refreshMs, circuit: config.circuit, logger, metrics, now }),
   ]));
   const headers = createAnswerHeaders(config);
 

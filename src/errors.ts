@@ -48,9 +48,9 @@ export function toGatewayError(error: unknown): GatewayError {
   const status = statusOf(error);
   // Errors thrown by Koa itself or its middleware (ctx.throw, http-errors): keep 4xx, hide 5xx.
   if (status !== undefined && status >= 400 && status < 500) {
-    const code = CLIENT_ERROR_CODES.get(status) ?? 'BAD_REQUEST';
+    const [code, message] = CLIENT_ERRORS.get(status) ?? OTHER_CLIENT_ERROR;
     const exposed = (error as { expose?: unknown }).expose === true;
-    return new GatewayError(status, code, exposed ? (error as Error).message : DEFAULT_MESSAGES[code], { cause: error });
+    return new GatewayError(status, code, exposed ? (error as Error).message : message, { cause: error });
   }
   return new GatewayError(500, 'INTERNAL_ERROR', INTERNAL_MESSAGE, { cause: error });
 }
@@ -85,34 +85,23 @@ export function toErrorResponse(error: GatewayError, correlationId: string, gate
   };
 }
 
-const CLIENT_ERROR_CODES = new Map<number, ErrorCode>([
-  [400, 'BAD_REQUEST'],
-  [401, 'UNAUTHORIZED'],
-  [403, 'FORBIDDEN'],
-  [404, 'NOT_FOUND'],
-  [405, 'METHOD_NOT_ALLOWED'],
-  [408, 'REQUEST_TIMEOUT'],
-  [413, 'PAYLOAD_TOO_LARGE'],
-  [431, 'REQUEST_HEADER_FIELDS_TOO_LARGE'],
-  [429, 'TOO_MANY_REQUESTS'],
+/**
+ * The 4xx errors Koa and its middleware throw (`ctx.throw`, http-errors): the code of each status,
+ * and the message sent when the error's own is not exposed. Any other 4xx is BAD_REQUEST. Every
+ * 5xx the gateway sends is a GatewayError made where the failure is known, with its own message.
+ */
+const CLIENT_ERRORS: ReadonlyMap<number, readonly [code: ErrorCode, message: string]> = new Map([
+  [400, ['BAD_REQUEST', 'Bad request']],
+  [401, ['UNAUTHORIZED', 'Unauthorized']],
+  [403, ['FORBIDDEN', 'Forbidden']],
+  [404, ['NOT_FOUND', 'Route not found']],
+  [405, ['METHOD_NOT_ALLOWED', 'Method not allowed']],
+  [408, ['REQUEST_TIMEOUT', 'Request timed out']],
+  [413, ['PAYLOAD_TOO_LARGE', 'Payload too large']],
+  [429, ['TOO_MANY_REQUESTS', 'Too many requests']],
+  [431, ['REQUEST_HEADER_FIELDS_TOO_LARGE', 'Request header fields too large']],
 ]);
-
-const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
-  BAD_REQUEST: 'Bad request',
-  UNAUTHORIZED: 'Unauthorized',
-  FORBIDDEN: 'Forbidden',
-  NOT_FOUND: 'Route not found',
-  METHOD_NOT_ALLOWED: 'Method not allowed',
-  REQUEST_TIMEOUT: 'Request timed out',
-  PAYLOAD_TOO_LARGE: 'Payload too large',
-  REQUEST_HEADER_FIELDS_TOO_LARGE: 'Request header fields too large',
-  TOO_MANY_REQUESTS: 'Too many requests',
-  INTERNAL_ERROR: INTERNAL_MESSAGE,
-  SERVICE_UNAVAILABLE: 'Service unavailable',
-  SERVICE_TIMEOUT: 'Service timeout',
-  SHUTTING_DOWN: 'Server is shutting down',
-  CIRCUIT_OPEN: 'Service unavailable',
-};
+const OTHER_CLIENT_ERROR = CLIENT_ERRORS.get(400)!;
 
 function statusOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined;

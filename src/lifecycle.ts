@@ -16,11 +16,9 @@ export class Lifecycle {
     return this.#draining;
   }
 
-  /** Records that `socket` carried a request; returns whether it had carried one before. */
-  served(socket: Socket): boolean {
-    if (this.#served.has(socket)) return true;
+  /** Records that `socket` carried a request. */
+  markServed(socket: Socket): void {
     this.#served.add(socket);
-    return false;
   }
 
   /** Whether `socket` has carried a request. */

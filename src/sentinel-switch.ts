@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RedisTarget } from './config/index.js';
+import { ignore } from './ignore.js';
 
 /** Sentinel's pub/sub announcement of a new master: `<name> <old-ip> <old-port> <new-ip> <new-port>`. */
 const SWITCH_MASTER = '+switch-master';
-const MAX_RECONNECT_DELAY_MS = 2000;
 
 /**
  * Moves `redis` to a newly promoted master as soon as a sentinel announces it. In a switchover
@@ -19,18 +19,20 @@ const MAX_RECONNECT_DELAY_MS = 2000;
  * the watchers close when `redis` ends.
  */
 export function followSwitchMaster(redis: Redis, target: Extract<RedisTarget, { kind: 'sentinel' }>, logger: Logger): void {
+  // The watchers connect and back off as the connection they serve does (redis.ts sets both).
+  const { connectTimeout, retryStrategy } = redis.options;
   const watchers = target.sentinels.map(({ host, port }) => {
     const watcher = new Redis({
       host,
       port,
       password: target.sentinelPassword,
-      connectTimeout: 1000,
-      retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
+      connectTimeout,
+      retryStrategy,
       // Off the request path: the subscription may wait for its sentinel, and is renewed on reconnect.
       maxRetriesPerRequest: null,
     });
     // A sentinel that cannot be reached is already reported by the connection itself.
-    watcher.on('error', () => {});
+    watcher.on('error', ignore);
     watcher.on('message', (channel: string, text: string) => {
       const [name, , , ip, newPort] = text.split(' ');
       if (channel !== SWITCH_MASTER || name !== target.master || redis.status !== 'ready') return;
@@ -40,7 +42,7 @@ export function followSwitchMaster(redis: Redis, target: Extract<RedisTarget, { 
       logger.warn({ master: announced, previous: current }, 'redis sentinels switched master; reconnecting');
       redis.disconnect(true);
     });
-    watcher.subscribe(SWITCH_MASTER).catch(() => {});
+    watcher.subscribe(SWITCH_MASTER).catch(ignore);
     return watcher;
   });
   redis.once('end', () => {

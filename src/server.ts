@@ -8,7 +8,7 @@ import { GatewayError, toErrorResponse } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
 import { isEncrypted, type Header } from './cors-policy.js';
 import type { AnswerHeaders } from './answer-headers.js';
-import { isSaneCorrelationId } from './middleware/correlation.js';
+import { correlationIdOf } from './middleware/correlation.js';
 import { MAX_HEADER_BYTES } from './middleware/request-guard.js';
 import { methodNotAllowed } from './proxy/methods.js';
 import { createUpgradeListener } from './upgrade.js';
@@ -103,9 +103,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, headers
  * unanswered. The gateway is no tunnel (DESIGN.md, "What goes downstream"): 405, then close.
  */
 function refuseConnect(request: http.IncomingMessage, socket: Duplex, headers: AnswerHeaders): void {
-  const incoming = request.headers['x-correlation-id'];
-  const correlationId = typeof incoming === 'string' && isSaneCorrelationId(incoming) ? incoming : randomUUID();
-  endWithEnvelope(socket, methodNotAllowed('CONNECT'), correlationId, headers.of(request.headers, isEncrypted(socket)), false);
+  endWithEnvelope(socket, methodNotAllowed('CONNECT'), correlationIdOf(request.headers), headers.of(request.headers, isEncrypted(socket)), false);
 }
 
 /** Writes `error` as a complete response (toErrorResponse: the same as Koa's) on a raw socket and closes it. */

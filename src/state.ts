@@ -1,5 +1,5 @@
 import type { Middleware, ParameterizedContext } from 'koa';
-import type { AccessClaims } from './auth/claims.js';
+import type { AccessClaims, ForwardedUser } from './auth/user.js';
 import type { ErrorCode } from './errors.js';
 
 /** What the layers of the onion tell each other about one request (`ctx.state`). */
@@ -9,7 +9,7 @@ export interface GatewayState {
   /** Claims of a verified token, as koa-jwt stores them inside the auth layer. */
   claims?: AccessClaims;
   /** The user a valid bearer token names, set by the auth layer and sent downstream as `x-user-*`. */
-  user?: { readonly id: string; readonly email: string; readonly role: string | undefined };
+  user?: ForwardedUser;
   /** Set by the service's Upstream, the one owner of the exchange with the service. */
   upstream?: UpstreamState;
   /** The limit nearest to exhaustion so far, set by the rate-limit layers. */

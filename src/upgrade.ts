@@ -1,6 +1,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { ignore } from './ignore.js';
 
 /** What the server learnt about an upgrade request before handing it to the onion. */
 export type Upgrade =
@@ -62,5 +63,3 @@ function declaresBody(request: IncomingMessage): boolean {
   const length = request.headers['content-length'];
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
-
-function ignore(): void {}

@@ -1,15 +1,4 @@
-import type { ForwardedUser } from '../proxy/headers.js';
-
-/** Claims the gateway reads from a verified access token (the shop's auth service issues these). */
-export interface AccessClaims {
-  readonly sub?: unknown;
-  readonly userId?: unknown;
-  readonly email?: unknown;
-  readonly role?: unknown;
-  readonly tokenType?: unknown;
-  readonly exp?: unknown;
-  readonly nbf?: unknown;
-}
+import type { AccessClaims, ForwardedUser } from './user.js';
 
 /** What a header value may hold (Node refuses anything else): tab, visible ASCII, space, obs-text. */
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;

@@ -1,5 +1,4 @@
-import type { ForwardedUser } from '../proxy/headers.js';
-import type { AccessClaims } from './claims.js';
+import type { AccessClaims, ForwardedUser } from './user.js';
 
 /** A token that verified, with what it grants and when it stops being valid. */
 interface Verified {

@@ -14,7 +14,8 @@ export function createDrain(options: { lifecycle: Lifecycle }): GatewayMiddlewar
   const { lifecycle } = options;
   return async function drain(ctx, next) {
     // A connection that carried a request before: this one is a kept-alive request.
-    const keptAlive = lifecycle.served(ctx.req.socket);
+    const keptAlive = lifecycle.hasServed(ctx.req.socket);
+    lifecycle.markServed(ctx.req.socket);
     if (lifecycle.draining && (keptAlive || upgradeOf(ctx.req)?.kind === 'websocket')) {
       throw new GatewayError(503, 'SHUTTING_DOWN', 'Gateway is shutting down', { headers: { Connection: 'close' } });
     }

@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors.js';
-import { isRefusedMethod, methodNotAllowed } from '../proxy/methods.js';
+import { methodNotAllowed } from '../proxy/methods.js';
 import { isSafeTarget } from '../proxy/path.js';
 import type { GatewayMiddleware } from '../state.js';
 import { upgradeOf } from '../upgrade.js';
@@ -28,7 +28,7 @@ const CLOSE = { headers: { Connection: 'close' } };
  */
 export function createRequestGuard(): GatewayMiddleware {
   return async function requestGuard(ctx, next) {
-    if (isRefusedMethod(ctx.method)) throw methodNotAllowed(ctx.method);
+    if (ctx.method === 'TRACE') throw methodNotAllowed('TRACE');
     if (!isSafeTarget(ctx.url)) throw new GatewayError(400, 'BAD_REQUEST', 'Malformed request path');
     const { rawHeaders } = ctx.req;
     // Either way the client would send the same head again on this connection (a cookie): it is closed, as Node's parser does.

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { ForwardedUser } from '../auth/user.js';
 import type { GatewayContext } from '../state.js';
 
 /** Hop-by-hop headers: meaningful for one connection only, never forwarded (RFC 9110 §7.6.1). */
@@ -39,13 +40,6 @@ const DROPPED_RESPONSE_HEADERS = new Set(['x-powered-by']);
  * would block it if the gateway's `same-origin` replaced that (DESIGN.md, "CORS and headers").
  */
 const SERVICE_WINS = new Set(['cross-origin-resource-policy']);
-
-/** The user context from a verified token, sent downstream as `x-user-*`. */
-export interface ForwardedUser {
-  readonly id: string;
-  readonly email: string;
-  readonly role: string | undefined;
-}
 
 /** What the gateway knows about the client connection and the request. */
 export interface ForwardingContext {

@@ -8,6 +8,7 @@ import type { Upstream } from '../upstream/upstream.js';
 import { ACCESS_TOKEN_PARAMETER } from '../upgrade.js';
 import { copyResponseHeaders, responseHeaders, upstreamHeadersOf, webSocketRequestHeaders } from './headers.js';
 import { rewritePath, withoutQueryParameter } from './path.js';
+import { ignore } from '../ignore.js';
 
 /** Options of the WebSocket tunnel for one route. */
 export interface TunnelOptions {
@@ -101,5 +102,3 @@ function relay(ctx: GatewayContext, response: IncomingMessage): void {
   ctx.body = response;
   if (response.headers['content-type'] === undefined) ctx.remove('Content-Type');
 }
-
-function ignore(): void {}

@@ -5,6 +5,7 @@ import got, { type Got, type PlainResponse, type Request as GotRequest, type Req
 import type { ServiceConfig } from '../config/index.js';
 import type { Instance } from './instance.js';
 import type { ReplayableBody } from './replayable-body.js';
+import { ignore } from '../ignore.js';
 
 /** The client left before the service answered: nothing is written, the request log says 499. */
 export class ClientGoneError extends Error {
@@ -110,5 +111,3 @@ export function sendAttempt(client: Got, attempt: {
     clientResponse.once('close', onClientClose);
   });
 }
-
-function ignore(): void {}

@@ -19,11 +19,11 @@ export interface RunningGateway {
 /** Env for tests: auth off unless a test turns it on, so each test states what it needs. */
 const TEST_ENV = { REQUIRE_AUTH: 'false', LOG_LEVEL: 'debug' };
 
-/** Builds the gateway from `env` (over test defaults) and listens on 127.0.0.1:0. */
-export async function startGateway(env: Record<string, string> = {}): Promise<RunningGateway> {
+/** Builds the gateway from `env` (over test defaults) and listens on 127.0.0.1:0; `now` replaces the breakers' clock. */
+export async function startGateway(env: Record<string, string> = {}, options: { now?: () => number } = {}): Promise<RunningGateway> {
   const config = loadConfig({ ...TEST_ENV, ...env });
   const { logger, lines } = createMemoryLogger();
-  const gateway = createGateway(config, { logger });
+  const gateway = createGateway(config, { logger, now: options.now });
   const server = createServer(gateway, config.server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

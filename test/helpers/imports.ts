@@ -33,3 +33,34 @@ export function importClosure(folders: readonly string[]): Map<string, string[]>
   }
   return reached;
 }
+
+/** The relative imports of every `.ts` file under `folder`, as repository-relative paths. */
+function importGraph(folder: string): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of sourcesUnder(folder)) {
+    const specifiers = ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles.map((entry) => entry.fileName);
+    const targets = specifiers.filter((specifier) => specifier.startsWith('.')).map((specifier) => resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
+    graph.set(relative(ROOT, file), targets.map((target) => relative(ROOT, target)));
+  }
+  return graph;
+}
+
+/** Each import cycle among the files under `folder` (type-only imports included), as the path that closes it. */
+export function importCycles(folder: string): string[][] {
+  const graph = importGraph(folder);
+  const cycles: string[][] = [];
+  const done = new Set<string>();
+  const path: string[] = [];
+  const visit = (file: string): void => {
+    path.push(file);
+    for (const target of graph.get(file) ?? []) {
+      const at = path.indexOf(target);
+      if (at !== -1) cycles.push([...path.slice(at), target]);
+      else if (!done.has(target)) visit(target);
+    }
+    path.pop();
+    done.add(file);
+  };
+  for (const file of graph.keys()) if (!done.has(file)) visit(file);
+  return cycles;
+}

@@ -1,5 +1,6 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createHash, randomBytes } from 'node:crypto';
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import WebSocket, { WebSocketServer, type ClientOptions, type RawData } from 'ws';
 
 /** What a WebSocket service saw of one handshake. */
@@ -105,4 +106,71 @@ export function closed(socket: WebSocket): Promise<{ code: number; reason: strin
 function toBuffer(data: RawData): Buffer {
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.isBuffer(data) ? data : Buffer.from(data);
+}
+
+/** A WebSocket service that only completes handshakes: the test reads and writes each bare socket itself. */
+export interface RawWebSocketService {
+  readonly url: string;
+  /** The service side of every switched connection, in order. */
+  readonly sockets: Socket[];
+  close(): Promise<void>;
+}
+
+/** RFC 6455 §4.2.2: the `Sec-WebSocket-Accept` of a handshake's `Sec-WebSocket-Key`. */
+function acceptKey(key: string): string {
+  return createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC11D65`).digest('base64');
+}
+
+/** Starts a service that switches every WebSocket handshake to a bare socket and leaves the bytes to the test. */
+export async function startRawWebSocketService(): Promise<RawWebSocketService> {
+  const server = http.createServer();
+  const sockets: Socket[] = [];
+  server.on('upgrade', (request: IncomingMessage, socket: Socket) => {
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(String(request.headers['sec-websocket-key']))}\r\n\r\n`);
+    sockets.push(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    sockets,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Sends a WebSocket handshake for `path` on a bare socket to 127.0.0.1:`port`; resolves with the socket once the 101 has been read. */
+export function rawWebSocketClient(port: number, path: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let head = '';
+    const onData = (chunk: Buffer): void => {
+      head += chunk.toString('latin1');
+      const end = head.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      socket.off('data', onData);
+      socket.pause();
+      if (!head.startsWith('HTTP/1.1 101 ') || end + 4 !== head.length) {
+        socket.destroy();
+        reject(new Error(`no bare 101: ${head.slice(0, 200)}`));
+        return;
+      }
+      resolve(socket);
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  });
+}
+
+/** One final binary frame holding `payload` (RFC 6455 §5.2); a client's is masked, here with the zero key, which leaves the payload as it is. */
+export function binaryFrame(payload: Buffer, options: { fromClient: boolean }): Buffer {
+  const header = Buffer.alloc(options.fromClient ? 14 : 10);
+  header[0] = 0x82;
+  header[1] = (options.fromClient ? 0x80 : 0) | 127;
+  header.writeBigUInt64BE(BigInt(payload.length), 2);
+  return Buffer.concat([header, payload]);
 }

@@ -1,12 +1,28 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
+import { useGateway } from '../helpers/fixtures.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { send, type TestResponse } from '../helpers/http.js';
-import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { waitFor } from '../helpers/wait.js';
 
 const OPEN_MS = 1500;
+
+/** The breakers' clock for one gateway: it moves only when a test moves it, so no open time is slept out or cut short by a slow machine. */
+interface TestClock {
+  readonly now: () => number;
+  advance(ms: number): void;
+}
+
+function createTestClock(): TestClock {
+  let time = Date.now();
+  return {
+    now: () => time,
+    advance(ms) {
+      time += ms;
+    },
+  };
+}
 
 /** How the stand-in service treats a connection: resets it at once, answers 200 (after `delayMs`), answers 500, or never answers. */
 type Mode = { kind: 'reset' } | { kind: 'ok'; delayMs: number } | { kind: 'error' } | { kind: 'stall' };
@@ -85,12 +101,13 @@ describe('circuit breaker per service', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function setUp(mode: Mode, env: Record<string, string> = {}): Promise<{ service: SwitchableService; gateway: RunningGateway }> {
+  async function setUp(mode: Mode, env: Record<string, string> = {}): Promise<{ service: SwitchableService; gateway: RunningGateway; clock: TestClock }> {
     const service = await startSwitchable(mode);
     cleanups.push(() => service.close());
-    const gateway = await startGateway({ PRODUCT_SERVICE_URL: service.url, PRODUCT_SERVICE_TIMEOUT_MS: '1000', CIRCUIT_OPEN_MS: String(OPEN_MS), ...env });
+    const clock = createTestClock();
+    const gateway = await startGateway({ PRODUCT_SERVICE_URL: service.url, PRODUCT_SERVICE_TIMEOUT_MS: '1000', CIRCUIT_OPEN_MS: String(OPEN_MS), ...env }, { now: clock.now });
     cleanups.push(() => gateway.close());
-    return { service, gateway };
+    return { service, gateway, clock };
   }
 
   async function trip(gateway: RunningGateway): Promise<void> {
@@ -155,10 +172,12 @@ describe('circuit breaker per service', () => {
   });
 
   it('when the open time is up, then exactly one of several concurrent requests reaches the service (half-open), and its success closes the circuit', async () => {
-    const { service, gateway } = await setUp({ kind: 'reset' });
+    const { service, gateway, clock } = await setUp({ kind: 'reset' });
     await trip(gateway);
     service.mode = { kind: 'ok', delayMs: 200 };
-    await new Promise((resolve) => setTimeout(resolve, OPEN_MS + 50));
+    clock.advance(OPEN_MS - 1);
+    expect(codeOf(await send({ port: gateway.port, path: '/api/v1/products/early' })), 'a millisecond before the open time is up').to.equal('CIRCUIT_OPEN');
+    clock.advance(1);
     const responses = await Promise.all(Array.from({ length: 8 }, (_, i) => send({ port: gateway.port, path: `/api/v1/products/half-${i}` })));
     const statuses = responses.map((response) => response.status).sort();
     expect(statuses).to.deep.equal([200, 503, 503, 503, 503, 503, 503, 503]);
@@ -178,9 +197,9 @@ describe('circuit breaker per service', () => {
   });
 
   it('when the half-open request fails, then the circuit opens again', async () => {
-    const { service, gateway } = await setUp({ kind: 'reset' });
+    const { service, gateway, clock } = await setUp({ kind: 'reset' });
     await trip(gateway);
-    await new Promise((resolve) => setTimeout(resolve, OPEN_MS + 50));
+    clock.advance(OPEN_MS);
     expect(codeOf(await send({ port: gateway.port, path: '/api/v1/products/probe' }))).to.equal('SERVICE_UNAVAILABLE');
     expect(codeOf(await send({ port: gateway.port, path: '/api/v1/products/again' }))).to.equal('CIRCUIT_OPEN');
     expect(service.counts.connections).to.equal(6);
@@ -206,26 +225,18 @@ describe('circuit breaker per service', () => {
 
   describe('one service stalled, another served at full speed at the same time', () => {
     const STALLED_TIMEOUT_MS = 500;
-    let stalled: SwitchableService;
-    let healthy: TestUpstream;
-    let gateway: RunningGateway;
-
-    before(async () => {
-      stalled = await startSwitchable({ kind: 'stall' });
-      healthy = await startUpstream((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
-      gateway = await startGateway({
-        PRODUCT_SERVICE_URL: stalled.url,
-        PRODUCT_SERVICE_TIMEOUT_MS: String(STALLED_TIMEOUT_MS),
-        INVENTORY_SERVICE_URL: healthy.url,
-        CIRCUIT_OPEN_MS: '10000',
-      });
+    let stalled: SwitchableService | undefined;
+    // Every service but the product service is the healthy upstream.
+    const fixture = useGateway({
+      handler: (_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
+      env: async () => {
+        stalled = await startSwitchable({ kind: 'stall' });
+        return { PRODUCT_SERVICE_URL: stalled.url, PRODUCT_SERVICE_TIMEOUT_MS: String(STALLED_TIMEOUT_MS), CIRCUIT_OPEN_MS: '10000' };
+      },
     });
 
-    after(async () => {
-      await gateway.close();
-      await stalled.close();
-      await healthy.close();
-    });
+    // Registered after useGateway's: runs once the gateway has closed.
+    after(() => stalled?.close());
 
     it('when the stalled service times out, then its breaker opens while the healthy service keeps its latency', async () => {
       const deadline = Date.now() + 5000;
@@ -235,7 +246,7 @@ describe('circuit breaker per service', () => {
       let stalledDone = false;
       const stalledClients = Array.from({ length: 4 }, async (_, client) => {
         for (let i = 0; Date.now() < deadline; i += 1) {
-          const code = codeOf(await send({ port: gateway.port, path: `/api/v1/products/${client}-${i}` }));
+          const code = codeOf(await send({ port: fixture.gateway.port, path: `/api/v1/products/${client}-${i}` }));
           stalledCodes.push(code);
           if (code === 'CIRCUIT_OPEN') return;
         }
@@ -244,7 +255,7 @@ describe('circuit breaker per service', () => {
       const healthyClients = Array.from({ length: 4 }, async (_, client) => {
         for (let i = 0; (!stalledDone || healthyLatencies.length < 100) && Date.now() < deadline; i += 1) {
           const started = performance.now();
-          const response = await send({ port: gateway.port, path: `/api/v1/inventory/${client}-${i}` });
+          const response = await send({ port: fixture.gateway.port, path: `/api/v1/inventory/${client}-${i}` });
           healthyLatencies.push(performance.now() - started);
           expect(response.status).to.equal(200);
         }
@@ -260,10 +271,10 @@ describe('circuit breaker per service', () => {
       // Four clients wait at once: the fifth timeout opens the circuit, the ones in flight with it still time out.
       expect(timeouts, 'timeouts before the circuit opened').to.be.within(5, 8);
       expect(stalledCodes.filter((code) => code === 'CIRCUIT_OPEN')).to.have.length(4);
-      expect(await sample(gateway, PRODUCT)).to.equal(1);
-      expect(await sample(gateway, INVENTORY)).to.equal(0);
-      expect(await sample(gateway, 'gateway_upstream_errors_total{service="product-service",code="SERVICE_TIMEOUT"}')).to.equal(timeouts);
-      expect(stalled.counts.requests, 'requests the stalled service got').to.equal(timeouts);
+      expect(await sample(fixture.gateway, PRODUCT)).to.equal(1);
+      expect(await sample(fixture.gateway, INVENTORY)).to.equal(0);
+      expect(await sample(fixture.gateway, 'gateway_upstream_errors_total{service="product-service",code="SERVICE_TIMEOUT"}')).to.equal(timeouts);
+      expect(stalled!.counts.requests, 'requests the stalled service got').to.equal(timeouts);
     });
   });
 });

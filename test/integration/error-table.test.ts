@@ -2,7 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { expect } from 'chai';
 import { useGateway } from '../helpers/fixtures.js';
-import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { allServicesAt, startGateway } from '../helpers/gateway.js';
 import { send, type TestResponse } from '../helpers/http.js';
 import { closedPort, startUpstream } from '../helpers/upstream.js';
 
@@ -159,18 +159,10 @@ function chunkedPost(port: number, path: string, chunks: Buffer[]): Promise<Test
 }
 
 describe('requests the HTTP parser refuses', () => {
-  let gateway: RunningGateway;
-
-  before(async () => {
-    gateway = await startGateway();
-  });
-
-  after(async () => {
-    await gateway.close();
-  });
+  const fixture = useGateway();
 
   it('when a header value is malformed, then 400 BAD_REQUEST as a JSON envelope', async () => {
-    const response = await rawRequest(gateway.port, 'GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n');
+    const response = await rawRequest(fixture.gateway.port, 'GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n');
     expect(response).to.match(/^HTTP\/1\.1 400 /);
     expect(response).to.include('"code":"BAD_REQUEST"');
     expect(response).to.match(/x-correlation-id: [0-9a-f-]{36}/);
@@ -178,21 +170,21 @@ describe('requests the HTTP parser refuses', () => {
 
   it('regression: when a request has more than 100 header lines (Node would keep 2000, Tomcat refuses past 100), then 431 as JSON', async () => {
     const many = Array.from({ length: 101 }, (_, i) => `X-H${i}: v\r\n`).join('');
-    const response = await rawRequest(gateway.port, `GET /health HTTP/1.1\r\nHost: x\r\n${many}Connection: close\r\n\r\n`);
+    const response = await rawRequest(fixture.gateway.port, `GET /health HTTP/1.1\r\nHost: x\r\n${many}Connection: close\r\n\r\n`);
     expect(response).to.match(/^HTTP\/1\.1 431 /);
     expect(response).to.include('"code":"REQUEST_HEADER_FIELDS_TOO_LARGE"');
     const fine = Array.from({ length: 90 }, (_, i) => `X-H${i}: v\r\n`).join('');
-    expect(await rawRequest(gateway.port, `GET /health HTTP/1.1\r\nHost: x\r\n${fine}Connection: close\r\n\r\n`)).to.match(/^HTTP\/1\.1 200 /);
+    expect(await rawRequest(fixture.gateway.port, `GET /health HTTP/1.1\r\nHost: x\r\n${fine}Connection: close\r\n\r\n`)).to.match(/^HTTP\/1\.1 200 /);
   });
 
   it('regression: when a request has two Host headers, then 400 as JSON (RFC 9112 §3.2)', async () => {
-    const response = await rawRequest(gateway.port, 'GET /health HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\nConnection: close\r\n\r\n');
+    const response = await rawRequest(fixture.gateway.port, 'GET /health HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\nConnection: close\r\n\r\n');
     expect(response).to.match(/^HTTP\/1\.1 400 /);
     expect(response).to.include('"code":"BAD_REQUEST"');
   });
 
   it('when the headers are larger than the server accepts, then 431 as a JSON envelope', async () => {
-    const response = await rawRequest(gateway.port, `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    const response = await rawRequest(fixture.gateway.port, `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     expect(response).to.match(/^HTTP\/1\.1 431 /);
     expect(response).to.include('"code":"REQUEST_HEADER_FIELDS_TOO_LARGE"');
   });

@@ -1,62 +1,54 @@
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { useGateway } from '../helpers/fixtures.js';
-import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { send } from '../helpers/http.js';
-import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 
 describe('forwarding through the whole onion (real sockets)', () => {
-  let upstream: TestUpstream;
-  let gateway: RunningGateway;
+  const fixture = useGateway();
 
-  beforeEach(async () => {
-    upstream = await startUpstream();
-    gateway = await startGateway(allServicesAt(upstream.url));
-  });
-
-  afterEach(async () => {
-    await gateway.close();
-    await upstream.close();
+  // Each test reads what the upstream saw of its own requests.
+  beforeEach(() => {
+    fixture.upstream.seen.splice(0);
   });
 
   it('when a client asks for a product, then the upstream sees the rewritten path and the client its answer', async () => {
-    const response = await send({ port: gateway.port, path: '/api/v1/products/123?x=1' });
+    const response = await send({ port: fixture.gateway.port, path: '/api/v1/products/123?x=1' });
     expect(response.status).to.equal(200);
     expect(response.json()).to.deep.equal({ method: 'GET', url: '/products/123?x=1', body: '' });
-    expect(upstream.seen).to.have.length(1);
+    expect(fixture.upstream.seen).to.have.length(1);
   });
 
   it('when the query has characters URL parsers re-encode, then it reaches the upstream byte for byte', async () => {
     const target = `/api/v1/products/search?q="a b"&t=<x>&u='y'&v={}&w=%zz&&`.replace(' ', '%20');
-    await send({ port: gateway.port, path: target });
-    expect(upstream.seen[0]?.url).to.equal(target.replace('/api/v1/products', '/products'));
+    await send({ port: fixture.gateway.port, path: target });
+    expect(fixture.upstream.seen[0]?.url).to.equal(target.replace('/api/v1/products', '/products'));
   });
 
   it('when the prefix is the whole path or has a trailing slash or empty query, then the rest is kept as is', async () => {
-    await send({ port: gateway.port, path: '/api/v1/inventory' });
-    await send({ port: gateway.port, path: '/api/v1/inventory/' });
-    await send({ port: gateway.port, path: '/api/v1/inventory?' });
-    expect(upstream.seen.map((seen) => seen.url)).to.deep.equal(['/inventory', '/inventory/', '/inventory?']);
+    await send({ port: fixture.gateway.port, path: '/api/v1/inventory' });
+    await send({ port: fixture.gateway.port, path: '/api/v1/inventory/' });
+    await send({ port: fixture.gateway.port, path: '/api/v1/inventory?' });
+    expect(fixture.upstream.seen.map((seen) => seen.url)).to.deep.equal(['/inventory', '/inventory/', '/inventory?']);
   });
 
   it('when a path only starts like a prefix, then it is not routed (segment match)', async () => {
-    const response = await send({ port: gateway.port, path: '/api/v1/productsX/1' });
+    const response = await send({ port: fixture.gateway.port, path: '/api/v1/productsX/1' });
     expect(response.status).to.equal(404);
     expect(response.json()).to.deep.include({ success: false });
-    expect(upstream.seen).to.have.length(0);
+    expect(fixture.upstream.seen).to.have.length(0);
   });
 
   it('when a JSON body is posted, then the upstream receives it intact with its length and type', async () => {
     const body = JSON.stringify({ name: 'Tea', price: 3.5, tags: ['green', 'ünïcode'] });
     const response = await send({
-      port: gateway.port,
+      port: fixture.gateway.port,
       method: 'POST',
       path: '/api/v1/products',
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
       body,
     });
     expect(response.status).to.equal(200);
-    const seen = upstream.seen[0]!;
+    const seen = fixture.upstream.seen[0]!;
     expect(seen.method).to.equal('POST');
     expect(seen.body.toString('utf8')).to.equal(body);
     expect(seen.headers['content-type']).to.equal('application/json');
@@ -65,12 +57,12 @@ describe('forwarding through the whole onion (real sockets)', () => {
 
   it('when forwarding, then Host is the upstream, X-Forwarded-* describe the client, and the correlation id goes along', async () => {
     await send({
-      port: gateway.port,
+      port: fixture.gateway.port,
       path: '/api/v1/users/me',
       headers: { host: 'shop.example', 'x-correlation-id': 'abc-123', 'x-forwarded-for': '6.6.6.6' },
     });
-    const { headers } = upstream.seen[0]!;
-    expect(headers.host).to.equal(`127.0.0.1:${upstream.port}`);
+    const { headers } = fixture.upstream.seen[0]!;
+    expect(headers.host).to.equal(`127.0.0.1:${fixture.upstream.port}`);
     expect(headers['x-forwarded-for']).to.equal('127.0.0.1');
     expect(headers['x-forwarded-host']).to.equal('shop.example');
     expect(headers['x-forwarded-proto']).to.equal('http');
@@ -79,13 +71,13 @@ describe('forwarding through the whole onion (real sockets)', () => {
   });
 
   it('when the client sends no User-Agent, then the upstream gets none (regression: got added its own)', async () => {
-    await send({ port: gateway.port, path: '/api/v1/products/1' });
-    expect(upstream.seen[0]?.headers).not.to.have.property('user-agent');
+    await send({ port: fixture.gateway.port, path: '/api/v1/products/1' });
+    expect(fixture.upstream.seen[0]?.headers).not.to.have.property('user-agent');
   });
 
   it('when the client sends hop-by-hop headers and x-user-*, then none reach the upstream', async () => {
     await send({
-      port: gateway.port,
+      port: fixture.gateway.port,
       path: '/api/v1/users/me',
       headers: {
         connection: 'keep-alive, x-secret-hop',
@@ -99,7 +91,7 @@ describe('forwarding through the whole onion (real sockets)', () => {
         'x-end-to-end': 'kept',
       },
     });
-    const { headers } = upstream.seen[0]!;
+    const { headers } = fixture.upstream.seen[0]!;
     for (const name of ['x-secret-hop', 'keep-alive', 'te', 'proxy-authorization', 'upgrade', 'x-user-id', 'x-user-role']) {
       expect(headers, name).not.to.have.property(name);
     }

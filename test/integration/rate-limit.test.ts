@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { useUpstream } from '../helpers/fixtures.js';
+import { useGateway, useUpstream } from '../helpers/fixtures.js';
 import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { send, type TestResponse } from '../helpers/http.js';
 import { killSpawnedGateways, spawnGateway } from '../helpers/process.js';
@@ -210,54 +210,46 @@ describe('rate limiting shared through Redis', function () {
   });
 
   describe('when Redis goes away and comes back', () => {
-    let redis: PrivateRedis;
-    let gateway: RunningGateway;
-
-    before(async () => {
-      redis = await startPrivateRedis();
-      gateway = await startGateway({
-        ...allServicesAt(fixture.upstream.url),
-        REDIS_URL: redis.url,
-        RATE_LIMIT_REDIS_PREFIX: uniquePrefix('fallback'),
-        RATE_LIMIT_MAX: '1000',
-      });
+    let privateRedis: PrivateRedis | undefined;
+    const outage = useGateway({
+      env: async () => {
+        privateRedis = await startPrivateRedis();
+        return { REDIS_URL: privateRedis.url, RATE_LIMIT_REDIS_PREFIX: uniquePrefix('fallback'), RATE_LIMIT_MAX: '1000' };
+      },
     });
-
-    after(async () => {
-      await gateway.close();
-      await redis.stop();
-    });
+    // Registered after useGateway's: stops Redis once the gateway has closed.
+    after(() => privateRedis?.stop());
 
     async function timedRequest(): Promise<{ status: number; ms: number }> {
       const started = Date.now();
-      const response = await send({ port: gateway.port, path: '/api/v1/products/1' });
+      const response = await send({ port: outage.gateway.port, path: '/api/v1/products/1' });
       return { status: response.status, ms: Date.now() - started };
     }
 
-    const redisKeys = (): Promise<string[]> => keysWithPrefix(redis.url, gateway.config.rateLimit.redisPrefix);
+    const redisKeys = (): Promise<string[]> => keysWithPrefix(privateRedis!.url, outage.gateway.config.rateLimit.redisPrefix);
 
     it('then requests keep being served promptly from memory, the change is logged once each way, and shared limits resume', async () => {
-      await waitFor(() => gateway.logs.some((line) => line.redis === 'ready'));
+      await waitFor(() => outage.gateway.logs.some((line) => line.redis === 'ready'));
       expect((await timedRequest()).status).to.equal(200);
       expect(await redisKeys()).to.have.length(1);
 
-      await redis.stop();
+      await privateRedis!.stop();
       const whileDown: Array<{ status: number; ms: number }> = [];
       for (let i = 0; i < 10; i += 1) whileDown.push(await timedRequest());
       expect(whileDown.map((result) => result.status)).to.deep.equal(Array(10).fill(200));
       expect(Math.max(...whileDown.map((result) => result.ms))).to.be.below(1000);
-      const fallbacks = gateway.logs.filter((line) => String(line.msg).includes('falling back'));
+      const fallbacks = outage.gateway.logs.filter((line) => String(line.msg).includes('falling back'));
       expect(fallbacks).to.have.length(1);
-      const store = await gateway.gateway.metrics.registry.getSingleMetricAsString('gateway_rate_limiter_store');
+      const store = await outage.gateway.gateway.metrics.registry.getSingleMetricAsString('gateway_rate_limiter_store');
       expect(store).to.include('gateway_rate_limiter_store{store="memory-fallback"} 1');
 
-      await redis.start();
+      await privateRedis!.start();
       const fellBackAt = fallbacks[0]!.time as number;
-      await waitFor(() => gateway.logs.some((line) => line.redis === 'ready' && (line.time as number) > fellBackAt), 10_000);
+      await waitFor(() => outage.gateway.logs.some((line) => line.redis === 'ready' && (line.time as number) > fellBackAt), 10_000);
       await new Promise((resolve) => setTimeout(resolve, 1100)); // past the retry pause after the last failure
       expect((await timedRequest()).status).to.equal(200);
       expect(await redisKeys()).to.have.length(1);
-      expect(gateway.logs.filter((line) => String(line.msg).includes('Redis answers again'))).to.have.length(1);
+      expect(outage.gateway.logs.filter((line) => String(line.msg).includes('Redis answers again'))).to.have.length(1);
     });
   });
 });

@@ -5,6 +5,7 @@ import { PUBLIC_PATHS, ROUTES } from '../../config/routes.js';
 import { SERVICES } from '../../config/services.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { send } from '../helpers/http.js';
+import { printSummary } from '../helpers/summary.js';
 import { accessClaims, accessToken, AUTH_ENV, signHs256, unsignedToken } from '../helpers/tokens.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 
@@ -168,7 +169,7 @@ describe('black-box fuzz: 10 000 random requests against a running gateway with 
     agent.destroy();
     const summary = [...statuses].sort(([a], [b]) => String(a).localeCompare(String(b))).map(([status, count]) => `${status}: ${count}`).join(', ');
     const forwarded = [...seenBy.values()].reduce((sum, seen) => sum + seen.length, 0);
-    console.log(`      seed ${SEED}; statuses ${summary}; ${forwarded} reached an upstream`);
+    printSummary(`seed ${SEED}; statuses ${summary}; ${forwarded} reached an upstream`);
 
     expect(gatewayErrors.slice(0, 5), `${gatewayErrors.length} requests answered 5xx or not at all`).to.deep.equal([]);
     expect(gateway.logs.filter((line) => line.msg === 'request failed'), 'INTERNAL_ERROR logged').to.deep.equal([]);

@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { buildUpstreamHeaders, responseHeaders, type ForwardedUser } from '../../src/proxy/headers.js';
+import type { ForwardedUser } from '../../src/auth/user.js';
+import { buildUpstreamHeaders, responseHeaders } from '../../src/proxy/headers.js';
 
 /** RFC 9110 §7.6.1 and the contract's list: never forwarded, in either direction. */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'];

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { useGateway } from '../helpers/fixtures.js';
 import { send } from '../helpers/http.js';
 import { rawExchange, type RawReply } from '../helpers/raw.js';
+import { printSummary } from '../helpers/summary.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** Asserts a gateway envelope in a raw reply, with the correlation id of its header, on a closed connection. */
@@ -171,7 +172,7 @@ describe('slow clients (SERVER_HEADERS_TIMEOUT_MS=500)', function () {
       expect(response.status).to.equal(200);
     }
     const replies = await Promise.all(slow);
-    console.log(`      normal requests: slowest ${Math.max(...latencies)} ms; slow clients cut after ${Math.min(...replies.map((reply) => reply.elapsedMs))}–${Math.max(...replies.map((reply) => reply.elapsedMs))} ms`);
+    printSummary(`normal requests: slowest ${Math.max(...latencies)} ms; slow clients cut after ${Math.min(...replies.map((reply) => reply.elapsedMs))}–${Math.max(...replies.map((reply) => reply.elapsedMs))} ms`);
     expect(Math.max(...latencies)).to.be.below(1000);
     for (const reply of replies) {
       expect(reply.outcome, reply.text).not.to.equal('timeout');

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import { expect } from 'chai';
-import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { useGateway } from '../helpers/fixtures.js';
 import { send, statusWithin, type Sample } from '../helpers/http.js';
 import { keysWithPrefix, startPrivateRedis, uniquePrefix, type PrivateRedis } from '../helpers/redis.js';
-import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { printSummary } from '../helpers/summary.js';
 import { waitFor } from '../helpers/wait.js';
 
 const WORKERS = 10;
@@ -12,38 +12,30 @@ const HANG_MS = 1000;
 
 describe('Redis killed under load and restarted', function () {
   this.timeout(30_000);
-  let redis: PrivateRedis;
-  let upstream: TestUpstream;
-  let gateway: RunningGateway;
-  let agent: http.Agent;
-
-  before(async () => {
-    redis = await startPrivateRedis();
-    upstream = await startUpstream((_request, response) => response.end('{}'));
-    gateway = await startGateway({
-      ...allServicesAt(upstream.url),
-      REDIS_URL: redis.url,
-      RATE_LIMIT_REDIS_PREFIX: uniquePrefix('outage'),
-      RATE_LIMIT_MAX: '1000000',
-    });
-    agent = new http.Agent({ keepAlive: true, maxSockets: WORKERS });
+  let redis: PrivateRedis | undefined;
+  const fixture = useGateway({
+    handler: (_request, response) => response.end('{}'),
+    env: async () => {
+      redis = await startPrivateRedis();
+      return { REDIS_URL: redis.url, RATE_LIMIT_REDIS_PREFIX: uniquePrefix('outage'), RATE_LIMIT_MAX: '1000000' };
+    },
   });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: WORKERS });
 
+  // Registered after useGateway's: runs once the gateway has closed.
   after(async () => {
     agent.destroy();
-    await gateway.close();
-    await upstream.close();
-    await redis.stop();
+    await redis?.stop();
   });
 
-  const sharedKeys = (): Promise<string[]> => keysWithPrefix(redis.url, gateway.config.rateLimit.redisPrefix);
+  const sharedKeys = (): Promise<string[]> => keysWithPrefix(redis!.url, fixture.gateway.config.rateLimit.redisPrefix);
 
   /** `WORKERS` concurrent loops of requests until `untilMs` after the start; each request bounded by HANG_MS. */
   async function load(started: number, untilMs: number, samples: Sample[]): Promise<void> {
     const worker = async (): Promise<void> => {
       while (Date.now() - started < untilMs) {
         const at = Date.now() - started;
-        const status = await statusWithin({ port: gateway.port, path: '/api/v1/products/1', agent }, HANG_MS);
+        const status = await statusWithin({ port: fixture.gateway.port, path: '/api/v1/products/1', agent }, HANG_MS);
         samples.push({ at, ms: Date.now() - started - at, status });
       }
     };
@@ -51,15 +43,15 @@ describe('Redis killed under load and restarted', function () {
   }
 
   it('when Redis is killed and restarted during a stream of concurrent requests, then none fails or hangs and shared limits resume', async () => {
-    await waitFor(() => gateway.logs.some((line) => line.redis === 'ready'), 5000);
+    await waitFor(() => fixture.gateway.logs.some((line) => line.redis === 'ready'), 5000);
     const started = Date.now();
     const samples: Sample[] = [];
     const outage = (async () => {
       await new Promise((resolve) => setTimeout(resolve, 800));
-      await redis.stop(); // SIGKILL: no goodbye to the clients
+      await redis!.stop(); // SIGKILL: no goodbye to the clients
       const killedAt = Date.now() - started;
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      await redis.start(); // empty: nothing was persisted
+      await redis!.start(); // empty: nothing was persisted
       return { killedAt, restartedAt: Date.now() - started };
     })();
     await load(started, 3500, samples);
@@ -68,19 +60,19 @@ describe('Redis killed under load and restarted', function () {
     const during = samples.filter((sample) => sample.at >= killedAt && sample.at < restartedAt);
     const failed = samples.filter((sample) => sample.status !== 200);
     const slowest = Math.max(...samples.map((sample) => sample.ms));
-    console.log(`      ${samples.length} requests, ${during.length} while Redis was down, slowest ${slowest} ms, ${failed.length} not 200`);
+    printSummary(`${samples.length} requests, ${during.length} while Redis was down, slowest ${slowest} ms, ${failed.length} not 200`);
     expect(failed, 'requests that failed or hung').to.deep.equal([]);
     expect(during.length, 'requests while Redis was down').to.be.above(WORKERS);
     expect(slowest).to.be.below(HANG_MS);
 
     // Shared limits resume: the restarted, empty Redis gets this client's key again.
-    await waitFor(() => gateway.logs.some((line) => String(line.msg).includes('Redis answers again')), 10_000).catch(() => {});
+    await waitFor(() => fixture.gateway.logs.some((line) => String(line.msg).includes('Redis answers again')), 10_000).catch(() => {});
     for (let i = 0; i < 5 && (await sharedKeys()).length === 0; i += 1) {
-      await send({ port: gateway.port, path: '/api/v1/products/1', agent });
+      await send({ port: fixture.gateway.port, path: '/api/v1/products/1', agent });
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
     expect(await sharedKeys()).to.have.length(1);
-    expect(gateway.logs.filter((line) => String(line.msg).includes('falling back')), 'fallbacks logged').to.have.length(1);
-    expect(gateway.logs.filter((line) => String(line.msg).includes('Redis answers again')), 'resumptions logged').to.have.length(1);
+    expect(fixture.gateway.logs.filter((line) => String(line.msg).includes('falling back')), 'fallbacks logged').to.have.length(1);
+    expect(fixture.gateway.logs.filter((line) => String(line.msg).includes('Redis answers again')), 'resumptions logged').to.have.length(1);
   });
 });

@@ -4,6 +4,7 @@ import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gat
 import { send, statusWithin, type Sample } from '../helpers/http.js';
 import { keysWithPrefix, uniquePrefix } from '../helpers/redis.js';
 import { startSentinelGroup, type SentinelGroup } from '../helpers/sentinel.js';
+import { printSummary } from '../helpers/summary.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { waitFor, waitForAsync } from '../helpers/wait.js';
 
@@ -115,19 +116,19 @@ describe('Redis Sentinel failover under load', function () {
     await Promise.all([change, ...Array.from({ length: WORKERS }, (_, index) => worker(index))]);
 
     const after = (time: number | undefined): string => (time === undefined ? 'never' : `+${time - eventAt} ms`);
-    console.log(`      ${what}; Sentinel named the new master at ${after(namedAt)}`);
+    printSummary(`${what}; Sentinel named the new master at ${after(namedAt)}`);
     gateways.forEach((gateway, index) => {
       const fellBack = loggedAt(gateway, 'falling back', eventAt);
       const moved = gateway.logs.find((line) => (line.time as number) >= eventAt && line.master === `127.0.0.1:${port}`)?.time as number | undefined;
       const resumed = loggedAt(gateway, 'Redis answers again', eventAt);
       const inMemory = gateway.logs.filter((line) => line.path === PATH && message(line) === 'request completed'
         && fellBack !== undefined && (line.time as number) >= fellBack && (resumed === undefined || (line.time as number) < resumed)).length;
-      console.log(`      gateway ${index + 1}: fell back ${after(fellBack)}, connected to the new master ${after(moved)}, `
+      printSummary(`gateway ${index + 1}: fell back ${after(fellBack)}, connected to the new master ${after(moved)}, `
         + `counted in Redis again ${after(resumed)}, ${inMemory} requests counted only in its memory`);
     });
     const slowest = Math.max(...samples.map((sample) => sample.ms));
     const during = samples.filter((sample) => sample.at >= eventAt && (backAt === undefined || sample.at < backAt)).length;
-    console.log(`      ${samples.length} requests under load, ${during} during the failover, slowest ${slowest} ms`);
+    printSummary(`${samples.length} requests under load, ${during} during the failover, slowest ${slowest} ms`);
     return { samples, eventAt, backAt };
   }
 

@@ -6,6 +6,7 @@ import { withTimeout } from '../../src/with-timeout.js';
 import { useUpstream } from '../helpers/fixtures.js';
 import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { killSpawnedGateways, spawnGateway } from '../helpers/process.js';
+import { printSummary } from '../helpers/summary.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -156,8 +157,8 @@ describe('SIGTERM under load (the built gateway)', function () {
     const resetInBacklog = outcomes.filter((outcome) => outcome.error !== undefined && outcome.localPort !== undefined && !wasAccepted(outcome));
     // A reset (ECONNRESET, socket hang up …) or a hang on a connection the gateway accepted: a lost request.
     const lost = outcomes.filter((outcome) => wasAccepted(outcome) && outcome.status !== 200);
-    console.log(
-      `      SIGTERM after ${terminatedAfter} of ${CONCURRENT} requests were started: ${completed.length} completed with 200, ` +
+    printSummary(
+      `SIGTERM after ${terminatedAfter} of ${CONCURRENT} requests were started: ${completed.length} completed with 200, ` +
         `${refused.length} refused after the listener closed, ${resetInBacklog.length} reset in the listen backlog (never accepted), ${lost.length} lost`,
     );
 

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { expect } from 'chai';
 import { memoryMiB, spawnGateway, killSpawnedGateways, type GatewayProcess } from '../../helpers/process.js';
+import { printSummary } from '../../helpers/summary.js';
 import { accessToken, AUTH_ENV } from '../../helpers/tokens.js';
 import { startUpstream, type TestUpstream } from '../../helpers/upstream.js';
 
@@ -115,15 +116,15 @@ describe(`soak: ${REQUESTS} requests through the built gateway`, function () {
     agent.destroy();
     const seconds = (Date.now() - started) / 1000;
 
-    console.log(`      ${done} requests in ${seconds.toFixed(1)} s; gateway VmRSS (MiB) every ${SAMPLE_EVERY} requests:`);
+    printSummary(`${done} requests in ${seconds.toFixed(1)} s; gateway VmRSS (MiB) every ${SAMPLE_EVERY} requests:`);
     for (let row = 0; row < samples.length; row += 10) {
-      console.log(`      ${samples.slice(row, row + 10).map((sample) => `${String(sample.requests).padStart(6)}: ${sample.rssMiB.toFixed(1)}`).join('  ')}`);
+      printSummary(`${samples.slice(row, row + 10).map((sample) => `${String(sample.requests).padStart(6)}: ${sample.rssMiB.toFixed(1)}`).join('  ')}`);
     }
     const measured = samples.slice(1);
     const quarter = Math.floor(measured.length / 4);
     const firstPeak = Math.max(...measured.slice(0, quarter).map((sample) => sample.rssMiB));
     const lastPeak = Math.max(...measured.slice(-quarter).map((sample) => sample.rssMiB));
-    console.log(`      first quarter peak ${firstPeak.toFixed(1)} MiB, last quarter peak ${lastPeak.toFixed(1)} MiB (margin ${SETTLE_MARGIN_MiB} MiB)`);
+    printSummary(`first quarter peak ${firstPeak.toFixed(1)} MiB, last quarter peak ${lastPeak.toFixed(1)} MiB (margin ${SETTLE_MARGIN_MiB} MiB)`);
 
     expect(done, 'requests done before the deadline').to.equal(REQUESTS);
     expect(Object.fromEntries(unexpected), 'answers other than expected').to.deep.equal({});

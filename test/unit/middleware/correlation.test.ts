@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createCorrelation, isSaneCorrelationId } from '../../../src/middleware/correlation.js';
+import { correlationIdOf, createCorrelation, isSaneCorrelationId } from '../../../src/middleware/correlation.js';
 import { send } from '../../helpers/http.js';
 import { serve, type ServedApp } from './serve.js';
 
@@ -38,6 +38,18 @@ describe('correlation', () => {
         expect(isSaneCorrelationId(id)).to.equal(false);
       });
     }
+  });
+
+  describe('correlationIdOf', () => {
+    it('when the headers carry a sane id, then it is the id', () => {
+      expect(correlationIdOf({ 'x-correlation-id': 'abc-123' })).to.equal('abc-123');
+    });
+
+    it('when the headers carry an id that is not sane, or none, then each call makes a fresh UUID', () => {
+      const ids = [correlationIdOf({ 'x-correlation-id': 'a\nInjected: 1' }), correlationIdOf({}), correlationIdOf({})];
+      for (const id of ids) expect(id).to.match(UUID);
+      expect(new Set(ids).size).to.equal(3);
+    });
   });
 
   describe('middleware', () => {
