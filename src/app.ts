@@ -54,9 +54,9 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
     ['drain', createDrain({ lifecycle })],
     ['cors', createCors(config.cors)],
     ['security', createSecurity()],
-    ['rate-limit-ip', createRateLimit({ ...limits, by: 'ip', max: config.rateLimit.max, routes: config.rateLimit.routes })],
+    ['rate-limit-ip', createRateLimit({ ...limits, by: 'ip', max: config.rateLimit.max, routes: config.routes.flatMap((route) => route.limits) })],
     ['request-guard', createRequestGuard()],
-    ['auth', createAuth({ auth: config.auth, scope: config.apiScope, logger })],
+    ['auth', createAuth({ auth: config.auth, routes: config.routes, scope: config.apiScope, logger, metrics })],
     ['rate-limit-user', createRateLimit({ ...limits, by: 'user', max: config.rateLimit.userMax, routes: [] })],
     ['router', createRouter({
       routes: config.routes,
