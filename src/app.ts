@@ -14,6 +14,7 @@ import { createLogging } from './middleware/logging.js';
 import { createNotFound } from './middleware/not-found.js';
 import { createRequestGuard } from './middleware/request-guard.js';
 import { createRateLimit } from './middleware/rate-limit.js';
+import { createRoutePolicy } from './middleware/route-policy.js';
 import { createSecurity } from './middleware/security.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { createUpstreamClient } from './proxy/client.js';
@@ -58,6 +59,7 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
     ['request-guard', createRequestGuard()],
     ['auth', createAuth({ auth: config.auth, routes: config.routes, scope: config.apiScope, logger, metrics })],
     ['rate-limit-user', createRateLimit({ ...limits, by: 'user', max: config.rateLimit.userMax, routes: [] })],
+    ['route-policy', createRoutePolicy({ routes: config.routes, logger })],
     ['router', createRouter({
       routes: config.routes,
       endpoints: config.endpoints,

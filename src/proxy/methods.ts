@@ -15,7 +15,7 @@ export function isRefusedMethod(method: string): boolean {
   return REFUSED_METHODS.has(method);
 }
 
-/** The 405 answer to a refused method, with its `Allow` header. */
-export function methodNotAllowed(method: string): GatewayError {
-  return new GatewayError(405, 'METHOD_NOT_ALLOWED', `Method ${method} is not allowed`, { headers: { Allow: ALLOWED } });
+/** The 405 answer to a refused method, with its `Allow` header: every forwarded method, or a route's own list. */
+export function methodNotAllowed(method: string, allow = ALLOWED): GatewayError {
+  return new GatewayError(405, 'METHOD_NOT_ALLOWED', `Method ${method} is not allowed`, { headers: { Allow: allow } });
 }
