@@ -33,6 +33,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The default gateway file (GATEWAY_CONFIG=config/gateway.yaml, from WORKDIR) and its schema, for
+# editors and for operators who mount their own file over it or elsewhere.
+COPY config/gateway.yaml config/gateway.schema.json ./config/
 # The official image's node user, by number so Kubernetes' runAsNonRoot can verify it; the app writes no files.
 USER 1000:1000
 EXPOSE 4000

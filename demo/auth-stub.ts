@@ -1,5 +1,5 @@
 import type { RequestListener } from 'node:http';
-import { SERVICES } from '../config/services.js';
+import { SERVICES } from './services.js';
 import { pathOf, readJsonObject, receivedHeaders, sendJson } from './exchange.js';
 import { DEMO_PASSWORD, USERS, type DemoUser } from './records.js';
 import type { AuthServiceSigning } from './signing.js';

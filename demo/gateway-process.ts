@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { SERVICES, type ServiceId } from '../config/services.js';
+import { SERVICES, type ServiceId } from './services.js';
 import { exitStatus, spawnNode, type Ended, type NodeProcess } from './node-process.js';
 import { DemoSettingsError, type DemoSettings } from './settings.js';
 

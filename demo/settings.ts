@@ -1,4 +1,4 @@
-import { SERVICES, type ServiceId } from '../config/services.js';
+import { SERVICES, type ServiceId } from './services.js';
 import { createEnvReader, exactText, integer, oneOf, optionalText, text } from '../src/config/parsers.js';
 import { readAuthServiceSigning } from './signing.js';
 

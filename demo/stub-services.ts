@@ -1,4 +1,4 @@
-import { SERVICES, type ServiceId } from '../config/services.js';
+import { SERVICES, type ServiceId } from './services.js';
 import { DemoSettingsError, readDemoSettings } from './settings.js';
 import { STUB_IDS, closeStubs, startStubs } from './stubs.js';
 

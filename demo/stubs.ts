@@ -1,6 +1,6 @@
 import http, { type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SERVICES, type ServiceId } from '../config/services.js';
+import { SERVICES, type ServiceId } from './services.js';
 import { createAuthStub } from './auth-stub.js';
 import { INVENTORY, PRODUCTS, USERS } from './records.js';
 import { createResourceStub } from './resource-stub.js';

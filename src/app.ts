@@ -15,6 +15,7 @@ import { createLogging } from './middleware/logging.js';
 import { createNotFound } from './middleware/not-found.js';
 import { createRequestGuard } from './middleware/request-guard.js';
 import { createRateLimit } from './middleware/rate-limit.js';
+import { createRoutePolicy } from './middleware/route-policy.js';
 import { createSecurity } from './middleware/security.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { createCounterStore } from './rate-limit/fallback-store.js';
@@ -68,10 +69,11 @@ export function createGateway(config: Config, options: { logger: Logger; now?: (
     ['drain', createDrain({ lifecycle })],
     ['cors', createCors(headers.cors)],
     ['security', createSecurity(headers.security)],
-    ['rate-limit-ip', createRateLimit({ ...limits, by: 'ip', max: config.rateLimit.max, routes: config.rateLimit.routes })],
+    ['rate-limit-ip', createRateLimit({ ...limits, by: 'ip', max: config.rateLimit.max, routes: config.routes.flatMap((route) => route.limits) })],
     ['request-guard', createRequestGuard()],
-    ['auth', createAuth({ auth: config.auth, scope: config.apiScope, logger })],
+    ['auth', createAuth({ auth: config.auth, routes: config.routes, scope: config.apiScope, logger, metrics })],
     ['rate-limit-user', createRateLimit({ ...limits, by: 'user', max: config.rateLimit.userMax, routes: [] })],
+    ['route-policy', createRoutePolicy({ routes: config.routes, logger })],
     ['router', createRouter({
       routes: config.routes,
       endpoints: config.endpoints,

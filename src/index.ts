@@ -48,6 +48,7 @@ listen(server, config.port, 'requests', () => {
       services: config.services.map((service) => ({ name: service.name, urls: service.urls, timeoutMs: service.timeoutMs, idleTimeoutMs: service.idleTimeoutMs })),
       rateLimiter: config.rateLimit.redis === undefined ? 'memory' : config.rateLimit.redis.kind === 'url' ? 'redis' : 'redis-sentinel',
       requireAuth: config.auth.required,
+      gatewayFile: config.gatewayFile,
     },
     'gateway listening',
   );

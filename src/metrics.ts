@@ -12,6 +12,9 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
 const CIRCUIT_VALUES: Record<CircuitState, number> = { closed: 0, open: 1, 'half-open': 2 };
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** Which key verified a token: `JWT_SECRET`, or `JWT_SECRET_PREVIOUS` during a rotation. */
+export type JwtKeyName = 'current' | 'previous';
+
 /** Which store the rate limiter counts in. */
 export type LimiterStore = 'redis' | 'memory' | 'memory-fallback';
 
@@ -31,6 +34,8 @@ export interface GatewayMetrics {
   instanceRequest(service: string, instance: string): void;
   /** `instance` left the service's resolved set: its series go, so labels stay bounded by the set. */
   forgetInstance(service: string, instance: string): void;
+  /** A request's token was accepted, verified by `key`. */
+  jwtVerified(key: JwtKeyName): void;
 }
 
 const INSTANCE_STATES: readonly InstanceState[] = ['up', 'ejected', 'unhealthy'];
@@ -54,6 +59,10 @@ export function createMetrics(options: { routes: readonly RouteConfig[]; endpoin
   for (const limit of ['ip', 'route', 'user'] satisfies LimitKind[]) limited.inc({ limit }, 0);
   const store = new Gauge({ name: 'gateway_rate_limiter_store', help: '1 for the store the rate limiter counts in now', labelNames: ['store'], registers: [registry] });
   const tunnels = new Gauge({ name: 'gateway_websocket_tunnels_open', help: 'WebSocket tunnels open now', registers: [registry] });
+  // Per request, not per distinct token: when `previous` stays at its count, no client uses the old key any more.
+  const jwt = new Counter({ name: 'gateway_jwt_verified_total', help: 'Requests whose token was accepted, by the key that verified it (current, previous)', labelNames: ['key'], registers: [registry] });
+  const jwtKeys = { current: jwt.labels({ key: 'current' }), previous: jwt.labels({ key: 'previous' }) } satisfies Record<JwtKeyName, unknown>;
+  for (const series of Object.values(jwtKeys)) series.inc(0);
   const stores: LimiterStore[] = ['redis', 'memory', 'memory-fallback'];
   const instanceReaders = new Map<string, () => readonly InstanceState[]>();
   new Gauge({
@@ -125,6 +134,9 @@ export function createMetrics(options: { routes: readonly RouteConfig[]; endpoin
     forgetInstance(service, instance) {
       instanceSeries.get(service)?.delete(instance);
       instanceRequests.remove({ service, instance });
+    },
+    jwtVerified(key) {
+      jwtKeys[key].inc();
     },
   };
 }

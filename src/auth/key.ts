@@ -50,9 +50,10 @@ export class SecretKeyError extends Error {
 /**
  * Reads `secret` into the HMAC key exactly as the shop's auth service does (interop/README.md):
  * `Decoders.BASE64.decode(secret)` (see jjwt-base64.ts), else the secret's UTF-8 bytes. `base64`
- * or `utf8` forces one reading; `base64` with a secret jjwt cannot decode throws {@link SecretKeyError}.
+ * or `utf8` forces one reading; `base64` with a secret jjwt cannot decode throws {@link SecretKeyError}
+ * naming `name`, the variable the secret came from.
  */
-export function readSecretKey(secret: string, encoding: SecretEncoding): SecretKeyReading {
+export function readSecretKey(secret: string, encoding: SecretEncoding, name = 'JWT_SECRET'): SecretKeyReading {
   let decoded: Buffer | undefined;
   let failure = '';
   try {
@@ -62,7 +63,7 @@ export function readSecretKey(secret: string, encoding: SecretEncoding): SecretK
     failure = error.message;
   }
   if (encoding === 'base64' && decoded === undefined) {
-    throw new SecretKeyError(`JWT_SECRET_ENCODING=base64 but JWT_SECRET is not Base64 as the auth service decodes it (${failure})`);
+    throw new SecretKeyError(`JWT_SECRET_ENCODING=base64 but ${name} is not Base64 as the auth service decodes it (${failure})`);
   }
   const base64 = encoding === 'base64' || (encoding === 'auto' && decoded !== undefined);
   const bytes = base64 ? decoded! : Buffer.from(secret, 'utf8');

@@ -1,9 +1,12 @@
+import type { JwtKeyName } from '../metrics.js';
 import type { AccessClaims, ForwardedUser } from './user.js';
 
 /** A token that verified, with what it grants and when it stops being valid. */
 interface Verified {
   readonly claims: AccessClaims;
   readonly user: ForwardedUser;
+  /** The key that verified it. */
+  readonly key: JwtKeyName;
   /** Seconds since the epoch: valid while now < exp and now >= nbf (jsonwebtoken's rules, no clock tolerance). */
   readonly exp: number;
   readonly nbf: number;
@@ -32,13 +35,13 @@ export class VerifiedTokenCache {
   }
 
   /** Remembers a token that has just been verified. */
-  set(token: string, claims: AccessClaims, user: ForwardedUser): void {
+  set(token: string, claims: AccessClaims, user: ForwardedUser, key: JwtKeyName): void {
     if (typeof claims.exp !== 'number') return;
     if (this.#entries.size >= this.capacity) {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
     const nbf = typeof claims.nbf === 'number' ? claims.nbf : 0;
-    this.#entries.set(token, { claims, user, exp: claims.exp, nbf });
+    this.#entries.set(token, { claims, user, key, exp: claims.exp, nbf });
   }
 }

@@ -1,15 +1,14 @@
-import { API_SCOPE, GATEWAY_ENDPOINTS, PUBLIC_PATHS, ROUTE_LIMITS, ROUTES } from '../../config/routes.js';
-import { SERVICES, type ServiceId } from '../../config/services.js';
-import { readSecretKey, SecretKeyError, type SecretEncoding, type SecretKeyReading } from '../auth/key.js';
-import { boolean, createEnvReader, exactText, headerNameList, hostPortList, integer, list, oneOf, optionalText, text, url, urlList, type EnvVariable, type HostPort } from './parsers.js';
+import { API_SCOPE, GATEWAY_ENDPOINTS } from '../../config/endpoints.js';
+import type { SecretKeyReading } from '../auth/key.js';
+import { GatewayFileError, hashGatewayFile, parseGatewayFile, readGatewayFile, type GatewayFileText } from './gateway-file.js';
+import { PLACEHOLDER_SECRET, readJwtKeys } from './jwt.js';
+import { boolean, createEnvReader, exactText, headerNameList, hostPortList, integer, list, oneOf, optionalSecret, optionalText, text, url, type EnvVariable, type HostPort } from './parsers.js';
 import { readRedisTarget, type RedisTarget } from './redis.js';
+import { buildRouting, SERVICE_VARIABLES, type RouteConfig, type Routing, type ServiceConfig } from './routing.js';
 
 export type { RedisTarget } from './redis.js';
+export type { PathPolicy, RouteConfig, RouteLimit, ServiceConfig } from './routing.js';
 
-const PLACEHOLDER_SECRET = 'CHANGE_ME_TO_A_STRONG_SECRET';
-const MIN_PRODUCTION_SECRET_LENGTH = 32;
-/** jjwt refuses HMAC-SHA256 keys under 256 bits; so does the gateway in production. */
-const MIN_PRODUCTION_KEY_BYTES = 32;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** The values of `Cross-Origin-Resource-Policy` (Fetch, "Cross-Origin-Resource-Policy header"). */
 const CROSS_ORIGIN_RESOURCE_POLICIES = ['same-origin', 'same-site', 'cross-origin'] as const;
@@ -36,6 +35,8 @@ export const ENV_SCHEMA = {
   UPSTREAM_EJECT_MS: integer(10_000, 1),
   // Not trimmed: the auth service reads the variable as it is, and so must the key derivation.
   JWT_SECRET: exactText(PLACEHOLDER_SECRET),
+  // During a rotation, the secret the auth service signed with before: accepted for verification only.
+  JWT_SECRET_PREVIOUS: optionalSecret(),
   JWT_SECRET_ENCODING: oneOf(['auto', 'base64', 'utf8'], 'auto'),
   JWT_ISSUER: optionalText('http://localhost:4001'),
   JWT_AUDIENCE: optionalText(undefined),
@@ -58,36 +59,16 @@ export const ENV_SCHEMA = {
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   METRICS_PORT: integer(9464, 0, 65535),
   NODE_ENV: text('development'),
+  // Relative to the working directory, or absolute.
+  GATEWAY_CONFIG: text('config/gateway.yaml'),
 } satisfies Record<string, EnvVariable<unknown>>;
 
-/** A downstream service with its env overrides applied. */
-export interface ServiceConfig {
-  readonly id: ServiceId;
-  readonly name: string;
-  /**
-   * Base URLs without a trailing slash, one or more, with one scheme and base path; the upstream
-   * path is appended as a string. Every address a URL's host name resolves to is an instance.
-   */
-  readonly urls: readonly string[];
-  readonly healthPath: string;
-  /** Bounds connecting and the wait for the response headers (502 `SERVICE_TIMEOUT`). */
-  readonly timeoutMs: number;
-  /** Bounds any silence of the service's connection once the exchange is under way: a stalled response is cut. */
-  readonly idleTimeoutMs: number;
-  /** Each instance's health path is probed on this interval; undefined: no active checks. */
-  readonly healthIntervalMs: number | undefined;
-  /** Consecutive gateway-side failures that eject an instance. */
-  readonly ejectFailures: number;
-  /** First ejection time; it doubles with each repeated ejection, up to 10 times this. */
-  readonly ejectMs: number;
-}
-
-/** One row of the route table, bound to its service. */
-export interface RouteConfig {
-  readonly prefix: string;
-  readonly upstreamPath: string;
-  readonly service: ServiceConfig;
-}
+/**
+ * Variables read besides {@link ENV_SCHEMA} whose default follows something else: another variable
+ * (`RATE_LIMIT_USER_MAX` follows `RATE_LIMIT_MAX`), or each service's entry in the gateway file
+ * (`<ENV>_SERVICE_URL` …). `.env.example` shows them as comments, so a copy of it keeps them following.
+ */
+export const DERIVED_VARIABLES = ['RATE_LIMIT_USER_MAX', ...SERVICE_VARIABLES.map((suffix) => `<ENV>_${suffix}`)] as const;
 
 /** The whole gateway configuration: parsed once at boot, frozen, passed to everything that needs it. */
 export interface Config {
@@ -110,11 +91,12 @@ export interface Config {
   };
   readonly auth: {
     readonly required: boolean;
-    readonly secret: string;
-    readonly secretEncoding: SecretEncoding;
+    /** The key of `JWT_SECRET`, derived once as the auth service derives it. */
+    readonly key: SecretKeyReading;
+    /** The key of `JWT_SECRET_PREVIOUS` during a rotation: verifies tokens signed before the switch. */
+    readonly previousKey: SecretKeyReading | undefined;
     readonly issuer: string | undefined;
     readonly audience: string | undefined;
-    readonly publicPaths: readonly string[];
   };
   readonly rateLimit: {
     readonly windowMs: number;
@@ -122,8 +104,6 @@ export interface Config {
     readonly max: number;
     /** Per verified user, after authentication. */
     readonly userMax: number;
-    /** Per client IP on single paths (config/routes.ts). */
-    readonly routes: ReadonlyArray<{ readonly path: string; readonly max: number }>;
     /** The shared store; `undefined`: each replica counts in memory. */
     readonly redis: RedisTarget | undefined;
     readonly redisPrefix: string;
@@ -157,8 +137,12 @@ export interface Config {
     /** DNS servers to ask instead of the system's resolver. */
     readonly servers: readonly HostPort[] | undefined;
   };
+  /** From the gateway file, with env overrides applied. */
   readonly services: readonly ServiceConfig[];
+  /** From the gateway file: prefixes, upstream paths, public paths, limits, methods and roles. */
   readonly routes: readonly RouteConfig[];
+  /** The gateway file the services and routes came from. */
+  readonly gatewayFile: { readonly path: string; readonly sha256: string };
   /** Prefix of everything forwarded; rate limits and authentication apply under it only. */
   readonly apiScope: string;
   /** Paths of the gateway's own endpoints. */
@@ -172,8 +156,12 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Parses and validates `env` into a frozen {@link Config}; throws {@link ConfigError} naming every bad variable. */
-export function loadConfig(env: Env): Config {
+/**
+ * Parses and validates `env` and the gateway file it names (`GATEWAY_CONFIG`) into a frozen
+ * {@link Config}; throws {@link ConfigError} naming every bad variable and every problem of the
+ * file. `readFile` is its one I/O (by default the file system): everything else is pure.
+ */
+export function loadConfig(env: Env, readFile: (name: string) => GatewayFileText = readGatewayFile): Config {
   const { read, problems } = createEnvReader(env);
 
   const values = Object.fromEntries(
@@ -183,38 +171,24 @@ export function loadConfig(env: Env): Config {
   // Defaults to the per-IP limit, so it is read once that one is known (as per-service timeouts are).
   const userMax = read('RATE_LIMIT_USER_MAX', integer(values.RATE_LIMIT_MAX, 1));
 
-  const services = (Object.keys(SERVICES) as ServiceId[]).map((id): ServiceConfig => {
-    const definition = SERVICES[id];
-    return {
-      id,
-      name: definition.name,
-      urls: read(`${definition.env}_SERVICE_URL`, urlList([definition.defaultUrl], ['http', 'https'])),
-      healthPath: definition.healthPath,
-      timeoutMs: read(`${definition.env}_SERVICE_TIMEOUT_MS`, integer(values.GATEWAY_PROXY_TIMEOUT_MS, 1)),
-      idleTimeoutMs: read(`${definition.env}_SERVICE_IDLE_TIMEOUT_MS`, integer(values.GATEWAY_PROXY_IDLE_TIMEOUT_MS, 1)),
-      healthIntervalMs: read(`${definition.env}_SERVICE_HEALTH_INTERVAL_MS`, integer(0, 0)) || undefined,
+  let routing: Routing | undefined;
+  let gatewayFile: Config['gatewayFile'] | undefined;
+  try {
+    const source = readFile(values.GATEWAY_CONFIG);
+    routing = buildRouting(parseGatewayFile(source), {
+      timeoutMs: values.GATEWAY_PROXY_TIMEOUT_MS,
+      idleTimeoutMs: values.GATEWAY_PROXY_IDLE_TIMEOUT_MS,
       ejectFailures: values.UPSTREAM_EJECT_FAILURES,
       ejectMs: values.UPSTREAM_EJECT_MS,
-    };
-  });
-
-  let key: SecretKeyReading | undefined;
-  try {
-    key = readSecretKey(values.JWT_SECRET, values.JWT_SECRET_ENCODING);
+      authLimit: values.RATE_LIMIT_AUTH_MAX,
+    }, read);
+    gatewayFile = { path: source.path, sha256: hashGatewayFile(source) };
   } catch (error) {
-    if (!(error instanceof SecretKeyError)) throw error;
-    problems.push(error.message);
+    if (!(error instanceof GatewayFileError)) throw error;
+    problems.push(...error.problems);
   }
 
-  if (values.NODE_ENV === 'production' && key !== undefined) {
-    const secret = values.JWT_SECRET;
-    if (secret === PLACEHOLDER_SECRET || secret.length < MIN_PRODUCTION_SECRET_LENGTH) {
-      problems.push(`JWT_SECRET must be set to a secret of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters when NODE_ENV=production`);
-    } else if (key.length < MIN_PRODUCTION_KEY_BYTES) {
-      // A 32-character Base64 secret decodes to 24 bytes: the auth service (jjwt) would refuse it.
-      problems.push(`JWT_SECRET must give a key of at least ${MIN_PRODUCTION_KEY_BYTES} bytes when NODE_ENV=production (it gives ${key.length})`);
-    }
-  }
+  const { key, previousKey } = readJwtKeys(values, problems);
 
   const requestTimeout = values.SERVER_REQUEST_TIMEOUT_MS;
   if (requestTimeout !== 0 && values.SERVER_HEADERS_TIMEOUT_MS > requestTimeout) {
@@ -227,7 +201,9 @@ export function loadConfig(env: Env): Config {
 
   const redis = readRedisTarget(values, problems);
 
-  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  if (problems.length > 0 || routing === undefined || gatewayFile === undefined || key === undefined) {
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
 
   return deepFreeze({
     port: values.PORT,
@@ -244,17 +220,15 @@ export function loadConfig(env: Env): Config {
     },
     auth: {
       required: values.REQUIRE_AUTH,
-      secret: values.JWT_SECRET,
-      secretEncoding: values.JWT_SECRET_ENCODING,
+      key,
+      previousKey,
       issuer: values.JWT_ISSUER,
       audience: values.JWT_AUDIENCE,
-      publicPaths: PUBLIC_PATHS,
     },
     rateLimit: {
       windowMs: values.RATE_LIMIT_WINDOW_MS,
       max: values.RATE_LIMIT_MAX,
       userMax,
-      routes: ROUTE_LIMITS.map((limit) => ({ path: limit.path, max: limit.max === 'auth' ? values.RATE_LIMIT_AUTH_MAX : limit.max })),
       redis,
       redisPrefix: values.RATE_LIMIT_REDIS_PREFIX,
       redisTimeoutMs: values.RATE_LIMIT_REDIS_TIMEOUT_MS,
@@ -269,14 +243,11 @@ export function loadConfig(env: Env): Config {
     },
     circuit: { failureThreshold: values.CIRCUIT_FAILURE_THRESHOLD, openMs: values.CIRCUIT_OPEN_MS },
     discovery: { refreshMs: values.SERVICE_DNS_REFRESH_MS, servers: values.SERVICE_DNS_SERVERS },
-    services,
+    services: routing.services,
+    routes: routing.routes,
+    gatewayFile,
     apiScope: API_SCOPE,
     endpoints: GATEWAY_ENDPOINTS,
-    routes: ROUTES.map((route) => ({
-      prefix: route.prefix,
-      upstreamPath: route.upstreamPath,
-      service: services.find((service) => service.id === route.service)!,
-    })),
   });
 }
 

@@ -52,6 +52,11 @@ export function exactText(defaultValue: string): EnvVariable<string> {
   return { defaultValue, emptyValue: defaultValue, untrimmed: true, parse: (raw) => raw };
 }
 
+/** A secret that may be absent: taken exactly as set, like {@link exactText}; unset or empty means "none". */
+export function optionalSecret(): EnvVariable<string | undefined> {
+  return { defaultValue: undefined, emptyValue: undefined, untrimmed: true, parse: (raw) => raw };
+}
+
 /** Text where an empty value means "none", e.g. `JWT_ISSUER=` turns the issuer check off. */
 export function optionalText(defaultValue: string | undefined): EnvVariable<string | undefined> {
   return { defaultValue, emptyValue: undefined, parse: (raw) => raw };

@@ -2,11 +2,12 @@ import type { Next } from 'koa';
 import koaJwt from 'koa-jwt';
 import type { Logger } from 'pino';
 import { readUser } from '../auth/claims.js';
-import { readSecretKey } from '../auth/key.js';
+import type { SecretKeyReading } from '../auth/key.js';
 import { logSecretKey } from '../auth/key-report.js';
 import { VerifiedTokenCache } from '../auth/token-cache.js';
-import type { Config } from '../config/index.js';
+import type { Config, RouteConfig } from '../config/index.js';
 import { GatewayError } from '../errors.js';
+import type { GatewayMetrics, JwtKeyName } from '../metrics.js';
 import { isUnderPrefix, readQueryParameter } from '../proxy/path.js';
 import type { GatewayContext, GatewayMiddleware } from '../state.js';
 import { ACCESS_TOKEN_PARAMETER, upgradeOf } from '../upgrade.js';
@@ -18,6 +19,8 @@ const BEARER = /^bearer(\s|$)/i;
 const BEARER_TOKEN = /^bearer ([^ ]+)$/i;
 /** Distinct valid tokens remembered at once (a few MB at most). */
 const CACHED_TOKENS = 10_000;
+/** jsonwebtoken's reasons that say the token was not signed with this key: then the previous key may have signed it. */
+const OTHER_KEY = new Set(['invalid signature', 'invalid algorithm']);
 
 /**
  * JWT validation on `/api/` (koa-jwt): HS256, HS384 and HS512, each only when the key is at least
@@ -28,33 +31,37 @@ const CACHED_TOKENS = 10_000;
  * token that verified is remembered (see token-cache.ts), so koa-jwt runs once per token rather
  * than once per request. Start-up logs how the key was read (see key-report.ts).
  * A WebSocket handshake without an `Authorization` header may carry its token as the
- * `access_token` query parameter (see upgrade.ts).
+ * `access_token` query parameter (see upgrade.ts). During a key rotation a token the current key
+ * does not verify is tried with the previous one; `gateway_jwt_verified_total{key}` counts which.
  */
-export function createAuth(options: { auth: Config['auth']; scope: string; logger: Logger }): GatewayMiddleware {
-  const { auth, scope, logger } = options;
+export function createAuth(options: { auth: Config['auth']; routes: readonly RouteConfig[]; scope: string; logger: Logger; metrics: GatewayMetrics }): GatewayMiddleware {
+  const { auth, scope, logger, metrics } = options;
+  const publicPaths = options.routes.flatMap((route) => route.publicPaths);
   const verified = new VerifiedTokenCache(CACHED_TOKENS);
-  const key = readSecretKey(auth.secret, auth.secretEncoding);
-  logSecretKey(logger, key);
-  const verify = koaJwt({
-    // jsonwebtoken 9 takes a KeyObject; koa-jwt's types predate that.
-    secret: key.key as unknown as Buffer,
-    // koa-jwt hands this list to jsonwebtoken, which refuses any other `alg`; an empty list refuses all.
-    algorithms: [...key.algorithms],
-    ...(auth.issuer !== undefined && { issuer: auth.issuer }),
-    ...(auth.audience !== undefined && { audience: auth.audience }),
-    key: 'claims',
-    debug: true,
-    // koa-jwt reads the Authorization header itself; a handshake's query token is handed to it here.
-    getToken: (ctx) => handshakeToken(ctx as GatewayContext) ?? null,
-  });
+  logSecretKey(logger, auth.key);
+  const current = createVerifier(auth, auth.key);
+  let previous: typeof current | undefined;
+  if (auth.previousKey !== undefined) {
+    logSecretKey(logger, auth.previousKey, 'JWT_SECRET_PREVIOUS');
+    previous = createVerifier(auth, auth.previousKey);
+  }
 
   function refuse(ctx: GatewayContext, reason: string, message = 'Invalid token'): never {
     logger.info({ correlationId: ctx.state.correlationId, path: ctx.path, reason }, 'authentication refused');
     throw new GatewayError(401, 'UNAUTHORIZED', message, { headers: CHALLENGE });
   }
 
+  /** Runs koa-jwt with the current key, then, when another key signed the token, the previous one. */
+  async function verify(ctx: GatewayContext): Promise<JwtKeyName | string> {
+    let reason = await attempt(current, ctx);
+    if (reason === undefined) return 'current';
+    if (previous === undefined || !OTHER_KEY.has(reason)) return reason;
+    reason = await attempt(previous, ctx);
+    return reason ?? 'previous';
+  }
+
   return async function authenticate(ctx, next) {
-    if (!isUnderPrefix(ctx.path, scope) || auth.publicPaths.some((path) => isUnderPrefix(ctx.path, path))) {
+    if (!isUnderPrefix(ctx.path, scope) || publicPaths.some((path) => isUnderPrefix(ctx.path, path))) {
       return next();
     }
     const queried = handshakeToken(ctx);
@@ -66,22 +73,48 @@ export function createAuth(options: { auth: Config['auth']; scope: string; logge
     if (hit !== undefined) {
       ctx.state.claims = hit.claims;
       ctx.state.user = hit.user;
+      metrics.jwtVerified(hit.key);
       return next();
     }
-    try {
-      await verify(ctx, passed as Next);
-    } catch (error) {
-      const reason = (error as { originalError?: Error }).originalError?.message ?? (error as Error).message;
+    const outcome = await verify(ctx);
+    if (outcome !== 'current' && outcome !== 'previous') {
       if (authorization === '') refuse(ctx, 'no token', 'Authentication required');
-      refuse(ctx, reason);
+      refuse(ctx, outcome);
     }
     const claims = ctx.state.claims ?? {};
     const user = readUser(claims);
     if (typeof user === 'string') refuse(ctx, user);
     ctx.state.user = user;
-    if (token !== undefined) verified.set(token, claims, user);
+    if (token !== undefined) verified.set(token, claims, user, outcome);
+    metrics.jwtVerified(outcome);
     return next();
   };
+}
+
+/** koa-jwt for one key: its algorithms only (see auth/key.ts), issuer and audience when configured. */
+function createVerifier(auth: Config['auth'], key: SecretKeyReading): GatewayMiddleware {
+  return koaJwt({
+    // jsonwebtoken 9 takes a KeyObject; koa-jwt's types predate that.
+    secret: key.key as unknown as Buffer,
+    // koa-jwt hands this list to jsonwebtoken, which refuses any other `alg`; an empty list refuses all.
+    algorithms: [...key.algorithms],
+    ...(auth.issuer !== undefined && { issuer: auth.issuer }),
+    ...(auth.audience !== undefined && { audience: auth.audience }),
+    key: 'claims',
+    debug: true,
+    // koa-jwt reads the Authorization header itself; a handshake's query token is handed to it here.
+    getToken: (ctx) => handshakeToken(ctx as GatewayContext) ?? null,
+  }) as GatewayMiddleware;
+}
+
+/** Runs one verifier: undefined when the token verified (claims in `ctx.state.claims`), else the reason. */
+async function attempt(verifier: GatewayMiddleware, ctx: GatewayContext): Promise<string | undefined> {
+  try {
+    await verifier(ctx, passed as Next);
+    return undefined;
+  } catch (error) {
+    return (error as { originalError?: Error }).originalError?.message ?? (error as Error).message;
+  }
 }
 
 /** The `access_token` of a WebSocket handshake that has no `Authorization` header: browsers cannot set one. */

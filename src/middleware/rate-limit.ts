@@ -1,3 +1,4 @@
+import type { RouteLimit } from '../config/index.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { isUnderPrefix } from '../proxy/path.js';
@@ -9,12 +10,6 @@ const LIMIT = 'RateLimit-Limit';
 const REMAINING = 'RateLimit-Remaining';
 const RESET = 'RateLimit-Reset';
 
-/** A stricter per-IP limit on one path and everything below it (config/routes.ts). */
-export interface RouteLimit {
-  readonly path: string;
-  readonly max: number;
-}
-
 /** Options of one rate-limit layer. */
 export interface RateLimitOptions {
   /** Only paths under this prefix are limited (`/api`). */
@@ -22,7 +17,7 @@ export interface RateLimitOptions {
   /** `ip`: before authentication, by client address, with the route limits; `user`: after it, by verified user. */
   readonly by: 'ip' | 'user';
   readonly max: number;
-  /** Per-IP limits of single paths; only the `ip` layer counts them. */
+  /** Per-IP limits of paths (the gateway file's `limit`s); only the `ip` layer counts them. */
   readonly routes: readonly RouteLimit[];
   readonly windowMs: number;
   readonly store: CounterStore;

@@ -173,7 +173,8 @@ describe('the web app in a real browser (headless Chromium) against the built ga
 
   it('when the page creates a product, then the script reads the Location that CORS_EXPOSE_HEADERS exposes', async () => {
     const answer = answered(
-      await request(`${gatewayUrl}/api/v1/products`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken()}` }, body: '{}' }, ['location']),
+      // Creating a product is ADMIN-only in the gateway file.
+      await request(`${gatewayUrl}/api/v1/products`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken({ role: 'ADMIN' })}` }, body: '{}' }, ['location']),
     );
     expect([answer.status, answer.headers.location]).to.deep.equal([201, '/api/v1/products/7']);
   });

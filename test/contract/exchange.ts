@@ -1,21 +1,26 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { expect } from 'chai';
 import type { TestResponse } from '../helpers/http.js';
-import { ACCESS_TOKEN, type SeenRequest } from './harness.js';
+import { ACCESS_TOKEN, ADMIN_TOKEN, type SeenRequest } from './harness.js';
 
 /** The client's own Host: what `X-Forwarded-Host` must carry downstream. */
 const CLIENT_HOST = 'shop.example';
 
+/** Who the client is: a customer, or an admin for the operations the gateway file keeps for ADMIN. */
+export type Caller = 'customer' | 'admin';
+
+const TOKENS: Record<Caller, string> = { customer: ACCESS_TOKEN, admin: ADMIN_TOKEN };
+
 /**
  * Headers of a browser-like client that also tries everything a client must not get through:
- * forged forwarding and user headers, its own request id, and hop-by-hop headers.
+ * forged forwarding and user headers (a role nobody has), its own request id, and hop-by-hop headers.
  */
-export function clientHeaders(correlationId: string, extra: OutgoingHttpHeaders = {}): OutgoingHttpHeaders {
+export function clientHeaders(correlationId: string, extra: OutgoingHttpHeaders = {}, caller: Caller = 'customer'): OutgoingHttpHeaders {
   return {
     host: CLIENT_HOST,
     'user-agent': 'qeetmart-web/1.0',
     accept: 'application/json',
-    authorization: `Bearer ${ACCESS_TOKEN}`,
+    authorization: `Bearer ${TOKENS[caller]}`,
     'x-correlation-id': correlationId,
     'x-request-id': 'chosen-by-the-client',
     'x-forwarded-for': '6.6.6.6',
@@ -24,7 +29,7 @@ export function clientHeaders(correlationId: string, extra: OutgoingHttpHeaders 
     forwarded: 'for=6.6.6.6;proto=https',
     'x-user-id': '1',
     'x-user-email': 'root@evil.example',
-    'x-user-role': 'ADMIN',
+    'x-user-role': 'SUPERUSER',
     connection: 'keep-alive, x-hop-secret',
     'x-hop-secret': 'for-this-connection-only',
     'keep-alive': 'timeout=5',
@@ -61,10 +66,15 @@ export interface ExpectedDownstream {
   readonly json?: { body: string; headers: OutgoingHttpHeaders };
   /** A public path (login, register, refresh-token): the token is not checked, so no user context goes down. */
   readonly public?: boolean;
+  /** Who sent it (see {@link clientHeaders}); a customer unless said. */
+  readonly caller?: Caller;
 }
 
-/** The user context the JWT layer sends down for {@link ACCESS_TOKEN}; the client's forged `x-user-*` never. */
-const USER_CONTEXT = { 'x-user-id': '42', 'x-user-email': 'ada@example.com', 'x-user-role': 'USER' };
+/** The user context the JWT layer sends down for each caller's token; the client's forged `x-user-*` never. */
+const USER_CONTEXTS: Record<Caller, Record<string, string>> = {
+  customer: { 'x-user-id': '42', 'x-user-email': 'ada@example.com', 'x-user-role': 'USER' },
+  admin: { 'x-user-id': '42', 'x-user-email': 'ada@example.com', 'x-user-role': 'ADMIN' },
+};
 
 /**
  * Asserts that exactly one request reached the service and that it is exactly what the contract
@@ -87,14 +97,14 @@ export function expectDownstream(seen: readonly SeenRequest[], expected: Expecte
     host: new URL(expected.upstream).host,
     'user-agent': 'qeetmart-web/1.0',
     accept: 'application/json',
-    authorization: `Bearer ${ACCESS_TOKEN}`,
+    authorization: `Bearer ${TOKENS[expected.caller ?? 'customer']}`,
     'x-client-trace': 'end-to-end',
     'x-correlation-id': expected.correlationId,
     'x-request-id': expected.correlationId,
     'x-forwarded-for': '127.0.0.1',
     'x-forwarded-host': CLIENT_HOST,
     'x-forwarded-proto': 'http',
-    ...(expected.public === true ? {} : USER_CONTEXT),
+    ...(expected.public === true ? {} : USER_CONTEXTS[expected.caller ?? 'customer']),
     ...body,
   });
   // The gateway's own connection to the service may say close or keep-alive; the client's tokens stay behind.

@@ -36,16 +36,24 @@ export function intercept(upstream: string): nock.Scope {
 const JWT_SECRET = 'contract-test-secret-not-base64-0123456789';
 const JWT_ISSUER = 'http://localhost:4001';
 
-/** A valid access token as the shop's auth service issues it: stays acceptable once the JWT layer checks tokens. */
-export const ACCESS_TOKEN = signHs256({
-  sub: 'ada@example.com',
-  userId: 42,
-  role: 'USER',
-  tokenType: 'access',
-  iss: JWT_ISSUER,
-  iat: Math.floor(Date.now() / 1000),
-  exp: Math.floor(Date.now() / 1000) + 3600,
-}, JWT_SECRET);
+/** A valid access token as the shop's auth service issues it, for a user with `role`. */
+function accessTokenAs(role: 'USER' | 'ADMIN'): string {
+  return signHs256({
+    sub: 'ada@example.com',
+    userId: 42,
+    role,
+    tokenType: 'access',
+    iss: JWT_ISSUER,
+    iat: Math.floor(Date.now() / 1000),
+    exp: Math.floor(Date.now() / 1000) + 3600,
+  }, JWT_SECRET);
+}
+
+/** A customer's token: stays acceptable once the JWT layer checks tokens. */
+export const ACCESS_TOKEN = accessTokenAs('USER');
+
+/** An admin's token (the admin portal): what the ADMIN-only operations of the gateway file need. */
+export const ADMIN_TOKEN = accessTokenAs('ADMIN');
 
 /** What one upstream saw of one request, as nock recorded it. */
 export interface SeenRequest {

@@ -73,7 +73,7 @@ describe('contract: inventory-service (/api/v1/inventory → /inventory)', () =>
       port: harness.port,
       method: 'POST',
       path: '/api/v1/inventory/sku-1/reservations',
-      headers: clientHeaders('inventory-reserve-1', reservation.headers),
+      headers: clientHeaders('inventory-reserve-1', reservation.headers, 'admin'),
       body: reservation.body,
     });
 
@@ -83,6 +83,7 @@ describe('contract: inventory-service (/api/v1/inventory → /inventory)', () =>
       path: '/inventory/sku-1/reservations',
       correlationId: 'inventory-reserve-1',
       json: reservation,
+      caller: 'admin',
     });
     expectRelayed(response, {
       status: 409,

@@ -70,11 +70,11 @@ describe('contract: product-service (/api/v1/products → /products)', () => {
       port: harness.port,
       method: 'POST',
       path: '/api/v1/products',
-      headers: clientHeaders('products-post-1', product.headers),
+      headers: clientHeaders('products-post-1', product.headers, 'admin'),
       body: product.body,
     });
 
-    expectDownstream(seen, { upstream: UPSTREAMS.products, method: 'POST', path: '/products', correlationId: 'products-post-1', json: product });
+    expectDownstream(seen, { upstream: UPSTREAMS.products, method: 'POST', path: '/products', correlationId: 'products-post-1', json: product, caller: 'admin' });
     expectRelayed(response, {
       status: 201,
       body: answer,
@@ -97,11 +97,11 @@ describe('contract: product-service (/api/v1/products → /products)', () => {
       port: harness.port,
       method: 'PUT',
       path: '/api/v1/products/123',
-      headers: clientHeaders('products-put-1', product.headers),
+      headers: clientHeaders('products-put-1', product.headers, 'admin'),
       body: product.body,
     });
 
-    expectDownstream(seen, { upstream: UPSTREAMS.products, method: 'PUT', path: '/products/123', correlationId: 'products-put-1', json: product });
+    expectDownstream(seen, { upstream: UPSTREAMS.products, method: 'PUT', path: '/products/123', correlationId: 'products-put-1', json: product, caller: 'admin' });
     expectRelayed(response, {
       status: 200,
       body: answer,
@@ -122,10 +122,10 @@ describe('contract: product-service (/api/v1/products → /products)', () => {
       port: harness.port,
       method: 'DELETE',
       path: '/api/v1/products/123',
-      headers: clientHeaders('products-delete-1'),
+      headers: clientHeaders('products-delete-1', {}, 'admin'),
     });
 
-    expectDownstream(seen, { upstream: UPSTREAMS.products, method: 'DELETE', path: '/products/123', correlationId: 'products-delete-1' });
+    expectDownstream(seen, { upstream: UPSTREAMS.products, method: 'DELETE', path: '/products/123', correlationId: 'products-delete-1', caller: 'admin' });
     expectRelayed(response, { status: 204, body: '', correlationId: 'products-delete-1', headers: { 'x-product-deleted': '123' } });
     expect(scope.isDone()).to.equal(true);
     expect(harness.unmatched).to.deep.equal([]);

@@ -1,4 +1,5 @@
 import { parse } from 'yaml';
+import { GatewayFileError, type GatewayFileText } from '../../src/config/gateway-file.js';
 import { readRepoFile } from './dockerfile.js';
 
 /** One service of docker-compose.yml, the fields the tests read. */
@@ -30,6 +31,20 @@ export function interpolate(value: string): string {
 /** The environment of a compose service with interpolation applied (variables assumed unset). */
 export function environmentOf(service: ComposeService): Record<string, string> {
   return Object.fromEntries(Object.entries(service.environment ?? {}).map(([name, value]) => [name, interpolate(String(value))]));
+}
+
+/**
+ * A reader of the files a compose service sees through its bind mounts (`./host:/container:ro`),
+ * for `loadConfig`: a path no volume mounts is no file.
+ */
+export function mountedFileReader(service: ComposeService): (path: string) => GatewayFileText {
+  return (path) => {
+    for (const volume of service.volumes ?? []) {
+      const [host, container] = volume.split(':') as [string, string];
+      if (path === container || path.startsWith(`${container}/`)) return { path, text: readRepoFile(host.replace(/^\.\//, '') + path.slice(container.length)) };
+    }
+    throw new GatewayFileError([`GATEWAY_CONFIG: ${path} is not a file any volume mounts`]);
+  };
 }
 
 /** Compose durations such as `15s`, `1m30s` or `500ms`, in milliseconds. */

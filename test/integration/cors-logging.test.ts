@@ -54,7 +54,8 @@ describe('request log', () => {
   });
 
   it('when a request completes, then exactly one JSON line records it, with no token, cookie or query', async () => {
-    const token = accessToken();
+    // An admin: creating a product is ADMIN-only in the gateway file.
+    const token = accessToken({ role: 'ADMIN' });
     const started = performance.now();
     await send({
       port: fixture.gateway.port,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { SERVICES, type ServiceId } from '../../config/services.js';
+import { SERVICES, type ServiceId } from '../../demo/services.js';
 import { DEMO_PASSWORD, INVENTORY, PRODUCTS, USERS } from '../../demo/records.js';
 import { DEMO_JWT_SECRET, type JwtSettings } from '../../demo/settings.js';
 import { STUB_IDS, closeStubs, startStub, type RunningStub } from '../../demo/stubs.js';

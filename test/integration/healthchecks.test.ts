@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { expect } from 'chai';
-import type { ServiceId } from '../../config/services.js';
+import type { ServiceId } from '../../demo/services.js';
 import { closeStubs, startStub } from '../../demo/stubs.js';
 import { readCompose } from '../helpers/compose.js';
 import { execForm, readDockerfile } from '../helpers/dockerfile.js';

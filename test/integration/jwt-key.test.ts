@@ -119,7 +119,7 @@ describe('JWT keys of the auth service (test/fixtures/jjwt-key-vectors.tsv)', ()
         const [info, ...warnings] = keyLines(gateway);
         expect(info).to.include({ secretEncoding: 'utf8', readBy: 'JWT_SECRET_ENCODING', keyBytes: Buffer.byteLength(vector.secret) });
         expect(warnings.map((line) => line.msg)).to.deep.equal([
-          'JWT_SECRET_ENCODING=utf8 gives other key bytes than the auth service (base64, 64 bytes, HS512): its tokens will be refused',
+          'JWT_SECRET_ENCODING=utf8 gives JWT_SECRET other key bytes than the auth service (base64, 64 bytes, HS512): its tokens will be refused',
         ]);
         expect(await statusOf(gateway, signHmac(accessClaims(), keyOf(vector), 'HS512'))).to.equal(401);
       });

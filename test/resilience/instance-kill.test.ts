@@ -50,7 +50,8 @@ describe('an instance killed under load (the built gateway, full onion, instance
       PRODUCT_SERVICE_URL: `http://${SERVICE}:${fleet.port}`,
       SERVICE_DNS_SERVERS: dns.servers,
     });
-    const headers = { authorization: `Bearer ${accessToken()}`, 'content-type': 'application/json' };
+    // An admin: creating a product is ADMIN-only in the gateway file.
+    const headers = { authorization: `Bearer ${accessToken({ role: 'ADMIN' })}`, 'content-type': 'application/json' };
     const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
     const outcomes: Outcome[] = [];
     const started = Date.now();

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { ROUTES } from '../../config/routes.js';
+import { loadConfig } from '../../src/config/index.js';
 import { isSafeTarget, isUnderPrefix, rewritePath } from '../../src/proxy/path.js';
 
 /**
@@ -17,7 +17,7 @@ const PIECES = [
 ];
 
 const segment = fc.array(fc.constantFrom(...PIECES), { maxLength: 4 }).map((pieces) => pieces.join(''));
-const route = fc.constantFrom(...ROUTES);
+const route = fc.constantFrom(...loadConfig({}).routes);
 /** A request target under a route's prefix: the prefix, then `/segment…` and maybe a query. */
 const targetUnderRoute = fc
   .tuple(route, fc.array(segment, { maxLength: 6 }), fc.option(fc.constantFrom('?', '?a=1', '?next=../x', '?%2e%2e'), { nil: '' }))

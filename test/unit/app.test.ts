@@ -32,6 +32,7 @@ describe('createGateway', () => {
       'request-guard',
       'auth',
       'rate-limit-user',
+      'route-policy',
       'router',
       'not-found',
     ]);

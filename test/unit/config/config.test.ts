@@ -14,6 +14,11 @@ function configErrorOf(env: Record<string, string>): string {
   throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
 }
 
+/** The bytes of the JWT key the config derived, as text (the secrets here are read as UTF-8 unless said). */
+function keyText(config: Config, encoding: BufferEncoding = 'utf8'): string {
+  return config.auth.key.key.export().toString(encoding);
+}
+
 function serviceNamed(config: Config, name: string) {
   const service = config.services.find((candidate) => candidate.name === name);
   expect(service, name).not.to.equal(undefined);
@@ -41,14 +46,18 @@ describe('loadConfig', () => {
     });
 
     it('when env is empty, then auth is required with the placeholder secret and the default issuer', () => {
-      expect(config.auth).to.deep.equal({
-        required: true,
-        secret: 'CHANGE_ME_TO_A_STRONG_SECRET',
-        secretEncoding: 'auto',
-        issuer: 'http://localhost:4001',
-        audience: undefined,
-        publicPaths: ['/api/v1/auth/register', '/api/v1/auth/login', '/api/v1/auth/refresh-token'],
-      });
+      expect(config.auth).to.include({ required: true, issuer: 'http://localhost:4001', audience: undefined, previousKey: undefined });
+      expect(keyText(config)).to.equal('CHANGE_ME_TO_A_STRONG_SECRET');
+      expect(config.auth.key).to.include({ encoding: 'utf8', forced: false, length: 28 });
+    });
+
+    it('when env is empty, then the public paths are the auth service\'s register, login, refresh-token and logout', () => {
+      expect(config.routes.flatMap((route) => route.publicPaths)).to.have.members([
+        '/api/v1/auth/register',
+        '/api/v1/auth/login',
+        '/api/v1/auth/refresh-token',
+        '/api/v1/auth/logout',
+      ]);
     });
 
     it('when env is empty, then the rate limit is 1000 a minute in memory', () => {
@@ -56,15 +65,18 @@ describe('loadConfig', () => {
         windowMs: 60_000,
         max: 1000,
         userMax: 1000,
-        routes: [
-          { path: '/api/v1/auth/login', max: 20 },
-          { path: '/api/v1/auth/register', max: 20 },
-          { path: '/api/v1/auth/refresh-token', max: 20 },
-        ],
         redis: undefined,
         redisPrefix: 'gateway:ratelimit',
         redisTimeoutMs: 250,
       });
+    });
+
+    it('when env is empty, then the strict per-IP limit of 20 guards register, login and refresh-token, and nothing else', () => {
+      expect(config.routes.flatMap((route) => route.limits)).to.have.deep.members([
+        { path: '/api/v1/auth/login', max: 20 },
+        { path: '/api/v1/auth/register', max: 20 },
+        { path: '/api/v1/auth/refresh-token', max: 20 },
+      ]);
     });
 
     it('when env is empty, then every service has its default URL, health path and the 5000 ms timeout', () => {
@@ -81,8 +93,32 @@ describe('loadConfig', () => {
         ['/api/v1/auth', '/auth', 'auth-service'],
         ['/api/v1/users', '/users', 'user-service'],
         ['/api/v1/products', '/products', 'product-service'],
+        ['/api/v1/categories', '/categories', 'product-service'],
         ['/api/v1/inventory', '/inventory', 'inventory-service'],
       ]);
+    });
+
+    it('when env is empty, then the services\' admin-only operations need ADMIN: writes of products and categories, the user list, every inventory POST', () => {
+      const policies = Object.fromEntries(config.routes.map((route) => [route.prefix, route.policies.map(({ path, exact, methods, roles }) => ({ path, exact, methods, roles }))]));
+      const writes = { POST: ['ADMIN'], PUT: ['ADMIN'], DELETE: ['ADMIN'] };
+      expect(policies).to.deep.equal({
+        '/api/v1/auth': [
+          ...['/api/v1/auth/refresh-token', '/api/v1/auth/register', '/api/v1/auth/logout', '/api/v1/auth/login'].map((path) => ({ path, exact: false, methods: undefined, roles: {} })),
+          { path: '/api/v1/auth', exact: false, methods: undefined, roles: {} },
+        ],
+        '/api/v1/users': [
+          { path: '/api/v1/users', exact: true, methods: undefined, roles: { GET: ['ADMIN'] } },
+          { path: '/api/v1/users', exact: false, methods: undefined, roles: {} },
+        ],
+        '/api/v1/products': [{ path: '/api/v1/products', exact: false, methods: undefined, roles: writes }],
+        '/api/v1/categories': [{ path: '/api/v1/categories', exact: false, methods: undefined, roles: writes }],
+        '/api/v1/inventory': [{ path: '/api/v1/inventory', exact: false, methods: undefined, roles: { POST: ['ADMIN'] } }],
+      });
+    });
+
+    it('when env is empty, then the gateway file is config/gateway.yaml under the working directory, with its SHA-256', () => {
+      expect(config.gatewayFile.path).to.equal(`${process.cwd()}/config/gateway.yaml`);
+      expect(config.gatewayFile.sha256).to.match(/^[0-9a-f]{64}$/);
     });
   });
 
@@ -101,15 +137,16 @@ describe('loadConfig', () => {
       ['CROSS_ORIGIN_RESOURCE_POLICY', 'cross-origin', (c) => c.cors.resourcePolicy, 'cross-origin'],
       ['CROSS_ORIGIN_RESOURCE_POLICY', 'Same-Site', (c) => c.cors.resourcePolicy, 'same-site'],
       ['REQUIRE_AUTH', 'false', (c) => c.auth.required, false],
-      ['JWT_SECRET', 'another-secret', (c) => c.auth.secret, 'another-secret'],
-      ['JWT_SECRET_ENCODING', 'utf8', (c) => c.auth.secretEncoding, 'utf8'],
+      ['JWT_SECRET', 'another-secret', (c) => keyText(c), 'another-secret'],
+      ['JWT_SECRET_PREVIOUS', 'the-secret-before', (c) => c.auth.previousKey?.key.export().toString(), 'the-secret-before'],
+      ['JWT_SECRET_ENCODING', 'utf8', (c) => c.auth.key.forced, true],
       ['JWT_ISSUER', 'https://auth.example', (c) => c.auth.issuer, 'https://auth.example'],
       ['JWT_AUDIENCE', 'shop', (c) => c.auth.audience, 'shop'],
       ['RATE_LIMIT_WINDOW_MS', '1000', (c) => c.rateLimit.windowMs, 1000],
       ['RATE_LIMIT_MAX', '5', (c) => c.rateLimit.max, 5],
       ['RATE_LIMIT_MAX', '5', (c) => c.rateLimit.userMax, 5],
       ['RATE_LIMIT_USER_MAX', '7', (c) => c.rateLimit.userMax, 7],
-      ['RATE_LIMIT_AUTH_MAX', '3', (c) => c.rateLimit.routes.map((route) => route.max), [3, 3, 3]],
+      ['RATE_LIMIT_AUTH_MAX', '3', (c) => c.routes.flatMap((route) => route.limits).map((limit) => limit.max), [3, 3, 3]],
       ['REDIS_URL', 'redis://cache:6379', (c) => c.rateLimit.redis, { kind: 'url', url: 'redis://cache:6379' }],
       ['REDIS_URL', 'rediss://cache:6380', (c) => c.rateLimit.redis, { kind: 'url', url: 'rediss://cache:6380' }],
       ['REDIS_URL', 'redis://cache:6379', (c) => c.rateLimit.redis, { kind: 'url', url: 'redis://cache:6379' }],
@@ -240,6 +277,7 @@ describe('loadConfig', () => {
       ['CORS_EXPOSE_HEADERS', 'ETag,Link:'],
       ['CROSS_ORIGIN_RESOURCE_POLICY', 'none'],
       ['CROSS_ORIGIN_RESOURCE_POLICY', 'cross-site'],
+      ['GATEWAY_CONFIG', 'config/no-such-gateway.yaml'],
     ];
 
     for (const [name, raw] of invalid) {
@@ -271,12 +309,15 @@ describe('loadConfig', () => {
 
   describe('JWT_SECRET as the auth service reads it', () => {
     it('when JWT_SECRET has surrounding whitespace, then it is kept (the auth service reads the variable as it is)', () => {
-      expect(loadConfig({ JWT_SECRET: ' a-secret-with-spaces \n' }).auth.secret).to.equal(' a-secret-with-spaces \n');
+      expect(keyText(loadConfig({ JWT_SECRET: ' a-secret-with-spaces \n' }))).to.equal(' a-secret-with-spaces \n');
+      expect(loadConfig({ JWT_SECRET_PREVIOUS: ' old secret \n' }).auth.previousKey?.key.export().toString()).to.equal(' old secret \n');
     });
 
     it('when JWT_SECRET_ENCODING=base64 and jjwt decodes JWT_SECRET, then the config loads with it', () => {
       const secret = Buffer.alloc(48, 9).toString('base64');
-      expect(loadConfig({ JWT_SECRET_ENCODING: 'base64', JWT_SECRET: secret }).auth).to.include({ secret, secretEncoding: 'base64' });
+      const config = loadConfig({ JWT_SECRET_ENCODING: 'base64', JWT_SECRET: secret });
+      expect(config.auth.key).to.include({ encoding: 'base64', forced: true, length: 48 });
+      expect(keyText(config, 'base64')).to.equal(secret);
     });
 
     it('when JWT_SECRET_ENCODING=base64 and jjwt cannot decode JWT_SECRET, then start-up stops with one line naming both, without the secret', () => {
@@ -310,15 +351,26 @@ describe('loadConfig', () => {
 
     it('when NODE_ENV=production and a Base64 JWT_SECRET decodes to 32 bytes, then the config loads with it', () => {
       const base64Of32Bytes = Buffer.alloc(32, 7).toString('base64');
-      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: base64Of32Bytes }).auth.secret).to.equal(base64Of32Bytes);
+      expect(keyText(loadConfig({ NODE_ENV: 'production', JWT_SECRET: base64Of32Bytes }), 'base64')).to.equal(base64Of32Bytes);
     });
 
     it('when NODE_ENV=production and JWT_SECRET has 32 characters, then the config loads with it', () => {
-      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET_32 }).auth.secret).to.equal(SECRET_32);
+      expect(keyText(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET_32 }))).to.equal(SECRET_32);
     });
 
     it('when NODE_ENV is not production, then the placeholder secret is accepted', () => {
-      expect(loadConfig({ NODE_ENV: 'development' }).auth.secret).to.equal('CHANGE_ME_TO_A_STRONG_SECRET');
+      expect(keyText(loadConfig({ NODE_ENV: 'development' }))).to.equal('CHANGE_ME_TO_A_STRONG_SECRET');
+    });
+
+    it('when NODE_ENV=production and JWT_SECRET_PREVIOUS is short, then start-up stops naming JWT_SECRET_PREVIOUS, not the good JWT_SECRET', () => {
+      const message = configErrorOf({ NODE_ENV: 'production', JWT_SECRET: SECRET_32, JWT_SECRET_PREVIOUS: 'short-old-secret' });
+      expect(message).to.include('JWT_SECRET_PREVIOUS must be set to a secret of at least 32 characters');
+      expect(message.replaceAll('JWT_SECRET_PREVIOUS', '')).not.to.include('JWT_SECRET');
+    });
+
+    it('when JWT_SECRET_ENCODING=base64 and jjwt cannot decode JWT_SECRET_PREVIOUS, then start-up stops naming JWT_SECRET_PREVIOUS', () => {
+      const secret = Buffer.alloc(48, 9).toString('base64');
+      expect(configErrorOf({ JWT_SECRET_ENCODING: 'base64', JWT_SECRET: secret, JWT_SECRET_PREVIOUS: 'old-signing-key-2025' })).to.include('JWT_SECRET_PREVIOUS is not Base64');
     });
   });
 

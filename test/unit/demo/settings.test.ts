@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { gatewayEnv } from '../../../demo/gateway-process.js';
 import { DEMO_JWT_SECRET, DemoSettingsError, readDemoSettings, stubPortVariable } from '../../../demo/settings.js';
 import { loadConfig } from '../../../src/config/index.js';
+import { createMetrics } from '../../../src/metrics.js';
 import { createAuth } from '../../../src/middleware/auth.js';
 import { createMemoryLogger } from '../../helpers/logger.js';
 
@@ -57,7 +58,8 @@ describe('demo settings', () => {
     const settings = readDemoSettings({ DEMO_PRODUCT_PORT: '9200', JWT_ISSUER: '' });
     const env = gatewayEnv({ LOG_LEVEL: 'warn', REQUIRE_AUTH: 'false' }, settings);
     const config = loadConfig(env);
-    expect(config.auth).to.include({ required: true, secret: DEMO_JWT_SECRET, issuer: undefined });
+    expect(config.auth).to.include({ required: true, issuer: undefined });
+    expect(config.auth.key.key.export().toString('base64')).to.equal(DEMO_JWT_SECRET);
     expect(config.services.map((service) => service.urls[0])).to.deep.equal([
       'http://127.0.0.1:4001', 'http://127.0.0.1:8082', 'http://127.0.0.1:9200', 'http://127.0.0.1:8080',
     ]);
@@ -71,7 +73,7 @@ describe('demo settings', () => {
   it('when the demo starts its gateway with the demo secret, then the gateway reads 64 Base64 bytes and warns of nothing', () => {
     const { logger, lines } = createMemoryLogger();
     const config = loadConfig(gatewayEnv({}, readDemoSettings({})));
-    createAuth({ auth: config.auth, scope: '/api/', logger });
+    createAuth({ auth: config.auth, routes: config.routes, scope: '/api/', logger, metrics: createMetrics(config) });
     expect(lines.map(({ level, msg }) => ({ level, msg }))).to.deep.equal([
       { level: 30, msg: 'JWT_SECRET read as base64 (auto): 64-byte key, accepting HS256, HS384, HS512' },
     ]);

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { SERVICES, type ServiceId } from '../../../config/services.js';
+import { SERVICES, type ServiceId } from '../../../demo/services.js';
 import { DEMO_JWT_SECRET, stubPortVariable } from '../../../demo/settings.js';
 import { readSecretKey } from '../../../src/auth/key.js';
 import { loadConfig } from '../../../src/config/index.js';
-import { durationMs, environmentOf, readCompose, upstreamServers, type ComposeService } from '../../helpers/compose.js';
+import { durationMs, environmentOf, mountedFileReader, readCompose, upstreamServers, type ComposeService } from '../../helpers/compose.js';
 import { readDockerfile, readRepoFile } from '../../helpers/dockerfile.js';
 
 const STUB_ENTRY = 'dist-demo/demo/stub-services.js';
@@ -34,6 +34,16 @@ describe('docker-compose.yml', () => {
     expect(environments[0]!.TRUST_PROXY).to.equal('true');
   });
 
+  it('when a replica starts, then GATEWAY_CONFIG names config/gateway.yaml through a read-only mount of config/, so an edit needs no rebuild', () => {
+    for (const name of gateways) {
+      const environment = environmentOf(services[name]!);
+      expect(services[name]!.volumes, name).to.deep.equal(['./config:/etc/api-gateway:ro']);
+      const mounted = mountedFileReader(services[name]!)(environment.GATEWAY_CONFIG!);
+      expect(mounted.text, name).to.equal(readRepoFile('config/gateway.yaml'));
+    }
+    expect(() => loadConfig({ GATEWAY_CONFIG: '/etc/elsewhere/gateway.yaml' }, mountedFileReader(services['gateway-1']!))).to.throw(/not a file any volume mounts/);
+  });
+
   it('when Redis starts, then it persists nothing', () => {
     const redis = services.redis!;
     expect(redis.command).to.include.members(['--save', '', '--appendonly', 'no']);
@@ -45,18 +55,19 @@ describe('docker-compose.yml', () => {
       readDockerfile().filter((step) => step.keyword === 'ENV').map((step) => step.args.split('=') as [string, string]),
     );
     expect(imageEnv.NODE_ENV).to.equal('production');
-    const config = loadConfig({ ...imageEnv, ...environmentOf(services['gateway-1']!) });
+    const config = loadConfig({ ...imageEnv, ...environmentOf(services['gateway-1']!) }, mountedFileReader(services['gateway-1']!));
     expect(config.auth.required).to.equal(true);
     expect(config.rateLimit.redis).to.deep.equal({ kind: 'url', url: 'redis://redis:6379' });
   });
 
   it('when the replicas call a service, then its URL names the stub service running it, on the stub\'s port', () => {
-    const config = loadConfig(environmentOf(services['gateway-1']!));
+    const config = loadConfig(environmentOf(services['gateway-1']!), mountedFileReader(services['gateway-1']!));
     for (const service of config.services) {
-      const [name, stub] = stubFor(service.id);
+      const id = (Object.keys(SERVICES) as ServiceId[]).find((candidate) => SERVICES[candidate].name === service.name)!;
+      const [name, stub] = stubFor(id);
       const url = new URL(service.urls[0]!);
       expect(url.hostname, service.name).to.equal(name);
-      expect(environmentOf(stub)[stubPortVariable(service.id)], service.name).to.equal(url.port);
+      expect(environmentOf(stub)[stubPortVariable(id)], service.name).to.equal(url.port);
       expect(environmentOf(stub).DEMO_STUB_HOST).to.equal('0.0.0.0');
     }
   });

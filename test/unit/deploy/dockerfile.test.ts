@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { ENV_SCHEMA } from '../../../src/config/index.js';
 import { execForm, readDockerfile, readRepoFile, type DockerInstruction } from '../../helpers/dockerfile.js';
 
 describe('Dockerfile', () => {
@@ -62,6 +63,12 @@ describe('Dockerfile', () => {
     expect(healthcheck).to.have.length(1);
     expect(execForm(healthcheck[0]!).join(' ')).to.include("path:'/health'");
     expect(execForm(only('CMD')[0]!)).to.deep.equal(['node', 'dist/src/index.js']);
+  });
+
+  it('when the gateway starts in the image, then the default gateway file and its schema are where GATEWAY_CONFIG\'s default points from WORKDIR', () => {
+    expect(only('WORKDIR')).to.deep.equal(['/app']);
+    expect(ENV_SCHEMA.GATEWAY_CONFIG.defaultValue).to.equal('config/gateway.yaml');
+    expect(only('COPY')).to.include('config/gateway.yaml config/gateway.schema.json ./config/');
   });
 
   it('when the image is inspected, then no ENV or ARG carries a secret', () => {

@@ -9,8 +9,9 @@ import type { IContainer } from 'kubernetes-models/v1/Container';
 import { Secret, type ISecret } from 'kubernetes-models/v1/Secret';
 import { Service, type IService } from 'kubernetes-models/v1/Service';
 import { parse, parseAllDocuments } from 'yaml';
-import { SERVICES } from '../../../config/services.js';
 import { ENV_SCHEMA, loadConfig } from '../../../src/config/index.js';
+import { GatewayFileError, type GatewayFileText } from '../../../src/config/gateway-file.js';
+import { SERVICE_VARIABLES } from '../../../src/config/routing.js';
 
 const DIRECTORY = new URL('../../../deploy/kubernetes/', import.meta.url);
 const KUSTOMIZATION = 'kustomization.yaml';
@@ -72,16 +73,30 @@ describe('deploy/kubernetes', () => {
     return found[0]!.object as unknown as T;
   };
   const deployment = only<IDeployment>('apps/v1', 'Deployment');
-  const configMap = only<IConfigMap>('v1', 'ConfigMap');
+  const configMaps = objects.filter(({ object }) => object.kind === 'ConfigMap').map(({ object }) => object as unknown as IConfigMap);
+  const configMapNamed = (name: string | undefined): IConfigMap | undefined => configMaps.find((candidate) => candidate.metadata?.name === name);
   const service = only<IService>('v1', 'Service', 'api-gateway');
   const hpa = only<IHorizontalPodAutoscaler>('autoscaling/v2', 'HorizontalPodAutoscaler');
   const pdb = only<IPodDisruptionBudget>('policy/v1', 'PodDisruptionBudget');
   const pod = deployment.spec!.template;
   const containers = pod.spec!.containers;
   const container: IContainer = containers[0]!;
+  /** The ConfigMap the container takes its environment from. */
+  const configMap = configMapNamed(container.envFrom?.[0]?.configMapRef?.name)!;
   const env = configMap.data ?? {};
-  /** The gateway's configuration as the pods load it (the Secret supplies JWT_SECRET). */
-  const config = loadConfig({ ...env, JWT_SECRET: STRONG_SECRET });
+  /**
+   * The file a pod finds at `path`: the ConfigMap key mounted there by a volume of the pod, as the
+   * kubelet projects it (one file per key in the mounted directory); an unmounted path, no file.
+   */
+  function mountedFile(path: string): GatewayFileText {
+    const mount = container.volumeMounts?.find((candidate) => path.startsWith(`${candidate.mountPath}/`));
+    const volume = pod.spec!.volumes?.find((candidate) => candidate.name === mount?.name);
+    const text = configMapNamed(volume?.configMap?.name)?.data?.[path.slice(`${mount?.mountPath}/`.length)];
+    if (text === undefined) throw new GatewayFileError([`GATEWAY_CONFIG: ${path} is not a file any volume mounts`]);
+    return { path, text };
+  }
+  /** The gateway's configuration as the pods load it (the Secret supplies JWT_SECRET, the mounted ConfigMap the gateway file). */
+  const config = loadConfig({ ...env, JWT_SECRET: STRONG_SECRET }, mountedFile);
   const graceMs = config.shutdownGraceMs;
   /** The container port a probe or Service names, by name or number. */
   const containerPort = (port: number | string | undefined): number | undefined =>
@@ -185,10 +200,25 @@ describe('deploy/kubernetes', () => {
     expect(redis?.kind === 'url' ? new URL(redis.url).protocol : redis?.kind).to.equal('redis:');
   });
 
+  it('when the pods start, then GATEWAY_CONFIG names the gateway file mounted from its ConfigMap, a copy of config/gateway.yaml, with the in-cluster URLs from the environment', () => {
+    expect(env.GATEWAY_CONFIG).to.match(/^\//);
+    const mounted = mountedFile(env.GATEWAY_CONFIG!);
+    expect(mounted.text).to.equal(readFileSync(new URL('../../../config/gateway.yaml', import.meta.url), 'utf8'));
+    expect(config.gatewayFile.path).to.equal(env.GATEWAY_CONFIG);
+    expect(config.services.map((service) => service.urls[0])).to.deep.equal(config.services.map((service) => env[`${service.env}_SERVICE_URL`]));
+    const mount = container.volumeMounts!.find((candidate) => env.GATEWAY_CONFIG!.startsWith(`${candidate.mountPath}/`))!;
+    // A subPath mount is never updated when the ConfigMap changes; the directory mount is.
+    expect([mount.subPath, mount.readOnly]).to.deep.equal([undefined, true]);
+  });
+
+  it('when a pod mounts no gateway file at GATEWAY_CONFIG, then the check above refuses it (it can fail)', () => {
+    expect(() => loadConfig({ ...env, JWT_SECRET: STRONG_SECRET, GATEWAY_CONFIG: '/etc/elsewhere/gateway.yaml' }, mountedFile)).to.throw(/not a file any volume mounts/);
+  });
+
   it('when the ConfigMap names a variable, then it is one the gateway reads (ENV_SCHEMA or a per-service variable)', () => {
     const known = new Set<string>([
       ...Object.keys(ENV_SCHEMA),
-      ...Object.values(SERVICES).flatMap((definition) => [`${definition.env}_SERVICE_URL`, `${definition.env}_SERVICE_TIMEOUT_MS`]),
+      ...config.services.flatMap((service) => SERVICE_VARIABLES.map((suffix) => `${service.env}_${suffix}`)),
     ]);
     const names = Object.keys(env);
     expect(names).not.to.be.empty;

@@ -1,15 +1,20 @@
-/** A downstream service the gateway forwards to: data only, read by src/config at boot. */
+/** A shop service the demo stands in for with a stub. */
 export interface ServiceDefinition {
-  /** Name used in logs, errors and health reports, e.g. `product-service`. */
+  /** The service's name in the gateway file, e.g. `product-service`. */
   readonly name: string;
-  /** Env prefix: `<ENV>_SERVICE_URL` and `<ENV>_SERVICE_TIMEOUT_MS` override the defaults. */
+  /** Its env prefix there: the demo sets `<ENV>_SERVICE_URL` for the gateway and reads `DEMO_<ENV>_PORT`. */
   readonly env: string;
+  /** The shop's usual address of the service: the stub listens on its port by default. */
   readonly defaultUrl: string;
-  /** Path probed by `GET /health/services`. */
+  /** Path the stub answers health probes on. */
   readonly healthPath: string;
 }
 
-/** The shop's services, keyed by the id that routes refer to. */
+/**
+ * The four services of config/gateway.yaml that the demo stubs, keyed by the id a stub is started
+ * with (`stub-services.js auth users …`). A test keeps names, env prefixes, URLs and health paths
+ * equal to the gateway file's.
+ */
 export const SERVICES = {
   auth: { name: 'auth-service', env: 'AUTH', defaultUrl: 'http://localhost:4001', healthPath: '/actuator/health' },
   users: { name: 'user-service', env: 'USER', defaultUrl: 'http://localhost:8082', healthPath: '/actuator/health' },
@@ -17,5 +22,5 @@ export const SERVICES = {
   inventory: { name: 'inventory-service', env: 'INVENTORY', defaultUrl: 'http://localhost:8080', healthPath: '/health' },
 } as const satisfies Record<string, ServiceDefinition>;
 
-/** Id of a service in {@link SERVICES}. */
+/** Id of a stubbed service in {@link SERVICES}. */
 export type ServiceId = keyof typeof SERVICES;
