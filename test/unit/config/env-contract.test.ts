@@ -16,15 +16,17 @@ function assignments(pattern: RegExp): Array<[string, string]> {
 /** What a derived variable decides: the services, routes and limits. */
 const derivedPart = (config: Config): unknown => ({ services: config.services, routes: config.routes, rateLimit: config.rateLimit });
 
-describe('README configuration table against ENV_SCHEMA', () => {
-  const readme = readFileSync('README.md', 'utf8');
-  const section = readme.slice(readme.indexOf('\n## Configuration\n'), readme.indexOf('\n## ', readme.indexOf('\n## Configuration\n') + 1));
+describe('docs/configuration.md variables table against ENV_SCHEMA', () => {
+  const page = readFileSync('docs/configuration.md', 'utf8');
+  const start = page.indexOf('\n## Variables\n');
+  const end = page.indexOf('\n## ', start + 1);
+  const section = start === -1 ? '' : page.slice(start, end === -1 ? undefined : end);
   const rows = section.split('\n').map((line) => /^\| `([A-Z][A-Z0-9_]*)` \| ([^|]*) \|/.exec(line)).filter((match) => match !== null);
 
-  it('when the README is read, then every ENV_SCHEMA variable has one row in its Configuration table, whose default is the schema\'s', () => {
+  it('when docs/configuration.md is read, then every ENV_SCHEMA variable has one row in its Variables table, whose default is the schema\'s', () => {
     for (const [name, variable] of Object.entries(ENV_SCHEMA)) {
       const row = rows.filter((match) => match[1] === name);
-      expect(row, `README row for ${name}`).to.have.length(1);
+      expect(row, `docs/configuration.md row for ${name}`).to.have.length(1);
       const written = row[0]![2]!.trim();
       const value = written === '(none)' ? undefined : /^`([^`]*)`$/.exec(written)?.[1];
       const { read } = createEnvReader(value === undefined ? {} : { [name]: value });
