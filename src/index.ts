@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { createGateway } from './app.js';
+import { watchGatewayFile } from './config-reload.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { createMetricsServer } from './metrics.js';
 import { createServer } from './server.js';
@@ -26,6 +27,8 @@ const logger = pino({ level: config.logLevel, name: 'api-gateway', base: undefin
 const gateway = createGateway(config, { logger });
 const server = createServer(gateway, config.server);
 const metricsServer = config.metricsPort !== 0 ? createMetricsServer(gateway.metrics.registry) : undefined;
+// The env is read once, above: a reload reads the gateway file again, and nothing else.
+const reloads = watchGatewayFile({ env: process.env, gateway, logger });
 
 function exit(code: number): never {
   logger.flush();
@@ -64,6 +67,7 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutdown requested');
+  reloads.close();
   const code = await drainServer({ server, gateway, graceMs: config.shutdownGraceMs, logger });
   metricsServer?.close();
   exit(code);
@@ -71,3 +75,5 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
 
 process.on('SIGTERM', (signal) => void stop(signal));
 process.on('SIGINT', (signal) => void stop(signal));
+// nginx's and HAProxy's reload signal; a change of the file's directory reloads it too (config-reload.ts).
+process.on('SIGHUP', () => void reloads.reload('signal'));

@@ -15,13 +15,17 @@ const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 /** Which key verified a token: `JWT_SECRET`, or `JWT_SECRET_PREVIOUS` during a rotation. */
 export type JwtKeyName = 'current' | 'previous';
 
+/** How a reload of the gateway file ended: swapped in, or refused (the running configuration stays). */
+export type ReloadResult = 'applied' | 'rejected';
+
 /** Which store the rate limiter counts in. */
 export type LimiterStore = 'redis' | 'memory' | 'memory-fallback';
 
 /** The gateway's Prometheus metrics: one registry per gateway, recorded by the layers that know. */
 export interface GatewayMetrics {
   readonly registry: Registry;
-  observeRequest(path: string, method: string, status: number, seconds: number): void;
+  /** `route` is the request's label, from the routing it ran on (see {@link createRouteLabel}). */
+  observeRequest(route: string, method: string, status: number, seconds: number): void;
   upstreamError(service: string, code: string): void;
   circuitState(service: string, state: CircuitState): void;
   rateLimited(limit: LimitKind): void;
@@ -36,12 +40,27 @@ export interface GatewayMetrics {
   forgetInstance(service: string, instance: string): void;
   /** A request's token was accepted, verified by `key`. */
   jwtVerified(key: JwtKeyName): void;
+  /** The gateway file now in use: `gateway_config_info{hash}` is its load time, the only series. */
+  configLoaded(sha256: string, loadedAtMs: number): void;
+  /** A reload of the gateway file ended with `result`. */
+  configReload(result: ReloadResult): void;
+  /** `service` left the gateway file: its series go. */
+  forgetService(service: string): void;
 }
 
 const INSTANCE_STATES: readonly InstanceState[] = ['up', 'ejected', 'unhealthy'];
 
+/**
+ * The `route` label of a path under `routes` and the gateway's endpoints: the longest prefix that
+ * covers it (so `/health/ready` is not counted as `/health`), else `unmatched`.
+ */
+export function createRouteLabel(routes: readonly RouteConfig[], endpoints: Config['endpoints']): (path: string) => string {
+  const prefixes = [...routes.map((route) => route.prefix), ...Object.values(endpoints)].sort((a, b) => b.length - a.length);
+  return (path) => prefixes.find((prefix) => isUnderPrefix(path, prefix)) ?? 'unmatched';
+}
+
 /** Creates the metrics of one gateway, with Node's default process metrics. */
-export function createMetrics(options: { routes: readonly RouteConfig[]; endpoints: Config['endpoints'] }): GatewayMetrics {
+export function createMetrics(): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const labelNames = ['route', 'method', 'status'] as const;
@@ -65,7 +84,7 @@ export function createMetrics(options: { routes: readonly RouteConfig[]; endpoin
   for (const series of Object.values(jwtKeys)) series.inc(0);
   const stores: LimiterStore[] = ['redis', 'memory', 'memory-fallback'];
   const instanceReaders = new Map<string, () => readonly InstanceState[]>();
-  new Gauge({
+  const instancesGauge = new Gauge({
     name: 'gateway_upstream_instances',
     help: 'Instances of each service, by state (up, ejected, unhealthy)',
     labelNames: ['service', 'state'],
@@ -79,17 +98,16 @@ export function createMetrics(options: { routes: readonly RouteConfig[]; endpoin
   });
   const instanceRequests = new Counter({ name: 'gateway_upstream_requests_total', help: 'Requests sent to each instance of a service (a retry counts again)', labelNames: ['service', 'instance'], registers: [registry] });
   const instanceSeries = new Map<string, Map<string, () => void>>();
-  // Longest first, so `/health/ready` is not counted as `/health`.
-  const routes = [...options.routes.map((route) => route.prefix), ...Object.values(options.endpoints)].sort((a, b) => b.length - a.length);
-
-  const routeOf = (path: string): string => routes.find((prefix) => isUnderPrefix(path, prefix)) ?? 'unmatched';
+  // A gauge of value "load time" rather than 1 with a time label: one series per loaded file, and `time() - gateway_config_info` is its age.
+  const configInfo = new Gauge({ name: 'gateway_config_info', help: 'The gateway file in use, by its SHA-256: the Unix time it was loaded', labelNames: ['hash'], registers: [registry] });
+  const reloads = new Counter({ name: 'gateway_config_reloads_total', help: 'Reloads of the gateway file, by result (applied, rejected)', labelNames: ['result'], registers: [registry] });
+  for (const result of ['applied', 'rejected'] satisfies ReloadResult[]) reloads.inc({ result }, 0);
   // prom-client hashes a label object on every call; the label sets are few, so bind each once.
   const bound = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
 
   return {
     registry,
-    observeRequest(path, method, status, seconds) {
-      const route = routeOf(path);
+    observeRequest(route, method, status, seconds) {
       const verb = METHODS.has(method) ? method : 'OTHER';
       const key = `${route} ${verb} ${status}`;
       let series = bound.get(key);
@@ -137,6 +155,20 @@ export function createMetrics(options: { routes: readonly RouteConfig[]; endpoin
     },
     jwtVerified(key) {
       jwtKeys[key].inc();
+    },
+    configLoaded(sha256, loadedAtMs) {
+      configInfo.reset();
+      configInfo.set({ hash: sha256 }, loadedAtMs / 1000);
+    },
+    configReload(result) {
+      reloads.inc({ result });
+    },
+    forgetService(service) {
+      instanceReaders.delete(service);
+      for (const instance of instanceSeries.get(service)?.keys() ?? []) instanceRequests.remove({ service, instance });
+      instanceSeries.delete(service);
+      circuits.remove({ service });
+      for (const state of INSTANCE_STATES) instancesGauge.remove({ service, state });
     },
   };
 }

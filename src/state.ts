@@ -6,6 +6,8 @@ import type { ErrorCode } from './errors.js';
 export interface GatewayState {
   /** Set by the correlation layer before anything else runs. */
   correlationId: string;
+  /** The gateway file's routes, policies and upstreams this request runs on, from start to end: set by the routing layer, next after correlation. */
+  routing: RequestRouting;
   /** Claims of a verified token, as koa-jwt stores them inside the auth layer. */
   claims?: AccessClaims;
   /** The user a valid bearer token names, set by the auth layer and sent downstream as `x-user-*`. */
@@ -16,6 +18,20 @@ export interface GatewayState {
   rateLimit?: RateLimitState;
   /** The envelope's code and message when the gateway answered with an error, set by the error layer: the request log's reason. */
   refusal?: { readonly code: ErrorCode; readonly message: string };
+}
+
+/** What the layers read of the gateway file's snapshot a request runs on (routing-snapshot.ts builds the whole). */
+export interface RequestRouting {
+  /** Paths needing no token, each with everything below it (the auth layer). */
+  readonly publicPaths: readonly string[];
+  /** The layers built from the file, by the name of the onion entry that runs them. */
+  readonly layers: {
+    readonly 'rate-limit-ip': GatewayMiddleware;
+    readonly 'route-policy': GatewayMiddleware;
+    readonly router: GatewayMiddleware;
+  };
+  /** The `route` label of a path in the request metrics. */
+  readonly routeLabel: (path: string) => string;
 }
 
 /** Which limit: per client IP, per route and client IP, or per verified user. */

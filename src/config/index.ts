@@ -152,6 +152,11 @@ export interface Config {
 /** Start-up stops with this: its message is one line naming every bad variable. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+
+  /** Each problem on its own, as the message lists them. */
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+  }
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -202,7 +207,7 @@ export function loadConfig(env: Env, readFile: (name: string) => GatewayFileText
   const redis = readRedisTarget(values, problems);
 
   if (problems.length > 0 || routing === undefined || gatewayFile === undefined || key === undefined) {
-    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+    throw new ConfigError(problems);
   }
 
   return deepFreeze({

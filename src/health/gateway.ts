@@ -1,4 +1,4 @@
-import type { RouteConfig, ServiceConfig } from '../config/index.js';
+import type { Config, RouteConfig, ServiceConfig } from '../config/index.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { GatewayMiddleware } from '../state.js';
 
@@ -11,19 +11,26 @@ export interface GatewayHealth {
   readonly info: GatewayMiddleware;
 }
 
-/** Builds the liveness, readiness and info handlers. `/info` names services, never their URLs. */
+/**
+ * Builds the liveness, readiness and info handlers. `/info` names services, never their URLs, and
+ * says which gateway file is in use: its SHA-256 and when it was loaded.
+ */
 export function createGatewayHealth(options: {
   services: readonly ServiceConfig[];
   routes: readonly RouteConfig[];
+  gatewayFile: Config['gatewayFile'];
+  /** ms since the epoch. */
+  loadedAt: number;
   lifecycle: Lifecycle;
   version: string;
 }): GatewayHealth {
-  const { services, routes, lifecycle, version } = options;
+  const { services, routes, gatewayFile, loadedAt, lifecycle, version } = options;
   const info = Object.freeze({
     name: SERVICE_NAME,
     version,
     services: services.map((service) => service.name),
     routes: routes.map((route) => ({ prefix: route.prefix, service: route.service.name })),
+    gatewayFile: { sha256: gatewayFile.sha256, loadedAt: new Date(loadedAt).toISOString() },
   });
   return {
     health(ctx) {

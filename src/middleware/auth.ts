@@ -5,7 +5,7 @@ import { readUser } from '../auth/claims.js';
 import type { SecretKeyReading } from '../auth/key.js';
 import { logSecretKey } from '../auth/key-report.js';
 import { VerifiedTokenCache } from '../auth/token-cache.js';
-import type { Config, RouteConfig } from '../config/index.js';
+import type { Config } from '../config/index.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayMetrics, JwtKeyName } from '../metrics.js';
 import { isUnderPrefix, readQueryParameter } from '../proxy/path.js';
@@ -25,7 +25,8 @@ const OTHER_KEY = new Set(['invalid signature', 'invalid algorithm']);
 /**
  * JWT validation on `/api/` (koa-jwt): HS256, HS384 and HS512, each only when the key is at least
  * as long as its hash (see auth/key.ts; never `none` or an asymmetric algorithm), issuer and
- * audience when configured, `exp` required, `nbf` honoured. Public paths pass without a token.
+ * audience when configured, `exp` required, `nbf` honoured. The public paths of the request's
+ * gateway file (`ctx.state.routing`) pass without a token.
  * A missing token is refused only when auth is required; a bearer token that is present must
  * always be valid. Failures answer 401 with a generic message; the reason goes to the log. A
  * token that verified is remembered (see token-cache.ts), so koa-jwt runs once per token rather
@@ -34,9 +35,8 @@ const OTHER_KEY = new Set(['invalid signature', 'invalid algorithm']);
  * `access_token` query parameter (see upgrade.ts). During a key rotation a token the current key
  * does not verify is tried with the previous one; `gateway_jwt_verified_total{key}` counts which.
  */
-export function createAuth(options: { auth: Config['auth']; routes: readonly RouteConfig[]; scope: string; logger: Logger; metrics: GatewayMetrics }): GatewayMiddleware {
+export function createAuth(options: { auth: Config['auth']; scope: string; logger: Logger; metrics: GatewayMetrics }): GatewayMiddleware {
   const { auth, scope, logger, metrics } = options;
-  const publicPaths = options.routes.flatMap((route) => route.publicPaths);
   const verified = new VerifiedTokenCache(CACHED_TOKENS);
   logSecretKey(logger, auth.key);
   const current = createVerifier(auth, auth.key);
@@ -61,7 +61,7 @@ export function createAuth(options: { auth: Config['auth']; routes: readonly Rou
   }
 
   return async function authenticate(ctx, next) {
-    if (!isUnderPrefix(ctx.path, scope) || publicPaths.some((path) => isUnderPrefix(ctx.path, path))) {
+    if (!isUnderPrefix(ctx.path, scope) || ctx.state.routing.publicPaths.some((path) => isUnderPrefix(ctx.path, path))) {
       return next();
     }
     const queried = handshakeToken(ctx);

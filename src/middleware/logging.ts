@@ -26,7 +26,7 @@ export function createLogging(options: { logger: Logger; metrics: GatewayMetrics
       // A tunnel (101) never ends its response: it is complete when its connection closes.
       const status = ctx.res.writableFinished || ctx.res.statusCode === 101 ? ctx.res.statusCode : upstream?.cutStatus ?? CLIENT_CLOSED_REQUEST;
       const durationMs = performance.now() - started;
-      metrics.observeRequest(ctx.path, ctx.method, status, durationMs / 1000);
+      metrics.observeRequest(ctx.state.routing.routeLabel(ctx.path), ctx.method, status, durationMs / 1000);
       logger.info({
         correlationId: ctx.state.correlationId,
         method: ctx.method,

@@ -48,6 +48,8 @@ export class InstanceSet {
   readonly #timers: NodeJS.Timeout[] = [];
   #lookupFailing = false;
   #resolved = false;
+  /** Set by {@link retire}: a lookup still under way then changes nothing. */
+  #retired = false;
   readonly #ready: Promise<void>;
 
   constructor(options: InstanceSetOptions) {
@@ -109,6 +111,7 @@ export class InstanceSet {
       }
     }));
     this.#resolved = true;
+    if (this.#retired) return;
     if (failures.length > 0 && !this.#lookupFailing) {
       this.#logger.warn({ service: this.#service.name, failures }, `lookup for ${this.#service.name} failed; keeping its last good instances`);
     } else if (failures.length === 0 && this.#lookupFailing) {
@@ -122,6 +125,13 @@ export class InstanceSet {
   close(): void {
     for (const timer of this.#timers) clearInterval(timer);
     for (const instance of this.#instances.values()) instance.agent.destroy();
+  }
+
+  /** Stops the timers and retires every instance: each pool closes once its last request (or tunnel) has ended. */
+  retire(): void {
+    this.#retired = true;
+    for (const timer of this.#timers) clearInterval(timer);
+    for (const instance of this.#instances.values()) instance.retire();
   }
 
   #apply(): void {

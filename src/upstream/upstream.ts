@@ -180,6 +180,14 @@ export class Upstream {
     this.#instances.close();
   }
 
+  /**
+   * The gentle close, once a reload has swapped this upstream out: stops discovery and health
+   * checks; the requests and WebSocket tunnels in flight finish, and each pool closes after its last.
+   */
+  retire(): void {
+    this.#instances.retire();
+  }
+
   #begin(ctx: GatewayContext): { state: UpstreamState; admission: Admission } {
     const state: UpstreamState = { service: this.name };
     ctx.state.upstream = state;

@@ -69,3 +69,38 @@ export async function statusWithin(options: SendOptions, hangMs: number): Promis
   const outcome = await withTimeout(answered, hangMs);
   return outcome === TIMED_OUT ? 'hung' : outcome;
 }
+
+/** A load running in the background: what it has seen so far, and how to stop it. */
+export interface RunningLoad {
+  readonly samples: readonly Sample[];
+  /** Stops sending and resolves with every sample once the requests under way have ended. */
+  stop(): Promise<readonly Sample[]>;
+}
+
+/**
+ * Sends `options` again and again from `workers` loops over one keep-alive agent, each request
+ * bounded by `hangMs`, until `stop()` or, at the latest, `maxMs` after the start.
+ */
+export function startLoad(options: SendOptions, limits: { workers: number; hangMs: number; maxMs: number }): RunningLoad {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: limits.workers });
+  const samples: Sample[] = [];
+  const started = Date.now();
+  let stopped = false;
+  const worker = async (): Promise<void> => {
+    while (!stopped && Date.now() - started < limits.maxMs) {
+      const at = Date.now();
+      const status = await statusWithin({ ...options, agent }, limits.hangMs);
+      samples.push({ at, ms: Date.now() - at, status });
+    }
+  };
+  const done = Promise.all(Array.from({ length: limits.workers }, worker));
+  return {
+    samples,
+    async stop() {
+      stopped = true;
+      await done;
+      agent.destroy();
+      return samples;
+    },
+  };
+}

@@ -1,7 +1,10 @@
 import { expect } from 'chai';
-import { useGateway, type GatewayFixture } from '../helpers/fixtures.js';
+import { useGateway, useUpstream, type GatewayFixture } from '../helpers/fixtures.js';
+import { allServicesAt } from '../helpers/gateway.js';
 import { send } from '../helpers/http.js';
+import { killSpawnedGateways, spawnGateway } from '../helpers/process.js';
 import { accessClaims, AUTH_ENV, epochSeconds, signHs256, TEST_SECRET } from '../helpers/tokens.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** The secret the auth service signed with before the rotation: 48 UTF-8 bytes, HS256 as jjwt would sign with it (not Base64: `-` inside). */
 const PREVIOUS_SECRET = 'the-auth-service-secret-before-the-rotation-2025';
@@ -67,6 +70,30 @@ describe('JWT key rotation', () => {
       expect(await statusWith(fixture, signHs256(accessClaims(), PREVIOUS_SECRET))).to.equal(401);
       expect(await statusWith(fixture, signHs256(accessClaims(), TEST_SECRET))).to.equal(200);
       expect(await verifiedCounts(fixture)).to.deep.equal({ current: 1, previous: 0 });
+    });
+  });
+
+  describe('through the built gateway', () => {
+    const upstream = useUpstream();
+    afterEach(killSpawnedGateways);
+
+    it('when the file is reloaded, then tokens of the previous key still pass; once JWT_SECRET_PREVIOUS is removed and the process restarted, they get 401', async () => {
+      const env = { ...AUTH_ENV, ...allServicesAt(upstream.upstream.url) };
+      const previous = signHs256(accessClaims(), PREVIOUS_SECRET);
+      const current = signHs256(accessClaims(), TEST_SECRET);
+      const status = async (port: number, token: string): Promise<number> =>
+        (await send({ port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${token}` } })).status;
+
+      const rotating = await spawnGateway({ ...env, JWT_SECRET_PREVIOUS: PREVIOUS_SECRET });
+      expect(await status(rotating.port, previous)).to.equal(200);
+      rotating.child.kill('SIGHUP');
+      await waitFor(() => rotating.logs.some((line) => line.msg === 'gateway file reloaded'), 5000);
+      expect(await status(rotating.port, previous)).to.equal(200);
+      await rotating.stop();
+
+      const rotated = await spawnGateway(env);
+      expect(await status(rotated.port, previous)).to.equal(401);
+      expect(await status(rotated.port, current)).to.equal(200);
     });
   });
 });

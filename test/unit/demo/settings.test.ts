@@ -73,7 +73,7 @@ describe('demo settings', () => {
   it('when the demo starts its gateway with the demo secret, then the gateway reads 64 Base64 bytes and warns of nothing', () => {
     const { logger, lines } = createMemoryLogger();
     const config = loadConfig(gatewayEnv({}, readDemoSettings({})));
-    createAuth({ auth: config.auth, routes: config.routes, scope: '/api/', logger, metrics: createMetrics(config) });
+    createAuth({ auth: config.auth, scope: '/api/', logger, metrics: createMetrics() });
     expect(lines.map(({ level, msg }) => ({ level, msg }))).to.deep.equal([
       { level: 30, msg: 'JWT_SECRET read as base64 (auto): 64-byte key, accepting HS256, HS384, HS512' },
     ]);

@@ -2,7 +2,6 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { expect } from 'chai';
 import Koa from 'koa';
-import { loadConfig } from '../../../src/config/index.js';
 import { GatewayError } from '../../../src/errors.js';
 import { createMetrics } from '../../../src/metrics.js';
 import { createRateLimit, type RateLimitOptions } from '../../../src/middleware/rate-limit.js';
@@ -34,7 +33,7 @@ function recordingStore(): CounterStore & { keys: string[][] } {
 }
 
 function layer(store: CounterStore, options: Partial<RateLimitOptions> = {}) {
-  return createRateLimit({ scope: '/api', by: 'ip', max: 5, routes: [], windowMs: 60_000, store, prefix: 'p', metrics: createMetrics(loadConfig({})), ...options });
+  return createRateLimit({ scope: '/api', by: 'ip', max: 5, routes: [], windowMs: 60_000, store, prefix: 'p', metrics: createMetrics(), ...options });
 }
 
 async function run(middleware: ReturnType<typeof layer>, ctx: GatewayContext): Promise<boolean> {

@@ -53,7 +53,7 @@ describe('InstanceSet', () => {
       lookup: async () => addresses(),
       refreshMs: 60_000,
       logger,
-      metrics: createMetrics({ routes: config.routes, endpoints: config.endpoints }),
+      metrics: createMetrics(),
       now: () => now,
       random: Math.random,
     });
