@@ -20,7 +20,10 @@ import { createUpstreamClient } from './proxy/client.js';
 import { createUpstreamOutcomes } from './proxy/outcomes.js';
 import { createCounterStore } from './rate-limit/fallback-store.js';
 import { createRedis, quitRedis } from './redis.js';
+import { createRouteLabel } from './route-label.js';
 import { createRouter } from './router.js';
+import { createTracingLayer } from './tracing/server-span.js';
+import { createTracing, type Tracing } from './tracing/tracing.js';
 import type { GatewayMiddleware, GatewayState } from './state.js';
 
 /** A built gateway: the Koa app, its lifecycle, and `close()` to release what it holds (sockets, Redis). */
@@ -30,6 +33,9 @@ export interface Gateway {
   readonly layers: readonly string[];
   readonly lifecycle: Lifecycle;
   readonly metrics: GatewayMetrics;
+  /** The gateway's tracer provider (or propagation only): its own, never a global one. */
+  readonly tracing: Tracing;
+  /** Releases sockets and Redis, and flushes the spans still queued (within the shutdown grace once draining). */
   close(): Promise<void>;
 }
 
@@ -44,11 +50,13 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
 
   const store = createCounterStore({ windowMs: config.rateLimit.windowMs, redis, logger, metrics });
   const limits = { scope: config.apiScope, windowMs: config.rateLimit.windowMs, store, prefix: config.rateLimit.redisPrefix, metrics };
+  const tracing = createTracing(config.tracing, { logger, metrics, version: packageJson.version, lifecycle, shutdownGraceMs: config.shutdownGraceMs });
   const outcomes = createUpstreamOutcomes({ logger, metrics, services: config.services.map((service) => service.name), circuit: config.circuit });
 
   // The order is the contract's (DESIGN.md, "The onion"); a test pins these names.
   const onion: ReadonlyArray<readonly [name: string, layer: GatewayMiddleware]> = [
     ['correlation', createCorrelation()],
+    ['tracing', createTracingLayer({ tracer: tracing.tracer, routeOf: createRouteLabel(config.routes, config.endpoints) })],
     ['logging', createLogging({ logger, metrics })],
     ['errors', createErrors({ logger })],
     ['drain', createDrain({ lifecycle })],
@@ -79,9 +87,11 @@ export function createGateway(config: Config, options: { logger: Logger }): Gate
     layers: onion.map(([name]) => name),
     lifecycle,
     metrics,
+    tracing,
     async close() {
       upstream.close();
       if (redis !== undefined) await quitRedis(redis);
+      await tracing.shutdown();
     },
   };
 }

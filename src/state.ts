@@ -1,10 +1,13 @@
 import type { Middleware, ParameterizedContext } from 'koa';
 import type { AccessClaims } from './auth/claims.js';
+import type { RequestTrace } from './tracing/request-trace.js';
 
 /** What the layers of the onion tell each other about one request (`ctx.state`). */
 export interface GatewayState {
   /** Set by the correlation layer before anything else runs. */
   correlationId: string;
+  /** Set by the tracing layer, right after the correlation id: the request's server span and trace context. */
+  trace?: RequestTrace;
   /** Claims of a verified token, as koa-jwt stores them inside the auth layer. */
   claims?: AccessClaims;
   /** The user a valid bearer token names, set by the auth layer and sent downstream as `x-user-*`. */

@@ -3,8 +3,10 @@ import { SERVICES, type ServiceId } from '../../config/services.js';
 import { readSecretKey, SecretKeyError, type SecretEncoding, type SecretKeyReading } from '../auth/key.js';
 import { boolean, createEnvReader, exactText, hostPortList, integer, list, oneOf, optionalText, text, url, urlList, type EnvVariable, type HostPort } from './parsers.js';
 import { readRedisTarget, type RedisTarget } from './redis.js';
+import { readTracing, TRACING_ENV, type TracingConfig } from './tracing.js';
 
 export type { RedisTarget } from './redis.js';
+export type { TracingConfig } from './tracing.js';
 
 const PLACEHOLDER_SECRET = 'CHANGE_ME_TO_A_STRONG_SECRET';
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
@@ -52,6 +54,7 @@ export const ENV_SCHEMA = {
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   METRICS_PORT: integer(9464, 0, 65535),
   NODE_ENV: text('development'),
+  ...TRACING_ENV,
 } satisfies Record<string, EnvVariable<unknown>>;
 
 /** A downstream service with its env overrides applied. */
@@ -147,6 +150,8 @@ export interface Config {
   readonly apiScope: string;
   /** Paths of the gateway's own endpoints. */
   readonly endpoints: { readonly health: string; readonly ready: string; readonly services: string; readonly info: string };
+  /** OpenTelemetry traces: sampling, export, resource (DESIGN.md, "Tracing"). */
+  readonly tracing: TracingConfig;
 }
 
 /** Start-up stops with this: its message is one line naming every bad variable. */
@@ -210,6 +215,7 @@ export function loadConfig(env: Env): Config {
   }
 
   const redis = readRedisTarget(values, problems);
+  const tracing = readTracing(values, problems);
 
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
 
@@ -250,6 +256,7 @@ export function loadConfig(env: Env): Config {
     services,
     apiScope: API_SCOPE,
     endpoints: GATEWAY_ENDPOINTS,
+    tracing,
     routes: ROUTES.map((route) => ({
       prefix: route.prefix,
       upstreamPath: route.upstreamPath,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { GatewayError, toErrorResponse, toGatewayError } from '../errors.js';
 import type { GatewayContext, GatewayMiddleware } from '../state.js';
+import { recordGatewayError } from '../tracing/events.js';
 
 /**
  * The one place that writes error responses: a JSON envelope with the correlation id, never a stack.
@@ -19,6 +20,7 @@ export function createErrors(options: { logger: Logger }): GatewayMiddleware {
       // The forwarder logged the failures of its exchange when it recorded them.
       else if (ctx.state.upstream === undefined) logger.warn({ ...details, cause: cause?.code ?? cause?.message }, error.message);
     }
+    recordGatewayError(ctx, error);
     const response = toErrorResponse(error, ctx.state.correlationId);
     ctx.status = response.status;
     for (const [name, value] of response.headers) ctx.set(name, value);

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import type { Got, PlainResponse, Request as GotRequest, RequestFunction } from 'got';
 import type { RouteConfig } from '../config/index.js';
 import type { GatewayContext, GatewayMiddleware } from '../state.js';
+import { instanceOf, startClientSpan } from '../tracing/client-span.js';
 import { copyResponseHeaders, upstreamHeadersOf } from './headers.js';
 import { rewritePath } from './path.js';
 import type { UpstreamExchange, UpstreamOutcomes } from './outcomes.js';
@@ -45,6 +46,7 @@ export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
   // stream with heartbeats further apart than the service timeout flows, a stalled one is cut.
   const { timeoutMs, idleTimeoutMs } = service;
   const serviceClient = client.extend({ timeout: { connect: timeoutMs, response: timeoutMs, socket: idleTimeoutMs } });
+  const instance = instanceOf(service.name, base);
 
   /** One exchange with the service; `reusedSocket` tells whether it went out on a kept-alive socket. */
   function send(ctx: GatewayContext, path: string, headers: OutgoingHttpHeaders, body: Readable | undefined) {
@@ -55,7 +57,9 @@ export function createForwarder(options: ForwarderOptions): GatewayMiddleware {
       native = transport.request(url, nativeOptions, callback);
       return native;
     };
-    const upstream = serviceClient.stream(origin + path, { method: ctx.method as 'GET', headers: headers as Record<string, string>, body, request });
+    const span = startClientSpan(ctx, instance, path);
+    const upstream = serviceClient.stream(origin + path, { method: ctx.method as 'GET', headers: { ...headers, ...span.headers } as Record<string, string>, body, request });
+    span.follow(upstream);
     // With `allowGetBody` got waits for a body on every method: end the request when there is none.
     if (body === undefined) upstream.end();
     // Errors are read by waitForResponse, then by Koa's pipeline; between the two, none may go unheard.

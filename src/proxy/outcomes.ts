@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { GatewayError } from '../errors.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { GatewayContext, UpstreamState } from '../state.js';
+import { markCircuitOpen } from '../tracing/events.js';
 import { Circuit, type Admission, type CircuitState } from './circuit.js';
 import { isUpstreamFailure, mapUpstreamError } from './upstream-errors.js';
 
@@ -73,7 +74,10 @@ export function createUpstreamOutcomes(options: UpstreamOutcomesOptions): Upstre
       ctx.state.upstream = upstream;
       const circuit = circuitOf(service);
       const admission = circuit.admit();
-      if (!admission.admitted) throw circuitOpen(service, admission.retryAfterMs);
+      if (!admission.admitted) {
+        markCircuitOpen(ctx, service);
+        throw circuitOpen(service, admission.retryAfterMs);
+      }
       return createExchange(ctx, circuit, admission);
     },
   };

@@ -5,6 +5,7 @@ import type { RouteConfig } from '../config/index.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { GatewayContext } from '../state.js';
+import { instanceOf, startClientSpan } from '../tracing/client-span.js';
 import { ACCESS_TOKEN_PARAMETER } from '../upgrade.js';
 import { copyResponseHeaders, responseHeaders, upstreamHeadersOf, webSocketRequestHeaders } from './headers.js';
 import type { UpstreamOutcomes } from './outcomes.js';
@@ -42,13 +43,16 @@ export function createTunnel(options: TunnelOptions): (ctx: GatewayContext, head
   const base = new URL(service.urls[0]!);
   const upstreamPath = base.pathname.replace(/\/$/, '') + route.upstreamPath;
   const transport = base.protocol === 'https:' ? https : http;
+  const instance = instanceOf(service.name, base);
 
   /** Sends the handshake; the service timeout bounds connecting and the wait for its answer. */
   function handshake(ctx: GatewayContext, path: string, headers: OutgoingHttpHeaders): Promise<Handshake> {
     return new Promise((resolve) => {
       let clientLeft = false;
       // A connection of its own: after a 101 it belongs to the tunnel, never to a pool.
-      const request = transport.request(base.origin, { method: 'GET', path, headers, agent: false });
+      const span = startClientSpan(ctx, instance, path);
+      const request = transport.request(base.origin, { method: 'GET', path, headers: { ...headers, ...span.headers }, agent: false });
+      span.follow(request);
       const timer = setTimeout(() => {
         request.destroy(Object.assign(new Error(`no answer within ${service.timeoutMs} ms`), { code: 'ETIMEDOUT' }));
       }, service.timeoutMs);

@@ -23,6 +23,7 @@ describe('createGateway', () => {
     const gateway = build();
     expect(gateway.layers).to.deep.equal([
       'correlation',
+      'tracing',
       'logging',
       'errors',
       'drain',
