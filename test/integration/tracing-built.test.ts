@@ -6,6 +6,7 @@ import { parseTraceparent, SPAN_KIND, useOtlpReceiver } from '../helpers/otlp-re
 import { killSpawnedGateways, spawnGateway } from '../helpers/process.js';
 import { REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { AUTH_ENV, accessToken } from '../helpers/tokens.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** A client's sampled traceparent for trace `digit` × 32. */
 const clientTrace = (digit: string): { traceId: string; traceparent: string } => ({
@@ -31,9 +32,12 @@ describe('tracing through the built gateway', function () {
       REDIS_URL,
       RATE_LIMIT_REDIS_PREFIX: uniquePrefix('tracing'),
       RATE_LIMIT_MAX: '2',
+      // Counted in Redis from the first request: a slow command on a busy machine would count it in memory.
+      RATE_LIMIT_REDIS_TIMEOUT_MS: '2000',
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.receiver.endpoint,
       OTEL_BSP_SCHEDULE_DELAY: '10',
     });
+    await waitFor(() => gateway.logs.some((line) => line.redis === 'ready'), 10_000);
     const authorization = `Bearer ${accessToken()}`;
     const [first, second, third] = [clientTrace('1'), clientTrace('2'), clientTrace('3')];
     const statuses = [];

@@ -76,7 +76,6 @@ describe('tracing: the spans of a request', () => {
     expect(server.parentSpanId).to.equal(CLIENT_SPAN_ID);
     expect(clientSpan.parentSpanId).to.equal(server.spanId);
     expect(downstream!.parentId).to.equal(clientSpan.spanId);
-    expect(clientSpan.startNs >= server.startNs && clientSpan.endNs <= server.endNs, 'the exchange lies within the request').to.equal(true);
     expect(loggedTrace(response)).to.deep.equal({ traceId: CLIENT_TRACE_ID, spanId: server.spanId });
   });
 
