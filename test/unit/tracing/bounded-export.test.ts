@@ -16,6 +16,12 @@ function heldExporter(): SpanExporter & { batches: Array<{ spans: ReadableSpan[]
 
 describe('createBoundedExport', () => {
   const batch = { maxQueueSize: 4, maxExportBatchSize: 2, scheduledDelayMs: 600_000, exportTimeoutMs: 600_000 };
+  const started: Array<() => Promise<void>> = [];
+
+  // A held batch keeps the processor's export timer running: release every batch, then stop.
+  afterEach(async () => {
+    for (const stop of started.splice(0)) await stop();
+  });
 
   function setUp() {
     const exporter = heldExporter();
@@ -27,7 +33,14 @@ describe('createBoundedExport', () => {
     const end = (count: number): void => {
       for (let i = 0; i < count; i += 1) tracer.startSpan(`span ${i}`, {}, ROOT_CONTEXT).end();
     };
-    return { exporter, drops, exported: () => exported, end, provider };
+    started.push(async () => {
+      while (exporter.batches.length > 0) {
+        for (const held of exporter.batches.splice(0)) held.done({ code: ExportResultCode.SUCCESS });
+        await settled();
+      }
+      await provider.shutdown();
+    });
+    return { exporter, drops, exported: () => exported, end };
   }
 
   /** Lets the processor see a settled export (it starts the next batch on a later turn). */
