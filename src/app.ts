@@ -1,4 +1,5 @@
 import Koa from 'koa';
+import packageJson from '../package.json' with { type: 'json' };
 import type { Logger } from 'pino';
 import { createAnswerHeaders, type AnswerHeaders } from './answer-headers.js';
 import type { Config } from './config/index.js';
@@ -18,6 +19,8 @@ import { createCounterStore } from './rate-limit/fallback-store.js';
 import { createRedis, quitRedis } from './redis.js';
 import { runSnapshotLayer } from './routing-snapshot.js';
 import { RoutingSwitch } from './routing-switch.js';
+import { createTracingLayer } from './tracing/server-span.js';
+import { createTracing, type Tracing } from './tracing/tracing.js';
 import type { GatewayMiddleware, GatewayState } from './state.js';
 import { createAddressLookup } from './upstream/discovery.js';
 
@@ -34,6 +37,9 @@ export interface Gateway {
   ready(): Promise<void>;
   /** Security and CORS headers of the gateway's own answers: the server writes them on the answers Node's parser refuses. */
   readonly headers: AnswerHeaders;
+  /** The gateway's tracer provider (or propagation only): its own, never a global one. */
+  readonly tracing: Tracing;
+  /** Releases sockets and Redis, and flushes the spans still queued (within the shutdown grace once draining). */
   close(): Promise<void>;
 }
 
@@ -54,11 +60,13 @@ export function createGateway(config: Config, options: { logger: Logger; now?: (
   // What comes from the gateway file is built into a snapshot that a reload replaces whole (routing-switch.ts).
   const routing = new RoutingSwitch(config, { config, logger, metrics, lifecycle, lookup, limits, now });
   const headers = createAnswerHeaders(config);
+  const tracing = createTracing(config.tracing, { logger, metrics, version: packageJson.version, lifecycle, shutdownGraceMs: config.shutdownGraceMs });
 
   // The order is the contract's (DESIGN.md, "The onion"); a test pins these names.
   const onion: ReadonlyArray<readonly [name: string, layer: GatewayMiddleware]> = [
     ['correlation', createCorrelation()],
     ['routing', routing.layer],
+    ['tracing', createTracingLayer({ tracer: tracing.tracer })],
     ['logging', createLogging({ logger, metrics })],
     ['errors', createErrors({ logger, headers })],
     ['drain', createDrain({ lifecycle })],
@@ -87,9 +95,11 @@ export function createGateway(config: Config, options: { logger: Logger; now?: (
       await Promise.all([...routing.current.upstreams.values()].map((upstream) => upstream.ready()));
     },
     headers,
+    tracing,
     async close() {
       routing.close();
       if (redis !== undefined) await quitRedis(redis);
+      await tracing.shutdown();
     },
   };
 }

@@ -52,6 +52,7 @@ listen(server, config.port, 'requests', () => {
       rateLimiter: config.rateLimit.redis === undefined ? 'memory' : config.rateLimit.redis.kind === 'url' ? 'redis' : 'redis-sentinel',
       requireAuth: config.auth.required,
       gatewayFile: config.gatewayFile,
+      tracing: tracingSummary(config.tracing),
     },
     'gateway listening',
   );
@@ -60,6 +61,13 @@ if (metricsServer !== undefined) {
   listen(metricsServer, config.metricsPort, 'metrics', () => {
     logger.info({ address: metricsServer.address() }, 'metrics listening on /metrics');
   });
+}
+
+/** What the start-up line says of tracing: where spans go and how they are sampled; never the exporter's headers. */
+function tracingSummary(tracing: Config['tracing']): Record<string, unknown> {
+  const sampler = tracing.sampler.name.endsWith('traceidratio') ? `${tracing.sampler.name}:${tracing.sampler.ratio}` : tracing.sampler.name;
+  if (tracing.exporter === undefined) return { export: 'off (traceparent propagated only)', sampler };
+  return { export: new URL(tracing.exporter.url).origin, protocol: tracing.exporter.protocol, service: tracing.serviceName, sampler };
 }
 
 let stopping = false;

@@ -1,10 +1,12 @@
 import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config, RouteConfig } from './config/index.js';
+import { OPENMETRICS_CONTENT_TYPE, renderOpenMetrics, wantsOpenMetrics } from './openmetrics.js';
 import type { CircuitState } from './proxy/circuit.js';
 import { isUnderPrefix } from './proxy/path.js';
 import type { LimitKind } from './state.js';
 import type { InstanceState } from './upstream/instance.js';
+import type { DropReason } from './tracing/bounded-export.js';
 
 /** Label values are bounded: a method outside this set is counted as OTHER, a path outside every route as `unmatched`. */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -24,8 +26,8 @@ export type LimiterStore = 'redis' | 'memory' | 'memory-fallback';
 /** The gateway's Prometheus metrics: one registry per gateway, recorded by the layers that know. */
 export interface GatewayMetrics {
   readonly registry: Registry;
-  /** `route` is the request's label, from the routing it ran on (see {@link createRouteLabel}). */
-  observeRequest(route: string, method: string, status: number, seconds: number): void;
+  /** Counts a completed request under its route label (see {@link createRouteLabel}); `traceId` (a sampled, recorded trace) becomes the duration's exemplar. */
+  observeRequest(route: string, method: string, status: number, seconds: number, traceId?: string): void;
   upstreamError(service: string, code: string): void;
   circuitState(service: string, state: CircuitState): void;
   rateLimited(limit: LimitKind): void;
@@ -46,6 +48,8 @@ export interface GatewayMetrics {
   configReload(result: ReloadResult): void;
   /** `service` left the gateway file: its series go. */
   forgetService(service: string): void;
+  /** Spans that never reached the collector. */
+  spansDropped(reason: DropReason, count: number): void;
 }
 
 const INSTANCE_STATES: readonly InstanceState[] = ['up', 'ejected', 'unhealthy'];
@@ -65,13 +69,19 @@ export function createMetrics(): GatewayMetrics {
   collectDefaultMetrics({ register: registry });
   const labelNames = ['route', 'method', 'status'] as const;
   const requests = new Counter({ name: 'gateway_http_requests_total', help: 'Requests answered, by route prefix, method and status', labelNames, registers: [registry] });
-  const duration = new Histogram({
+  // `trace_id` is no label, only the exemplar's: prom-client types exemplar labels with the label names.
+  const duration = new Histogram<(typeof labelNames)[number] | 'trace_id'>({
     name: 'gateway_http_request_duration_seconds',
     help: 'Time from request to response complete, by route prefix, method and status',
     labelNames,
     buckets: DURATION_BUCKETS,
-    registers: [registry],
+    registers: [],
+    enableExemplars: true,
   });
+  // prom-client refuses an exemplar metric in a Prometheus-format registry when it is constructed
+  // (lib/metric.js); registered afterwards it is served without exemplars in that format and with
+  // them in OpenMetrics (openmetrics.ts), which is the point.
+  registry.registerMetric(duration);
   const upstreamErrors = new Counter({ name: 'gateway_upstream_errors_total', help: 'Failed exchanges with a service, by service and error code', labelNames: ['service', 'code'], registers: [registry] });
   const circuits = new Gauge({ name: 'gateway_circuit_state', help: 'Circuit of each service: 0 closed, 1 open, 2 half-open', labelNames: ['service'], registers: [registry] });
   const limited = new Counter({ name: 'gateway_rate_limited_total', help: 'Requests refused with 429, by the limit that refused them (ip, route, user)', labelNames: ['limit'], registers: [registry] });
@@ -82,6 +92,8 @@ export function createMetrics(): GatewayMetrics {
   const jwt = new Counter({ name: 'gateway_jwt_verified_total', help: 'Requests whose token was accepted, by the key that verified it (current, previous)', labelNames: ['key'], registers: [registry] });
   const jwtKeys = { current: jwt.labels({ key: 'current' }), previous: jwt.labels({ key: 'previous' }) } satisfies Record<JwtKeyName, unknown>;
   for (const series of Object.values(jwtKeys)) series.inc(0);
+  const dropped = new Counter({ name: 'gateway_trace_spans_dropped_total', help: 'Spans that never reached the trace collector, by reason (queue_full, export_failed)', labelNames: ['reason'], registers: [registry] });
+  for (const reason of ['queue_full', 'export_failed'] satisfies DropReason[]) dropped.inc({ reason }, 0);
   const stores: LimiterStore[] = ['redis', 'memory', 'memory-fallback'];
   const instanceReaders = new Map<string, () => readonly InstanceState[]>();
   const instancesGauge = new Gauge({
@@ -103,11 +115,11 @@ export function createMetrics(): GatewayMetrics {
   const reloads = new Counter({ name: 'gateway_config_reloads_total', help: 'Reloads of the gateway file, by result (applied, rejected)', labelNames: ['result'], registers: [registry] });
   for (const result of ['applied', 'rejected'] satisfies ReloadResult[]) reloads.inc({ result }, 0);
   // prom-client hashes a label object on every call; the label sets are few, so bind each once.
-  const bound = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
+  const bound = new Map<string, { count: () => void; observe: (seconds: number) => void; labels: Record<'route' | 'method' | 'status', string> }>();
 
   return {
     registry,
-    observeRequest(route, method, status, seconds) {
+    observeRequest(route, method, status, seconds, traceId) {
       const verb = METHODS.has(method) ? method : 'OTHER';
       const key = `${route} ${verb} ${status}`;
       let series = bound.get(key);
@@ -115,11 +127,13 @@ export function createMetrics(): GatewayMetrics {
         const labels = { route, method: verb, status: String(status) };
         const counter = requests.labels(labels);
         const histogram = duration.labels(labels);
-        series = { count: () => counter.inc(), observe: (value) => histogram.observe(value) };
+        series = { count: () => counter.inc(), observe: (value) => histogram.observe(value), labels };
         bound.set(key, series);
       }
       series.count();
-      series.observe(seconds);
+      // The bound series observes without an exemplar; only a request with a recorded trace takes the slower path.
+      if (traceId === undefined) series.observe(seconds);
+      else duration.observe({ labels: series.labels, value: seconds, exemplarLabels: { trace_id: traceId } });
     },
     upstreamError(service, code) {
       upstreamErrors.inc({ service, code });
@@ -170,18 +184,26 @@ export function createMetrics(): GatewayMetrics {
       circuits.remove({ service });
       for (const state of INSTANCE_STATES) instancesGauge.remove({ service, state });
     },
+    spansDropped(reason, count) {
+      dropped.inc({ reason }, count);
+    },
   };
 }
 
-/** The metrics listener: `GET /metrics` only, on its own port, never on the public one. */
+/**
+ * The metrics listener: `GET /metrics` only, on its own port, never on the public one. A scrape
+ * that accepts OpenMetrics (Prometheus asks for it first) gets it, exemplars included; any other
+ * gets the Prometheus text format.
+ */
 export function createMetricsServer(registry: Registry): http.Server {
   return http.createServer((request, response) => {
     if (request.method !== 'GET' || request.url !== '/metrics') {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
       return;
     }
-    registry.metrics().then(
-      (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
+    const open = wantsOpenMetrics(request.headers.accept);
+    (open ? renderOpenMetrics(registry) : registry.metrics()).then(
+      (text) => response.writeHead(200, { 'content-type': open ? OPENMETRICS_CONTENT_TYPE : registry.contentType, vary: 'Accept' }).end(text),
       () => response.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
     );
   });

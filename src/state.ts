@@ -1,6 +1,7 @@
 import type { Middleware, ParameterizedContext } from 'koa';
 import type { AccessClaims, ForwardedUser } from './auth/user.js';
 import type { ErrorCode } from './errors.js';
+import type { RequestTrace } from './tracing/request-trace.js';
 
 /** What the layers of the onion tell each other about one request (`ctx.state`). */
 export interface GatewayState {
@@ -8,6 +9,8 @@ export interface GatewayState {
   correlationId: string;
   /** The gateway file's routes, policies and upstreams this request runs on, from start to end: set by the routing layer, next after correlation. */
   routing: RequestRouting;
+  /** Set by the tracing layer, right after the correlation id: the request's server span and trace context. */
+  trace?: RequestTrace;
   /** Claims of a verified token, as koa-jwt stores them inside the auth layer. */
   claims?: AccessClaims;
   /** The user a valid bearer token names, set by the auth layer and sent downstream as `x-user-*`. */

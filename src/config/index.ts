@@ -5,9 +5,11 @@ import { PLACEHOLDER_SECRET, readJwtKeys } from './jwt.js';
 import { boolean, createEnvReader, exactText, headerNameList, hostPortList, integer, list, oneOf, optionalSecret, optionalText, text, url, type EnvVariable, type HostPort } from './parsers.js';
 import { readRedisTarget, type RedisTarget } from './redis.js';
 import { buildRouting, SERVICE_VARIABLES, type RouteConfig, type Routing, type ServiceConfig } from './routing.js';
+import { readTracing, TRACING_ENV, type TracingConfig } from './tracing.js';
 
 export type { RedisTarget } from './redis.js';
 export type { PathPolicy, RouteConfig, RouteLimit, ServiceConfig } from './routing.js';
+export type { TracingConfig } from './tracing.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** The values of `Cross-Origin-Resource-Policy` (Fetch, "Cross-Origin-Resource-Policy header"). */
@@ -61,6 +63,7 @@ export const ENV_SCHEMA = {
   NODE_ENV: text('development'),
   // Relative to the working directory, or absolute.
   GATEWAY_CONFIG: text('config/gateway.yaml'),
+  ...TRACING_ENV,
 } satisfies Record<string, EnvVariable<unknown>>;
 
 /**
@@ -147,6 +150,8 @@ export interface Config {
   readonly apiScope: string;
   /** Paths of the gateway's own endpoints. */
   readonly endpoints: { readonly health: string; readonly ready: string; readonly services: string; readonly info: string };
+  /** OpenTelemetry traces: sampling, export, resource (DESIGN.md, "Tracing"). */
+  readonly tracing: TracingConfig;
 }
 
 /** Start-up stops with this: its message is one line naming every bad variable. */
@@ -205,6 +210,7 @@ export function loadConfig(env: Env, readFile: (name: string) => GatewayFileText
   }
 
   const redis = readRedisTarget(values, problems);
+  const tracing = readTracing(values, problems);
 
   if (problems.length > 0 || routing === undefined || gatewayFile === undefined || key === undefined) {
     throw new ConfigError(problems);
@@ -253,6 +259,7 @@ export function loadConfig(env: Env, readFile: (name: string) => GatewayFileText
     gatewayFile,
     apiScope: API_SCOPE,
     endpoints: GATEWAY_ENDPOINTS,
+    tracing,
   });
 }
 

@@ -10,6 +10,7 @@ import { GatewayError } from '../errors.js';
 import type { GatewayMetrics, JwtKeyName } from '../metrics.js';
 import { isUnderPrefix, readQueryParameter } from '../proxy/path.js';
 import type { GatewayContext, GatewayMiddleware } from '../state.js';
+import { markTokenRefused } from '../tracing/events.js';
 import { ACCESS_TOKEN_PARAMETER, upgradeOf } from '../upgrade.js';
 
 /** RFC 6750 §3: a 401 names the scheme the client must use. */
@@ -48,6 +49,7 @@ export function createAuth(options: { auth: Config['auth']; scope: string; logge
 
   function refuse(ctx: GatewayContext, reason: string, message = 'Invalid token'): never {
     logger.info({ correlationId: ctx.state.correlationId, path: ctx.path, reason }, 'authentication refused');
+    markTokenRefused(ctx, reason);
     throw new GatewayError(401, 'UNAUTHORIZED', message, { headers: CHALLENGE });
   }
 

@@ -3,6 +3,7 @@ import type { AnswerHeaders } from '../answer-headers.js';
 import { isEncrypted } from '../cors-policy.js';
 import { GatewayError, toErrorResponse, toGatewayError } from '../errors.js';
 import type { GatewayContext, GatewayMiddleware } from '../state.js';
+import { recordGatewayError } from '../tracing/events.js';
 
 /**
  * The one place that writes error responses: a JSON envelope with the correlation id, never a stack.
@@ -22,6 +23,7 @@ export function createErrors(options: { logger: Logger; headers: AnswerHeaders }
       else if (ctx.state.upstream === undefined) logger.warn({ ...details, cause: cause?.code ?? cause?.message }, error.message);
     }
     ctx.state.refusal = { code: error.code, message: error.message };
+    recordGatewayError(ctx, error);
     // The CORS headers too: a layer outside the CORS layer (the drain) answers before it ran.
     const response = toErrorResponse(error, ctx.state.correlationId, headers.of(ctx.req.headers, isEncrypted(ctx.req.socket)));
     ctx.status = response.status;

@@ -1,11 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../metrics.js';
+import { finalStatus } from '../response-status.js';
 import type { GatewayMiddleware } from '../state.js';
 import { upgradeOf } from '../upgrade.js';
-
-/** nginx's code for "client closed the connection before the response was complete". */
-const CLIENT_CLOSED_REQUEST = 499;
 
 /**
  * Writes one JSON line per request once its response is complete or abandoned, and counts it in
@@ -13,6 +11,8 @@ const CLIENT_CLOSED_REQUEST = 499;
  * An answer of the gateway's own says why (`errorCode`, `reason`), and a WebSocket handshake says
  * it is one: a browser shows scripts neither the status nor the body of a refused handshake, so
  * this line is where its reason is found.
+ * The line carries the request's `trace_id` and `span_id` (its server span); a recorded trace's id
+ * is the exemplar of its duration.
  */
 export function createLogging(options: { logger: Logger; metrics: GatewayMetrics }): GatewayMiddleware {
   const { logger, metrics } = options;
@@ -22,13 +22,15 @@ export function createLogging(options: { logger: Logger; metrics: GatewayMetrics
     const bytesBefore = socket.bytesWritten;
     ctx.res.once('close', () => {
       const { upstream, refusal } = ctx.state;
-      // A response cut short is the client leaving, unless the forwarder says its service cut it.
-      // A tunnel (101) never ends its response: it is complete when its connection closes.
-      const status = ctx.res.writableFinished || ctx.res.statusCode === 101 ? ctx.res.statusCode : upstream?.cutStatus ?? CLIENT_CLOSED_REQUEST;
+      const status = finalStatus(ctx);
       const durationMs = performance.now() - started;
-      metrics.observeRequest(ctx.state.routing.routeLabel(ctx.path), ctx.method, status, durationMs / 1000);
+      const trace = ctx.state.trace;
+      const spanContext = trace?.span.spanContext();
+      metrics.observeRequest(ctx.state.routing.routeLabel(ctx.path), ctx.method, status, durationMs / 1000, trace?.recorded === true ? spanContext?.traceId : undefined);
       logger.info({
         correlationId: ctx.state.correlationId,
+        trace_id: spanContext?.traceId,
+        span_id: spanContext?.spanId,
         method: ctx.method,
         path: ctx.path,
         status,

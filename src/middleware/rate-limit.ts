@@ -4,6 +4,7 @@ import type { GatewayMetrics } from '../metrics.js';
 import { isUnderPrefix } from '../proxy/path.js';
 import type { CounterStore, WindowHit } from '../rate-limit/store.js';
 import type { GatewayContext, GatewayMiddleware, LimitKind, RateLimitState } from '../state.js';
+import { markRateLimited } from '../tracing/events.js';
 
 /** IETF draft-ietf-httpapi-ratelimit-headers names. */
 const LIMIT = 'RateLimit-Limit';
@@ -78,6 +79,7 @@ export function createRateLimit(options: RateLimitOptions): GatewayMiddleware {
     ctx.set(RESET, String(nearest!.resetSeconds));
     if (nearest!.exceeded) {
       metrics.rateLimited(nearest!.kind);
+      markRateLimited(ctx, nearest!);
       throw new GatewayError(429, 'TOO_MANY_REQUESTS', 'Too many requests', {
         headers: { 'Retry-After': String(nearest!.resetSeconds) },
       });

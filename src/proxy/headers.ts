@@ -17,8 +17,9 @@ const HOP_BY_HOP = new Set([
 
 /**
  * Request headers the gateway sets itself or must not pass on: `host` (the upstream's is used),
- * the forwarding headers (rebuilt below), the correlation pair, and `expect` (this server already
- * answered the client's `100-continue`).
+ * the forwarding headers (rebuilt below), the correlation pair, `expect` (this server already
+ * answered the client's `100-continue`), and the trace context (each exchange sends its own,
+ * tracing/client-span.ts).
  */
 const REPLACED_REQUEST_HEADERS = new Set([
   'host',
@@ -29,6 +30,8 @@ const REPLACED_REQUEST_HEADERS = new Set([
   'x-correlation-id',
   'x-request-id',
   'expect',
+  'traceparent',
+  'tracestate',
 ]);
 
 /** Upstream response headers that never reach the client (with `access-control-*`: CORS is the gateway's, see cors-policy.ts). */

@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { GatewayContext } from '../state.js';
+import { startClientSpan } from '../tracing/client-span.js';
 import type { Instance } from './instance.js';
 
 /** How a WebSocket handshake ended: the service switched protocols (with its socket), answered otherwise, failed, or the client left. */
@@ -16,20 +17,22 @@ export type Handshake =
  * service timeout bounds connecting and the wait for the answer. The connection is its own: after
  * a 101 it belongs to the tunnel, never to a pool.
  */
-export function sendHandshake(ctx: GatewayContext, instance: Instance, path: string, headers: OutgoingHttpHeaders, timeoutMs: number): Promise<Handshake> {
+export function sendHandshake(ctx: GatewayContext, service: string, instance: Instance, path: string, headers: OutgoingHttpHeaders, timeoutMs: number): Promise<Handshake> {
   const { target } = instance;
   return new Promise((resolve) => {
     let clientLeft = false;
     const transport = target.secure ? https : http;
+    const span = startClientSpan(ctx, { service, protocol: target.secure ? 'https:' : 'http:', address: target.address, port: target.port }, path);
     const request = transport.request({
       hostname: target.address,
       port: target.port,
       method: 'GET',
       path,
-      headers: { ...headers, host: target.host },
+      headers: { ...headers, ...span.headers, host: target.host },
       agent: false,
       ...(target.secure ? { servername: target.servername } : {}),
     });
+    span.follow(request);
     const timer = setTimeout(() => {
       request.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
     }, timeoutMs);

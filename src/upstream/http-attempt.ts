@@ -3,6 +3,8 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import got, { type Got, type PlainResponse, type Request as GotRequest, type RequestFunction } from 'got';
 import type { ServiceConfig } from '../config/index.js';
+import type { GatewayContext } from '../state.js';
+import { startClientSpan } from '../tracing/client-span.js';
 import type { Instance } from './instance.js';
 import type { ReplayableBody } from './replayable-body.js';
 import { ignore } from '../ignore.js';
@@ -53,13 +55,14 @@ export function createServiceClient(service: ServiceConfig): Got {
  * attempt is then cancelled).
  */
 export function sendAttempt(client: Got, attempt: {
+  ctx: GatewayContext;
+  service: string;
   instance: Instance;
   method: string;
   url: string;
   path: string;
   headers: OutgoingHttpHeaders;
   body: ReplayableBody | undefined;
-  clientResponse: http.ServerResponse;
 }): Promise<HttpAnswer> {
   const { instance, path, body } = attempt;
   const { target } = instance;
@@ -81,14 +84,17 @@ export function sendAttempt(client: Got, attempt: {
     if (body !== undefined) native.once('socket', (socket: Socket) => (socket.connecting ? socket.once('connect', () => body.connected()) : body.connected()));
     return native;
   };
-  const headers = { ...attempt.headers, host: target.host };
+  // Each attempt is a CLIENT span of its own, the parent of the traceparent it sends.
+  const span = startClientSpan(attempt.ctx, { service: attempt.service, protocol: target.secure ? 'https:' : 'http:', address: target.address, port: target.port }, path);
+  const headers = { ...attempt.headers, ...span.headers, host: target.host };
   const upstream = client.stream(attempt.url, { method: attempt.method as 'GET', headers: headers as Record<string, string>, body: body?.attempt(), request });
+  span.follow(upstream);
   // With `allowGetBody` got waits for a body on every method: end the request when there is none.
   if (body === undefined) upstream.end();
   // Errors are read below, then by whoever pipes the body; between the two, none may go unheard.
   upstream.on('error', ignore);
   return new Promise((resolve, reject) => {
-    const { clientResponse } = attempt;
+    const clientResponse = attempt.ctx.res;
     const onClientClose = (): void => {
       upstream.destroy();
       reject(new ClientGoneError('client closed the connection'));

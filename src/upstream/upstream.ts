@@ -7,6 +7,7 @@ import type { GatewayMetrics } from '../metrics.js';
 import { Circuit, type Admission, type CircuitState } from '../proxy/circuit.js';
 import { isUpstreamFailure, mapUpstreamError } from '../proxy/upstream-errors.js';
 import type { GatewayContext, UpstreamState } from '../state.js';
+import { markCircuitOpen } from '../tracing/events.js';
 import type { AddressLookup } from './discovery.js';
 import { sendHandshake, type Handshake } from './handshake.js';
 import { AttemptError, ClientGoneError, createServiceClient, sendAttempt, type HttpAnswer } from './http-attempt.js';
@@ -110,7 +111,7 @@ export class Upstream {
       body = source === undefined ? undefined : new ReplayableBody(source);
       await this.#instances.ready();
       const send = (instance: Instance) => this.#attempt(ctx, state, instance, () => sendAttempt(this.#client, {
-        instance, method: ctx.method, url: this.#origin + path, path, headers, body, clientResponse: ctx.res,
+        ctx, service: this.name, instance, method: ctx.method, url: this.#origin + path, path, headers, body,
       }));
       const first = this.#pick();
       let answer: HttpAnswer;
@@ -139,7 +140,7 @@ export class Upstream {
     try {
       await this.#instances.ready();
       const send = (instance: Instance) => this.#attempt(ctx, state, instance, async () => {
-        const answer = await sendHandshake(ctx, instance, path, headers, this.#service.timeoutMs);
+        const answer = await sendHandshake(ctx, this.name, instance, path, headers, this.#service.timeoutMs);
         if ('failure' in answer) throw new AttemptError(answer.failure, false);
         return answer;
       });
@@ -192,7 +193,10 @@ export class Upstream {
     const state: UpstreamState = { service: this.name };
     ctx.state.upstream = state;
     const admission = this.#circuit.admit();
-    if (!admission.admitted) throw circuitOpen(this.name, admission.retryAfterMs);
+    if (!admission.admitted) {
+      markCircuitOpen(ctx, this.name);
+      throw circuitOpen(this.name, admission.retryAfterMs);
+    }
     return { state, admission };
   }
 

@@ -86,7 +86,9 @@ export function expectDownstream(seen: readonly SeenRequest[], expected: Expecte
   const request = seen[0]!;
   expect(request.method).to.equal(expected.method);
   expect(request.path).to.equal(expected.path);
-  const { connection, ...headers } = request.headers;
+  const { connection, traceparent, ...headers } = request.headers;
+  // Every exchange carries a trace context of its own (DESIGN.md, "Tracing"): its ids are fresh, so only its form is pinned.
+  expect(traceparent, 'traceparent').to.match(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
   const body: Record<string, string> = expected.json === undefined
     ? {}
     : {

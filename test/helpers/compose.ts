@@ -13,6 +13,8 @@ export interface ComposeService {
   readonly depends_on?: Record<string, { condition?: string }>;
   readonly healthcheck?: { test?: string[] };
   readonly stop_grace_period?: string;
+  /** Compose profiles that start this service; none: it always starts. */
+  readonly profiles?: string[];
 }
 
 /** docker-compose.yml parsed as Compose reads it: merge keys (`<<`) applied. */
@@ -20,17 +22,19 @@ export function readCompose(): { services: Record<string, ComposeService> } {
   return parse(readRepoFile('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService> };
 }
 
-/** `value` as Compose interpolates it when no variable is set: `${NAME:-default}` is the default, `${NAME:?…}` an error. */
-export function interpolate(value: string): string {
+/** `value` as Compose interpolates it with the variables in `set` (none by default): `${NAME:-default}` is the default, `${NAME:?…}` an error. */
+export function interpolate(value: string, set: Record<string, string> = {}): string {
   return value.replace(/\$\{(\w+)(?::?([-?])([^}]*))?\}/g, (_match, name: string, operator?: string, fallback?: string) => {
+    const given = set[name];
+    if (given !== undefined && given !== '') return given;
     if (operator === '?') throw new Error(`${name} must be set: ${fallback}`);
     return fallback ?? '';
   });
 }
 
-/** The environment of a compose service with interpolation applied (variables assumed unset). */
-export function environmentOf(service: ComposeService): Record<string, string> {
-  return Object.fromEntries(Object.entries(service.environment ?? {}).map(([name, value]) => [name, interpolate(String(value))]));
+/** The environment of a compose service with interpolation applied (variables assumed unset, unless given in `set`). */
+export function environmentOf(service: ComposeService, set: Record<string, string> = {}): Record<string, string> {
+  return Object.fromEntries(Object.entries(service.environment ?? {}).map(([name, value]) => [name, interpolate(String(value), set)]));
 }
 
 /**

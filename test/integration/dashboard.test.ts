@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
+import { parse } from 'yaml';
 import { useGateway } from '../helpers/fixtures.js';
 import { send } from '../helpers/http.js';
 import { closedPort } from '../helpers/upstream.js';
@@ -134,5 +135,24 @@ describe('Grafana dashboard deploy/grafana/gateway.json', () => {
       expect(panel.datasource?.uid, panel.title).to.equal('${datasource}');
       expect(panel.targets?.map((target) => target.expr).filter(Boolean), panel.title).not.to.be.empty;
     }
+  });
+});
+
+describe('Grafana exemplar links (deploy/grafana)', () => {
+  const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as Dashboard;
+  const provisioning = parse(readFileSync(new URL('../../deploy/grafana/datasources.yaml', import.meta.url), 'utf8')) as {
+    datasources: Array<{ type: string; uid: string; jsonData?: { exemplarTraceIdDestinations?: Array<{ name: string; datasourceUid: string }> } }>;
+  };
+
+  it('when a latency panel is drawn, then it asks for exemplars', () => {
+    const latency = allPanels(dashboard.panels).filter((panel) => (panel.targets ?? []).some((target) => target.expr?.includes('gateway_http_request_duration_seconds_bucket')));
+    expect(latency).to.have.length.greaterThan(0);
+    for (const panel of latency) expect(panel.targets!.every((target) => (target as { exemplar?: boolean }).exemplar === true), panel.title).to.equal(true);
+  });
+
+  it('when Grafana shows an exemplar, then its trace_id (the label the gateway writes) links to the provisioned Jaeger data source', () => {
+    const prometheus = provisioning.datasources.find((source) => source.type === 'prometheus');
+    const jaeger = provisioning.datasources.find((source) => source.type === 'jaeger');
+    expect(prometheus?.jsonData?.exemplarTraceIdDestinations).to.deep.equal([{ name: 'trace_id', datasourceUid: jaeger?.uid }]);
   });
 });

@@ -24,6 +24,7 @@ describe('createGateway', () => {
     expect(gateway.layers).to.deep.equal([
       'correlation',
       'routing',
+      'tracing',
       'logging',
       'errors',
       'drain',

@@ -128,8 +128,25 @@ describe('docker-compose.yml', () => {
     expect([...stages]).to.include.members(['runtime', 'demo']);
   });
 
-  it('when the stubs run, then each runs one stub, and only nginx publishes a port', () => {
+  it('when the stubs run, then each runs one stub, and only nginx publishes a port (and Jaeger its UI, under the tracing profile)', () => {
     expect(stubs).to.have.length(Object.keys(SERVICES).length);
-    expect(names.filter((name) => services[name]!.ports !== undefined)).to.deep.equal(['nginx']);
+    expect(names.filter((name) => services[name]!.ports !== undefined)).to.deep.equal(['nginx', 'jaeger']);
+    expect(services.jaeger!.ports).to.deep.equal(['16686:16686']);
+  });
+
+  it('when no profile is chosen, then Jaeger does not start and the replicas export no traces', () => {
+    expect(services.jaeger!.profiles).to.deep.equal(['tracing']);
+    for (const name of names.filter((candidate) => candidate !== 'jaeger')) expect(services[name]!.profiles, name).to.equal(undefined);
+    expect(loadConfig(environmentOf(services['gateway-1']!), mountedFileReader(services['gateway-1']!)).tracing.exporter).to.equal(undefined);
+  });
+
+  it('when the tracing profile runs with the documented endpoint, then the replicas export OTLP to the Jaeger service as api-gateway', () => {
+    const documented = /OTEL_EXPORTER_OTLP_ENDPOINT=(\S+) docker compose --profile tracing up/.exec(readRepoFile('docker-compose.yml'))?.[1];
+    expect(documented).to.be.a('string');
+    const config = loadConfig(environmentOf(services['gateway-1']!, { OTEL_EXPORTER_OTLP_ENDPOINT: documented! }), mountedFileReader(services['gateway-1']!));
+    const url = new URL(config.tracing.exporter!.url);
+    expect(services[url.hostname]?.image).to.match(/^jaegertracing\/jaeger:2\./);
+    expect([url.port, url.pathname]).to.deep.equal(['4318', '/v1/traces']);
+    expect(config.tracing.serviceName).to.equal('api-gateway');
   });
 });

@@ -225,6 +225,25 @@ describe('deploy/kubernetes', () => {
     expect(names.filter((name) => !known.has(name))).to.deep.equal([]);
   });
 
+  it('when the pods export traces, then they go over OTLP/HTTP to an in-cluster collector, sampled parent-based, tagged with their pod', () => {
+    const url = new URL(config.tracing.exporter!.url);
+    expect(url.hostname).to.match(/\.svc\.cluster\.local$/);
+    expect([url.port, url.pathname]).to.deep.equal(['4318', '/v1/traces']);
+    expect(config.tracing.sampler.name).to.match(/^parentbased_/);
+    expect(config.tracing.serviceName).to.equal('api-gateway');
+    const variables = new Map((container.env ?? []).map((variable) => [variable.name, variable]));
+    const resource = variables.get('OTEL_RESOURCE_ATTRIBUTES')?.value ?? '';
+    // Kubernetes expands $(NAME) only for variables defined before it in the list.
+    const names = [...(container.env ?? [])].map((variable) => variable.name);
+    for (const [, name] of resource.matchAll(/\$\((\w+)\)/g)) {
+      expect(variables.get(name!)?.valueFrom?.fieldRef, name).not.to.equal(undefined);
+      expect(names.indexOf(name!), name).to.be.lessThan(names.indexOf('OTEL_RESOURCE_ATTRIBUTES'));
+    }
+    expect(resource).to.include('k8s.pod.name=$(POD_NAME)');
+    const pod = loadConfig({ ...env, JWT_SECRET: STRONG_SECRET, OTEL_RESOURCE_ATTRIBUTES: resource.replaceAll('$(POD_NAME)', 'api-gateway-abc').replaceAll('$(POD_NAMESPACE)', 'shop') }, mountedFile);
+    expect(pod.tracing.resourceAttributes).to.include({ 'k8s.pod.name': 'api-gateway-abc', 'k8s.namespace.name': 'shop' });
+  });
+
   it('when Prometheus discovers the pods, then the scrape annotations name METRICS_PORT and /metrics, and the container exposes that port', () => {
     expect(config.metricsPort).to.be.greaterThan(0);
     expect(pod.metadata?.annotations).to.include({
