@@ -17,14 +17,23 @@ export interface SmallResponse {
 
 /** Sends `request` on a fresh connection and reads the whole answer; fails after `timeoutMs`. */
 export function fetchSmall(request: BenchRequest, timeoutMs = 5000): Promise<SmallResponse> {
-  const options = { method: request.method, headers: request.headers as OutgoingHttpHeaders, agent: false, signal: AbortSignal.timeout(timeoutMs) };
+  const options = {
+    method: request.method,
+    headers: request.headers as OutgoingHttpHeaders,
+    agent: false,
+    signal: AbortSignal.timeout(timeoutMs),
+  };
   return new Promise((resolve, reject) => {
     const outgoing = http.request(request.url, options, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('error', reject);
       response.on('end', () => {
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') });
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          text: Buffer.concat(chunks).toString('utf8'),
+        });
       });
     });
     outgoing.on('error', reject);
@@ -41,7 +50,11 @@ export interface Download {
 
 /** Streams a GET to nowhere, counting bytes; fails after `timeoutMs`. */
 export function download(request: BenchRequest, timeoutMs: number): Promise<Download> {
-  const options = { headers: request.headers as OutgoingHttpHeaders, agent: false, signal: AbortSignal.timeout(timeoutMs) };
+  const options = {
+    headers: request.headers as OutgoingHttpHeaders,
+    agent: false,
+    signal: AbortSignal.timeout(timeoutMs),
+  };
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
     const outgoing = http.get(request.url, options, (response) => {

@@ -82,7 +82,8 @@ export function createWrk(options: { label: string; connections: number; scriptD
     if (file === undefined) {
       file = path.join(options.scriptDir, `request-${scripts.size + 1}.lua`);
       const lines = [`wrk.method = "${request.method}"`];
-      for (const [name, value] of Object.entries(request.headers)) lines.push(`wrk.headers[ ${luaString(name)} ] = ${luaString(value)}`);
+      for (const [name, value] of Object.entries(request.headers))
+        lines.push(`wrk.headers[ ${luaString(name)} ] = ${luaString(value)}`);
       if (request.body !== undefined) lines.push(`wrk.body = ${luaString(request.body)}`);
       writeFileSync(file, `${lines.join('\n')}\n`);
       scripts.set(request, file);
@@ -92,7 +93,14 @@ export function createWrk(options: { label: string; connections: number; scriptD
   return {
     label: `${options.label}, 1 thread, ${options.connections} connections`,
     async run(request, seconds) {
-      const args = ['-t1', `-c${options.connections}`, `-d${seconds}s`, '--latency', '--timeout', `${REQUEST_TIMEOUT_S}s`];
+      const args = [
+        '-t1',
+        `-c${options.connections}`,
+        `-d${seconds}s`,
+        '--latency',
+        '--timeout',
+        `${REQUEST_TIMEOUT_S}s`,
+      ];
       args.push('-s', scriptFor(request), request.url);
       const { stdout } = await runCommand('wrk', args, seconds * 1000 + OVERRUN_MS);
       return parseWrkOutput(stdout);
@@ -120,7 +128,8 @@ export function createAutocannon(options: { connections: number }): LoadGenerato
           },
           (error: unknown, result) => {
             clearTimeout(timer);
-            if (error !== null && error !== undefined) return reject(error instanceof Error ? error : new Error(String(error)));
+            if (error !== null && error !== undefined)
+              return reject(error instanceof Error ? error : new Error(String(error)));
             resolve({
               rps: result.requests.total / result.duration,
               p50Ms: result.latency.p50,

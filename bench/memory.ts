@@ -22,7 +22,10 @@ export interface PeakMemory {
  * Runs `work` and reports the peak resident set size of `pid` meanwhile: VmHWM after resetting it
  * (`echo 5 > /proc/PID/clear_refs`, Linux ≥ 4.0), and VmRSS sampled every 50 ms as a floor.
  */
-export async function measurePeakMemory<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; memory: PeakMemory }> {
+export async function measurePeakMemory<T>(
+  pid: number,
+  work: () => Promise<T>,
+): Promise<{ result: T; memory: PeakMemory }> {
   const startKiB = statusKiB(pid, 'VmRSS');
   let reset = true;
   try {

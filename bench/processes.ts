@@ -37,7 +37,10 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 /** SIGTERM to the process group, SIGKILL after `graceMs`; resolves once the process has exited. */
 export async function stopProcess(child: ChildProcess, graceMs = 5000): Promise<void> {
-  for (const [signal, waitMs] of [['SIGTERM', graceMs], ['SIGKILL', 2000]] as const) {
+  for (const [signal, waitMs] of [
+    ['SIGTERM', graceMs],
+    ['SIGKILL', 2000],
+  ] as const) {
     if (hasExited(child)) break;
     signalGroup(child, signal);
     for (let waited = 0; waited < waitMs && !hasExited(child); waited += 25) await sleep(25);
@@ -67,7 +70,10 @@ export interface CommandOutput {
 /** Runs `command` to completion, killed after `timeoutMs`; rejects on a non-zero exit or the timeout. */
 export function runCommand(command: string, args: readonly string[], timeoutMs: number): Promise<CommandOutput> {
   return new Promise((resolve, reject) => {
-    const child = startProcess(command, args, { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = startProcess(command, args, {
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (data: Buffer) => (stdout += data.toString('utf8')));

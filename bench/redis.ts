@@ -22,7 +22,8 @@ export async function chooseRedis(env: NodeJS.ProcessEnv): Promise<BenchRedis | 
   if (explicit === undefined || explicit === '') {
     return (await redisAnswers(DEFAULT_REDIS_URL)) ? { url: DEFAULT_REDIS_URL, prefix } : undefined;
   }
-  if (!isLoopback(new URL(explicit).hostname)) throw new Error(`REDIS_URL ${explicit} is not on loopback: the bench stays on this machine`);
+  if (!isLoopback(new URL(explicit).hostname))
+    throw new Error(`REDIS_URL ${explicit} is not on loopback: the bench stays on this machine`);
   if (!(await redisAnswers(explicit))) throw new Error(`REDIS_URL ${explicit} does not answer`);
   return { url: explicit, prefix };
 }

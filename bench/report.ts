@@ -85,7 +85,8 @@ export function summarize(
 
 const HEADER = ['target', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'x direct', 'peak RSS MiB', 'errors'];
 
-const format = (value: number | undefined, digits: number): string => (value === undefined ? '-' : value.toFixed(digits));
+const format = (value: number | undefined, digits: number): string =>
+  value === undefined ? '-' : value.toFixed(digits);
 
 /** The rows as a plain-text table: text columns left-aligned, numbers right-aligned, two spaces apart. */
 export function formatTable(rows: readonly SummaryRow[]): string {
@@ -101,6 +102,9 @@ export function formatTable(rows: readonly SummaryRow[]): string {
   ]);
   const widths = HEADER.map((title, column) => Math.max(title.length, ...cells.map((line) => line[column]!.length)));
   const render = (line: readonly string[]): string =>
-    line.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd();
+    line
+      .map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ')
+      .trimEnd();
   return [render(HEADER), render(widths.map((width) => '-'.repeat(width))), ...cells.map(render)].join('\n');
 }

@@ -14,7 +14,14 @@ import { measurePeakMemory } from './memory.js';
 import { parseOptions, USAGE, type Options } from './options.js';
 import { killAllNow, stopAll, stopProcess } from './processes.js';
 import { chooseRedis, countRedisKeys } from './redis.js';
-import { formatTable, summarize, type Measurement, type ScenarioId, type StreamResult, type TargetName } from './report.js';
+import {
+  formatTable,
+  summarize,
+  type Measurement,
+  type ScenarioId,
+  type StreamResult,
+  type TargetName,
+} from './report.js';
 import { startGateway, startUpstream, type Target } from './targets.js';
 import { signAccessToken } from './token.js';
 import { verifyTarget, type TargetRequests } from './verify.js';
@@ -37,7 +44,8 @@ function chooseLoadGenerator(options: Options, scriptDir: string): LoadGenerator
 
 /** The last commit that changed the gateway (src/, config/), marked when the work tree differs from it. */
 function gatewayCommit(): string {
-  const git = (...args: string[]): string => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', timeout: 5000 }).trim();
+  const git = (...args: string[]): string =>
+    execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', timeout: 5000 }).trim();
   try {
     const modified = git('status', '--porcelain', '--', 'src', 'config') !== '';
     return `${git('log', '-1', '--format=%h', '--', 'src', 'config')}${modified ? ' (modified)' : ''}`;
@@ -51,7 +59,14 @@ const loadAverage = (): string => os.loadavg()[0]!.toFixed(2);
 
 /** A 1 KiB JSON document for S2. */
 function postBody(): string {
-  const base = { name: 'Bench product', price: 19.99, currency: 'EUR', category: 'books', tags: ['bench'], description: '' };
+  const base = {
+    name: 'Bench product',
+    price: 19.99,
+    currency: 'EUR',
+    category: 'books',
+    tags: ['bench'],
+    description: '',
+  };
   return JSON.stringify({ ...base, description: 'x'.repeat(1024 - JSON.stringify(base).length) });
 }
 
@@ -60,7 +75,12 @@ function requestsFor(target: Target, token: string, bigMiB: number): TargetReque
   const headers = { Authorization: `Bearer ${token}`, Origin: CORS_ORIGIN };
   return {
     get: { method: 'GET', url: `${target.productsUrl}/123`, headers },
-    post: { method: 'POST', url: target.productsUrl, headers: { ...headers, 'Content-Type': 'application/json' }, body: postBody() },
+    post: {
+      method: 'POST',
+      url: target.productsUrl,
+      headers: { ...headers, 'Content-Type': 'application/json' },
+      body: postBody(),
+    },
     big: { method: 'GET', url: `${target.productsUrl}/big/${bigMiB}`, headers },
   };
 }
@@ -79,9 +99,17 @@ async function measureRounds(
         const step = () => load.run(scenario === 'S1' ? requests.get : requests.post, options.duration);
         const { result, memory } = await measurePeakMemory(measured.pid, step);
         if (target === 'direct' && result.non2xx > 0) {
-          throw new Error(`${scenario} direct: ${result.non2xx} non-2xx answers from the upstream: the bench's requests are wrong`);
+          throw new Error(
+            `${scenario} direct: ${result.non2xx} non-2xx answers from the upstream: the bench's requests are wrong`,
+          );
         }
-        measurements.push({ round, target, scenario, load: result, peakRssMiB: target === 'gateway' ? memory.peakMiB : undefined });
+        measurements.push({
+          round,
+          target,
+          scenario,
+          load: result,
+          peakRssMiB: target === 'gateway' ? memory.peakMiB : undefined,
+        });
         console.log(
           `round ${round}/${options.rounds}  ${scenario} ${target.padEnd(7)}  ${result.rps.toFixed(0).padStart(6)} req/s` +
             `  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  errors ${result.non2xx + result.socketErrors}`,
@@ -93,7 +121,10 @@ async function measureRounds(
 }
 
 /** S3: one download of `mib` MiB through the gateway, with the gateway's peak RSS meanwhile. */
-async function streamThrough(gateway: { process: Target; requests: TargetRequests }, mib: number): Promise<StreamResult> {
+async function streamThrough(
+  gateway: { process: Target; requests: TargetRequests },
+  mib: number,
+): Promise<StreamResult> {
   const { big } = gateway.requests;
   const { result, memory } = await measurePeakMemory(gateway.process.pid, () => download(big, 30_000 + mib * 200));
   if (result.status !== 200 || result.bytes !== mib * MiB) {
@@ -106,11 +137,19 @@ async function main(options: Options, workDir: string): Promise<void> {
   const load = chooseLoadGenerator(options, workDir);
   const redis = await chooseRedis(process.env);
   const commit = gatewayCommit();
-  const machine = { node: process.version, cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? 'unknown' };
+  const machine = {
+    node: process.version,
+    cpus: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+  };
   const loadBefore = loadAverage();
   console.log(`gateway ${commit}; node ${machine.node}; ${machine.cpus} CPUs (${machine.cpuModel})`);
-  console.log(`load: ${load.label}; ${options.duration} s per step after ${options.warmup} s warm-up; ${options.rounds} rounds`);
-  console.log(`rate limiter: ${redis === undefined ? 'in memory (no Redis answers)' : `Redis ${redis.url}, prefix ${redis.prefix}`}`);
+  console.log(
+    `load: ${load.label}; ${options.duration} s per step after ${options.warmup} s warm-up; ${options.rounds} rounds`,
+  );
+  console.log(
+    `rate limiter: ${redis === undefined ? 'in memory (no Redis answers)' : `Redis ${redis.url}, prefix ${redis.prefix}`}`,
+  );
 
   const upstream = await startUpstream({ root: ROOT, stderrFile: path.join(workDir, 'upstream.stderr.log') });
   const gateway = await startGateway({
@@ -131,7 +170,8 @@ async function main(options: Options, workDir: string): Promise<void> {
 
   for (const target of TARGETS) await verifyTarget(target, targets[target].requests);
   for (const target of options.warmup > 0 ? TARGETS : []) {
-    for (const request of [targets[target].requests.get, targets[target].requests.post]) await load.run(request, options.warmup);
+    for (const request of [targets[target].requests.get, targets[target].requests.post])
+      await load.run(request, options.warmup);
   }
   if (redis !== undefined && (await countRedisKeys(redis.url, `${redis.prefix}*`)) === 0) {
     throw new Error(`the gateway wrote nothing under ${redis.prefix} in Redis: its limiter did not use Redis`);
@@ -151,7 +191,9 @@ async function main(options: Options, workDir: string): Promise<void> {
   console.log('req/s, p50, p99: medians of the rounds; x direct: median of gateway/direct req/s per round;');
   console.log('peak RSS: the gateway process (VmHWM); errors: non-2xx answers and socket errors, all rounds.');
   const loadAfter = loadAverage();
-  console.log(`load average (1 min): ${loadBefore} before the run, ${loadAfter} at its end (the bench's own processes included)`);
+  console.log(
+    `load average (1 min): ${loadBefore} before the run, ${loadAfter} at its end (the bench's own processes included)`,
+  );
   if (options.out !== undefined) {
     const settings = { ...options, load: load.label, limiter: redis === undefined ? 'memory' : 'redis' };
     const loadAverages = { before: Number(loadBefore), after: Number(loadAfter) };
@@ -183,7 +225,10 @@ if (options.help) {
 
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'gateway-bench-'));
 process.on('exit', killAllNow);
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   process.on(signal, () => {
     killAllNow();
     rmSync(workDir, { recursive: true, force: true });

@@ -47,7 +47,10 @@ const server = http.createServer((request, response) => {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const body = Buffer.concat(chunks);
-      response.writeHead(201, { 'content-type': request.headers['content-type'] ?? 'application/json', 'content-length': body.length });
+      response.writeHead(201, {
+        'content-type': request.headers['content-type'] ?? 'application/json',
+        'content-length': body.length,
+      });
       response.end(body);
     });
     return;

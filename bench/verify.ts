@@ -31,7 +31,8 @@ export async function verifyTarget(target: 'direct' | 'gateway', requests: Targe
 
   if (target === 'direct') return;
   const origin = requests.get.headers.Origin;
-  if (get.headers['access-control-allow-origin'] !== origin) fail(target, requests.get, 'no CORS headers for the allowed Origin');
+  if (get.headers['access-control-allow-origin'] !== origin)
+    fail(target, requests.get, 'no CORS headers for the allowed Origin');
   if (get.headers['ratelimit-limit'] === undefined) fail(target, requests.get, 'no RateLimit-Limit header');
   const { Authorization: _token, ...withoutToken } = requests.get.headers;
   const anonymous = await fetchSmall({ ...requests.get, headers: withoutToken });

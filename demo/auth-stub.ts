@@ -25,14 +25,17 @@ export function createAuthStub(options: AuthStubOptions): RequestListener {
   );
 
   const issue = (user: DemoUser): [number, unknown] =>
-    signing.result === 'signs' ? [200, issueTokens(user, signing.signing, issuer)] : [500, { message: signing.problem }];
+    signing.result === 'signs'
+      ? [200, issueTokens(user, signing.signing, issuer)]
+      : [500, { message: signing.problem }];
   const verify = (token: string): Record<string, unknown> | undefined =>
     signing.result === 'signs' ? verifyHmac(token, signing.signing) : undefined;
 
   const actions: Record<string, (body: Record<string, unknown>) => [number, unknown]> = {
     '/auth/login'(body) {
       const entry = typeof body.email === 'string' ? users.get(body.email) : undefined;
-      if (entry === undefined || entry.password !== body.password) return [401, { message: 'Invalid email or password' }];
+      if (entry === undefined || entry.password !== body.password)
+        return [401, { message: 'Invalid email or password' }];
       return issue(entry.user);
     },
     '/auth/register'(body) {
@@ -48,7 +51,8 @@ export function createAuthStub(options: AuthStubOptions): RequestListener {
     },
     '/auth/refresh-token'(body) {
       const claims = typeof body.refreshToken === 'string' ? verify(body.refreshToken) : undefined;
-      const entry = claims?.tokenType === 'refresh' && typeof claims.sub === 'string' ? users.get(claims.sub) : undefined;
+      const entry =
+        claims?.tokenType === 'refresh' && typeof claims.sub === 'string' ? users.get(claims.sub) : undefined;
       if (entry === undefined) return [401, { message: 'Invalid refresh token' }];
       return issue(entry.user);
     },
@@ -58,7 +62,8 @@ export function createAuthStub(options: AuthStubOptions): RequestListener {
     const path = pathOf(request);
     if (request.method === 'GET' && path === SERVICES.auth.healthPath) return sendJson(response, 200, { status: 'UP' });
     const action = actions[path];
-    if (action === undefined) return sendJson(response, 404, { message: `No handler for ${path}`, received: receivedHeaders(request) });
+    if (action === undefined)
+      return sendJson(response, 404, { message: `No handler for ${path}`, received: receivedHeaders(request) });
     if (request.method !== 'POST') return sendJson(response, 405, { message: 'Method not allowed' });
     void readJsonObject(request).then((body) => {
       const [status, answer] = body === undefined ? [400, { message: 'A JSON object body is required' }] : action(body);

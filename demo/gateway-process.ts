@@ -16,7 +16,10 @@ export function gatewayEnv(base: NodeJS.ProcessEnv, settings: DemoSettings): Nod
   const host = settings.stubHost === '0.0.0.0' || settings.stubHost === '::' ? '127.0.0.1' : settings.stubHost;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const urls = Object.fromEntries(
-    (Object.keys(SERVICES) as ServiceId[]).map((id) => [`${SERVICES[id].env}_SERVICE_URL`, `http://${urlHost}:${settings.stubPorts[id]}`]),
+    (Object.keys(SERVICES) as ServiceId[]).map((id) => [
+      `${SERVICES[id].env}_SERVICE_URL`,
+      `http://${urlHost}:${settings.stubPorts[id]}`,
+    ]),
   );
   return {
     ...base,
@@ -35,7 +38,9 @@ export async function ensurePortFree(port: number): Promise<void> {
   const probe = net.createServer();
   await new Promise<void>((resolve, reject) => {
     probe.once('error', (error: NodeJS.ErrnoException) => {
-      reject(new DemoSettingsError(`PORT: the gateway cannot listen on 127.0.0.1:${port} (${error.code ?? error.message})`));
+      reject(
+        new DemoSettingsError(`PORT: the gateway cannot listen on 127.0.0.1:${port} (${error.code ?? error.message})`),
+      );
     });
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
   });
@@ -61,10 +66,13 @@ export async function waitUntilReady(gateway: NodeProcess, port: number, timeout
 
 function isReady(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const request = http.get({ host: '127.0.0.1', port, path: '/health/ready', timeout: PROBE_TIMEOUT_MS, agent: false }, (response) => {
-      response.resume();
-      resolve(response.statusCode === 200);
-    });
+    const request = http.get(
+      { host: '127.0.0.1', port, path: '/health/ready', timeout: PROBE_TIMEOUT_MS, agent: false },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode === 200);
+      },
+    );
     request.once('timeout', () => request.destroy());
     request.once('error', () => resolve(false));
   });

@@ -27,7 +27,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     if (failure !== undefined) process.stderr.write(`demo: ${failure}\n`);
-    const ended = signal === undefined ? await gateway.exited : await gateway.stop(signal, settings.shutdownGraceMs + STOP_MARGIN_MS);
+    const ended =
+      signal === undefined
+        ? await gateway.exited
+        : await gateway.stop(signal, settings.shutdownGraceMs + STOP_MARGIN_MS);
     await closeStubs(stubs);
     // A gateway ended by the forwarded signal itself had not yet installed its handlers: still a clean stop.
     const clean = failure === undefined && signal !== undefined && (ended.code === 0 || ended.signal === signal);

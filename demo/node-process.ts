@@ -53,7 +53,10 @@ async function settleWithin<T>(promise: Promise<T>, timeoutMs: number, message: 
  */
 export function spawnNode(entry: string, args: readonly string[], options: SpawnNodeOptions): NodeProcess {
   const capture = options.output === 'capture';
-  const child = spawn(process.execPath, [entry, ...args], { env: options.env, stdio: ['ignore', capture ? 'pipe' : 'inherit', capture ? 'pipe' : 'inherit'] });
+  const child = spawn(process.execPath, [entry, ...args], {
+    env: options.env,
+    stdio: ['ignore', capture ? 'pipe' : 'inherit', capture ? 'pipe' : 'inherit'],
+  });
   const exited = new Promise<Ended>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let ended: Ended | undefined;
   void exited.then((end) => (ended = end));
@@ -92,12 +95,26 @@ export function spawnNode(entry: string, args: readonly string[], options: Spawn
         listeners.push((line) => {
           if (matches(line)) resolve(line);
         });
-        void exited.then((end) => reject(new Error(`exited (${exitStatus(end)}) before printing the line awaited; stdout: ${stdout}; stderr: ${stderr}`)));
+        void exited.then((end) =>
+          reject(
+            new Error(
+              `exited (${exitStatus(end)}) before printing the line awaited; stdout: ${stdout}; stderr: ${stderr}`,
+            ),
+          ),
+        );
       });
-      return settleWithin(found, timeoutMs, () => `the line awaited was not printed within ${timeoutMs} ms; stdout: ${stdout}; stderr: ${stderr}`);
+      return settleWithin(
+        found,
+        timeoutMs,
+        () => `the line awaited was not printed within ${timeoutMs} ms; stdout: ${stdout}; stderr: ${stderr}`,
+      );
     },
     waitForExit(timeoutMs) {
-      return settleWithin(exited, timeoutMs, () => `still running after ${timeoutMs} ms; stdout: ${stdout}; stderr: ${stderr}`);
+      return settleWithin(
+        exited,
+        timeoutMs,
+        () => `still running after ${timeoutMs} ms; stdout: ${stdout}; stderr: ${stderr}`,
+      );
     },
     async stop(signal, timeoutMs) {
       if (ended !== undefined) return ended;

@@ -24,7 +24,8 @@ export function createResourceStub(options: ResourceStubOptions): RequestListene
     if (request.method === 'GET' && path === healthPath) return sendJson(response, 200, { status: 'UP' });
     const received = receivedHeaders(request);
     const rest = path === basePath ? '' : path.startsWith(`${basePath}/`) ? path.slice(basePath.length + 1) : undefined;
-    if (rest === undefined || rest.includes('/')) return sendJson(response, 404, { message: `No handler for ${path}`, received });
+    if (rest === undefined || rest.includes('/'))
+      return sendJson(response, 404, { message: `No handler for ${path}`, received });
     if (request.method !== 'GET') return sendJson(response, 405, { message: 'Method not allowed', received });
     if (rest === '') return sendJson(response, 200, { data: records, received });
     const record = byId.get(rest);

@@ -18,8 +18,18 @@ export interface ServiceDefinition {
 export const SERVICES = {
   auth: { name: 'auth-service', env: 'AUTH', defaultUrl: 'http://localhost:4001', healthPath: '/actuator/health' },
   users: { name: 'user-service', env: 'USER', defaultUrl: 'http://localhost:8082', healthPath: '/actuator/health' },
-  products: { name: 'product-service', env: 'PRODUCT', defaultUrl: 'http://localhost:8083', healthPath: '/actuator/health' },
-  inventory: { name: 'inventory-service', env: 'INVENTORY', defaultUrl: 'http://localhost:8080', healthPath: '/health' },
+  products: {
+    name: 'product-service',
+    env: 'PRODUCT',
+    defaultUrl: 'http://localhost:8083',
+    healthPath: '/actuator/health',
+  },
+  inventory: {
+    name: 'inventory-service',
+    env: 'INVENTORY',
+    defaultUrl: 'http://localhost:8080',
+    healthPath: '/health',
+  },
 } as const satisfies Record<string, ServiceDefinition>;
 
 /** Id of a stubbed service in {@link SERVICES}. */

@@ -7,7 +7,8 @@ import { readAuthServiceSigning } from './signing.js';
  * 64 random bytes (`openssl rand -base64 64 | tr -d '\n'`), so the shop's auth service could use it too: jjwt
  * decodes it and signs HS512.
  */
-export const DEMO_JWT_SECRET = 'gVHUyIQIGVqieCUCf+XxQZfvVrzL7owOxkw509aMHFwn7iMWsbihHIYn5pT2J9jEC6Pgy3exr5YKhOD3kArkgg==';
+export const DEMO_JWT_SECRET =
+  'gVHUyIQIGVqieCUCf+XxQZfvVrzL7owOxkw509aMHFwn7iMWsbihHIYn5pT2J9jEC6Pgy3exr5YKhOD3kArkgg==';
 const DEFAULT_ISSUER = 'http://localhost:4001';
 const SERVICE_IDS = Object.keys(SERVICES) as ServiceId[];
 

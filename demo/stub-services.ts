@@ -7,7 +7,9 @@ function selectStubs(names: readonly string[]): ServiceId[] {
   if (names.length === 0) return STUB_IDS;
   const unknown = names.filter((name) => !(STUB_IDS as readonly string[]).includes(name));
   if (unknown.length > 0) {
-    throw new DemoSettingsError(`unknown stub ${unknown.map((name) => JSON.stringify(name)).join(', ')}: choose from ${STUB_IDS.join(', ')}`);
+    throw new DemoSettingsError(
+      `unknown stub ${unknown.map((name) => JSON.stringify(name)).join(', ')}: choose from ${STUB_IDS.join(', ')}`,
+    );
   }
   return [...new Set(names as ServiceId[])];
 }
@@ -21,7 +23,9 @@ async function main(): Promise<void> {
   const settings = readDemoSettings(process.env);
   const stubs = await startStubs(selectStubs(process.argv.slice(2)), settings);
   for (const stub of stubs) {
-    process.stdout.write(`${stub.name} stub listening on ${settings.stubHost}:${stub.port} (health ${SERVICES[stub.id].healthPath})\n`);
+    process.stdout.write(
+      `${stub.name} stub listening on ${settings.stubHost}:${stub.port} (health ${SERVICES[stub.id].healthPath})\n`,
+    );
   }
   let stopping = false;
   const stop = (): void => {

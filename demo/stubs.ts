@@ -34,7 +34,10 @@ export function createStubListener(id: ServiceId, jwt: JwtSettings): RequestList
 }
 
 /** Starts stub `id` on `host:port` (0: any free port); rejects when the port cannot be had. */
-export function startStub(id: ServiceId, options: { host: string; port: number; jwt: JwtSettings }): Promise<RunningStub> {
+export function startStub(
+  id: ServiceId,
+  options: { host: string; port: number; jwt: JwtSettings },
+): Promise<RunningStub> {
   const server = http.createServer(createStubListener(id, options.jwt));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -47,10 +50,15 @@ export function startStub(id: ServiceId, options: { host: string; port: number; 
 
 /** Closes `stubs`, dropping any connection still open (a stub's requests are all short). */
 export async function closeStubs(stubs: readonly RunningStub[]): Promise<void> {
-  await Promise.all(stubs.map(({ server }) => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  })));
+  await Promise.all(
+    stubs.map(
+      ({ server }) =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    ),
+  );
 }
 
 /** Starts `ids` on their configured ports; when one cannot listen, closes the others and throws naming its variable. */
@@ -63,7 +71,9 @@ export async function startStubs(ids: readonly ServiceId[], settings: DemoSettin
     } catch (error) {
       await closeStubs(started);
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new DemoSettingsError(`${stubPortVariable(id)}: ${SERVICES[id].name} cannot listen on ${settings.stubHost}:${port} (${reason})`);
+      throw new DemoSettingsError(
+        `${stubPortVariable(id)}: ${SERVICES[id].name} cannot listen on ${settings.stubHost}:${port} (${reason})`,
+      );
     }
   }
   return started;

@@ -61,7 +61,8 @@ export function signHmac(
 export function verifyHmac(token: string, signing: SigningKey): Record<string, unknown> | undefined {
   const { key, algorithm } = signing;
   const [header, payload, signature, extra] = token.split('.');
-  if (header !== headerOf(algorithm) || payload === undefined || signature === undefined || extra !== undefined) return undefined;
+  if (header !== headerOf(algorithm) || payload === undefined || signature === undefined || extra !== undefined)
+    return undefined;
   const expected = mac(`${header}.${payload}`, key, algorithm);
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
@@ -77,7 +78,13 @@ export function verifyHmac(token: string, signing: SigningKey): Record<string, u
 export function issueTokens(user: DemoUser, signing: SigningKey, issuer: string | undefined): TokenPair {
   const { key, algorithm } = signing;
   const iat = Math.floor(Date.now() / 1000);
-  const common = { sub: user.email, userId: user.id, role: user.role, ...(issuer !== undefined && { iss: issuer }), iat };
+  const common = {
+    sub: user.email,
+    userId: user.id,
+    role: user.role,
+    ...(issuer !== undefined && { iss: issuer }),
+    iat,
+  };
   return {
     accessToken: signHmac({ ...common, tokenType: 'access', exp: iat + ACCESS_TTL_S }, key, algorithm),
     refreshToken: signHmac({ ...common, tokenType: 'refresh', exp: iat + REFRESH_TTL_S }, key, algorithm),

@@ -52,15 +52,30 @@ export function createGateway(config: Config, options: { logger: Logger; now?: (
   const lifecycle = new Lifecycle();
   const metrics = createMetrics();
   const target = config.rateLimit.redis;
-  const redis = target !== undefined ? createRedis(target, { commandTimeoutMs: config.rateLimit.redisTimeoutMs, logger }) : undefined;
+  const redis =
+    target !== undefined
+      ? createRedis(target, { commandTimeoutMs: config.rateLimit.redisTimeoutMs, logger })
+      : undefined;
 
   const store = createCounterStore({ windowMs: config.rateLimit.windowMs, redis, logger, metrics });
-  const limits = { scope: config.apiScope, windowMs: config.rateLimit.windowMs, store, prefix: config.rateLimit.redisPrefix, metrics };
+  const limits = {
+    scope: config.apiScope,
+    windowMs: config.rateLimit.windowMs,
+    store,
+    prefix: config.rateLimit.redisPrefix,
+    metrics,
+  };
   const lookup = createAddressLookup(config.discovery.servers);
   // What comes from the gateway file is built into a snapshot that a reload replaces whole (routing-switch.ts).
   const routing = new RoutingSwitch(config, { config, logger, metrics, lifecycle, lookup, limits, now });
   const headers = createAnswerHeaders(config);
-  const tracing = createTracing(config.tracing, { logger, metrics, version: packageJson.version, lifecycle, shutdownGraceMs: config.shutdownGraceMs });
+  const tracing = createTracing(config.tracing, {
+    logger,
+    metrics,
+    version: packageJson.version,
+    lifecycle,
+    shutdownGraceMs: config.shutdownGraceMs,
+  });
 
   // The order is the contract's (DESIGN.md, "The onion"); a test pins these names.
   const onion: ReadonlyArray<readonly [name: string, layer: GatewayMiddleware]> = [

@@ -68,15 +68,18 @@ export function watchGatewayFile(options: {
     try {
       const next = await routing.swap(loadConfig(env, () => source));
       metrics.configReload('applied');
-      logger.info({
-        file: path,
-        trigger,
-        sha256,
-        previous,
-        services: next.services.map((service) => service.name),
-        routes: next.routes.map((route) => `${route.prefix} -> ${route.service.name}${route.upstreamPath}`),
-        durationMs: Math.round((performance.now() - started) * 10) / 10,
-      }, 'gateway file reloaded');
+      logger.info(
+        {
+          file: path,
+          trigger,
+          sha256,
+          previous,
+          services: next.services.map((service) => service.name),
+          routes: next.routes.map((route) => `${route.prefix} -> ${route.service.name}${route.upstreamPath}`),
+          durationMs: Math.round((performance.now() - started) * 10) / 10,
+        },
+        'gateway file reloaded',
+      );
       return 'applied';
     } catch (error) {
       if (error instanceof ConfigError) return reject(error.problems, trigger);
@@ -96,7 +99,12 @@ export function watchGatewayFile(options: {
       clearTimeout(timer);
       timer = setTimeout(() => void reload('file'), DEBOUNCE_MS);
     });
-    watcher.on('error', (error) => logger.warn({ file: path, error: error.message }, 'cannot watch the gateway file any more; SIGHUP still reloads it'));
+    watcher.on('error', (error) =>
+      logger.warn(
+        { file: path, error: error.message },
+        'cannot watch the gateway file any more; SIGHUP still reloads it',
+      ),
+    );
   } catch (error) {
     logger.warn({ file: path, error: (error as Error).message }, 'cannot watch the gateway file; SIGHUP reloads it');
   }

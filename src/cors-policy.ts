@@ -7,7 +7,14 @@ export type Header = readonly [name: string, value: string];
  * Response headers every script may read (DESIGN.md, "CORS and headers"): the correlation id, the
  * rate-limit state, and `WWW-Authenticate`, which says why a token was refused (RFC 6750 §3).
  */
-const EXPOSED_HEADERS = ['x-correlation-id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'WWW-Authenticate'];
+const EXPOSED_HEADERS = [
+  'x-correlation-id',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+  'Retry-After',
+  'WWW-Authenticate',
+];
 
 /** The methods a preflight is told it may use: the ones a route forwards (TRACE and CONNECT never are). */
 const ALLOWED_METHODS = 'GET,HEAD,PUT,POST,DELETE,PATCH';
@@ -48,7 +55,8 @@ export interface CorsPolicy {
  */
 export function exposeHeadersValue(...extra: ReadonlyArray<readonly string[]>): string {
   const names = new Map<string, string>();
-  for (const name of [EXPOSED_HEADERS, ...extra].flat()) if (!names.has(name.toLowerCase())) names.set(name.toLowerCase(), name);
+  for (const name of [EXPOSED_HEADERS, ...extra].flat())
+    if (!names.has(name.toLowerCase())) names.set(name.toLowerCase(), name);
   return [...names.values()].join(',');
 }
 
@@ -57,8 +65,15 @@ export function createCorsPolicy(options: CorsOptions): CorsPolicy {
   const allowed = new Set(options.origins);
   const { trustProxy } = options;
   const credentials: Header[] = options.credentials ? [['Access-Control-Allow-Credentials', 'true']] : [];
-  const answer: Header[] = [...credentials, ['Access-Control-Expose-Headers', exposeHeadersValue(options.exposeHeaders)]];
-  const preflight: Header[] = [...credentials, ['Access-Control-Allow-Methods', ALLOWED_METHODS], ['Access-Control-Max-Age', String(options.maxAgeSeconds)]];
+  const answer: Header[] = [
+    ...credentials,
+    ['Access-Control-Expose-Headers', exposeHeadersValue(options.exposeHeaders)],
+  ];
+  const preflight: Header[] = [
+    ...credentials,
+    ['Access-Control-Allow-Methods', ALLOWED_METHODS],
+    ['Access-Control-Max-Age', String(options.maxAgeSeconds)],
+  ];
 
   function judge(origin: string, headers: IncomingHttpHeaders, encrypted: boolean): CorsVerdict {
     if (allowed.has(origin)) return 'allowed';

@@ -77,7 +77,11 @@ const JSON_TYPE = ['Content-Type', 'application/json; charset=utf-8'] as const;
  * "Error envelope", "CORS and headers"). `gatewayHeaders` are those of the request
  * (answer-headers.ts, `AnswerHeaders.of`).
  */
-export function toErrorResponse(error: GatewayError, correlationId: string, gatewayHeaders: readonly Header[]): ErrorResponse {
+export function toErrorResponse(
+  error: GatewayError,
+  correlationId: string,
+  gatewayHeaders: readonly Header[],
+): ErrorResponse {
   return {
     status: error.status,
     headers: [JSON_TYPE, ...gatewayHeaders, ['x-correlation-id', correlationId], ...Object.entries(error.headers)],

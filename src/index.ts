@@ -48,8 +48,18 @@ listen(server, config.port, 'requests', () => {
     {
       address: server.address(),
       routes: config.routes.map((route) => `${route.prefix} -> ${route.service.name}${route.upstreamPath}`),
-      services: config.services.map((service) => ({ name: service.name, urls: service.urls, timeoutMs: service.timeoutMs, idleTimeoutMs: service.idleTimeoutMs })),
-      rateLimiter: config.rateLimit.redis === undefined ? 'memory' : config.rateLimit.redis.kind === 'url' ? 'redis' : 'redis-sentinel',
+      services: config.services.map((service) => ({
+        name: service.name,
+        urls: service.urls,
+        timeoutMs: service.timeoutMs,
+        idleTimeoutMs: service.idleTimeoutMs,
+      })),
+      rateLimiter:
+        config.rateLimit.redis === undefined
+          ? 'memory'
+          : config.rateLimit.redis.kind === 'url'
+            ? 'redis'
+            : 'redis-sentinel',
       requireAuth: config.auth.required,
       gatewayFile: config.gatewayFile,
       tracing: tracingSummary(config.tracing),
@@ -65,9 +75,16 @@ if (metricsServer !== undefined) {
 
 /** What the start-up line says of tracing: where spans go and how they are sampled; never the exporter's headers. */
 function tracingSummary(tracing: Config['tracing']): Record<string, unknown> {
-  const sampler = tracing.sampler.name.endsWith('traceidratio') ? `${tracing.sampler.name}:${tracing.sampler.ratio}` : tracing.sampler.name;
+  const sampler = tracing.sampler.name.endsWith('traceidratio')
+    ? `${tracing.sampler.name}:${tracing.sampler.ratio}`
+    : tracing.sampler.name;
   if (tracing.exporter === undefined) return { export: 'off (traceparent propagated only)', sampler };
-  return { export: new URL(tracing.exporter.url).origin, protocol: tracing.exporter.protocol, service: tracing.serviceName, sampler };
+  return {
+    export: new URL(tracing.exporter.url).origin,
+    protocol: tracing.exporter.protocol,
+    service: tracing.serviceName,
+    sampler,
+  };
 }
 
 let stopping = false;

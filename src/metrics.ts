@@ -58,8 +58,13 @@ const INSTANCE_STATES: readonly InstanceState[] = ['up', 'ejected', 'unhealthy']
  * The `route` label of a path under `routes` and the gateway's endpoints: the longest prefix that
  * covers it (so `/health/ready` is not counted as `/health`), else `unmatched`.
  */
-export function createRouteLabel(routes: readonly RouteConfig[], endpoints: Config['endpoints']): (path: string) => string {
-  const prefixes = [...routes.map((route) => route.prefix), ...Object.values(endpoints)].sort((a, b) => b.length - a.length);
+export function createRouteLabel(
+  routes: readonly RouteConfig[],
+  endpoints: Config['endpoints'],
+): (path: string) => string {
+  const prefixes = [...routes.map((route) => route.prefix), ...Object.values(endpoints)].sort(
+    (a, b) => b.length - a.length,
+  );
   return (path) => prefixes.find((prefix) => isUnderPrefix(path, prefix)) ?? 'unmatched';
 }
 
@@ -68,7 +73,12 @@ export function createMetrics(): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const labelNames = ['route', 'method', 'status'] as const;
-  const requests = new Counter({ name: 'gateway_http_requests_total', help: 'Requests answered, by route prefix, method and status', labelNames, registers: [registry] });
+  const requests = new Counter({
+    name: 'gateway_http_requests_total',
+    help: 'Requests answered, by route prefix, method and status',
+    labelNames,
+    registers: [registry],
+  });
   // `trace_id` is no label, only the exemplar's: prom-client types exemplar labels with the label names.
   const duration = new Histogram<(typeof labelNames)[number] | 'trace_id'>({
     name: 'gateway_http_request_duration_seconds',
@@ -82,17 +92,54 @@ export function createMetrics(): GatewayMetrics {
   // (lib/metric.js); registered afterwards it is served without exemplars in that format and with
   // them in OpenMetrics (openmetrics.ts), which is the point.
   registry.registerMetric(duration);
-  const upstreamErrors = new Counter({ name: 'gateway_upstream_errors_total', help: 'Failed exchanges with a service, by service and error code', labelNames: ['service', 'code'], registers: [registry] });
-  const circuits = new Gauge({ name: 'gateway_circuit_state', help: 'Circuit of each service: 0 closed, 1 open, 2 half-open', labelNames: ['service'], registers: [registry] });
-  const limited = new Counter({ name: 'gateway_rate_limited_total', help: 'Requests refused with 429, by the limit that refused them (ip, route, user)', labelNames: ['limit'], registers: [registry] });
+  const upstreamErrors = new Counter({
+    name: 'gateway_upstream_errors_total',
+    help: 'Failed exchanges with a service, by service and error code',
+    labelNames: ['service', 'code'],
+    registers: [registry],
+  });
+  const circuits = new Gauge({
+    name: 'gateway_circuit_state',
+    help: 'Circuit of each service: 0 closed, 1 open, 2 half-open',
+    labelNames: ['service'],
+    registers: [registry],
+  });
+  const limited = new Counter({
+    name: 'gateway_rate_limited_total',
+    help: 'Requests refused with 429, by the limit that refused them (ip, route, user)',
+    labelNames: ['limit'],
+    registers: [registry],
+  });
   for (const limit of ['ip', 'route', 'user'] satisfies LimitKind[]) limited.inc({ limit }, 0);
-  const store = new Gauge({ name: 'gateway_rate_limiter_store', help: '1 for the store the rate limiter counts in now', labelNames: ['store'], registers: [registry] });
-  const tunnels = new Gauge({ name: 'gateway_websocket_tunnels_open', help: 'WebSocket tunnels open now', registers: [registry] });
+  const store = new Gauge({
+    name: 'gateway_rate_limiter_store',
+    help: '1 for the store the rate limiter counts in now',
+    labelNames: ['store'],
+    registers: [registry],
+  });
+  const tunnels = new Gauge({
+    name: 'gateway_websocket_tunnels_open',
+    help: 'WebSocket tunnels open now',
+    registers: [registry],
+  });
   // Per request, not per distinct token: when `previous` stays at its count, no client uses the old key any more.
-  const jwt = new Counter({ name: 'gateway_jwt_verified_total', help: 'Requests whose token was accepted, by the key that verified it (current, previous)', labelNames: ['key'], registers: [registry] });
-  const jwtKeys = { current: jwt.labels({ key: 'current' }), previous: jwt.labels({ key: 'previous' }) } satisfies Record<JwtKeyName, unknown>;
+  const jwt = new Counter({
+    name: 'gateway_jwt_verified_total',
+    help: 'Requests whose token was accepted, by the key that verified it (current, previous)',
+    labelNames: ['key'],
+    registers: [registry],
+  });
+  const jwtKeys = {
+    current: jwt.labels({ key: 'current' }),
+    previous: jwt.labels({ key: 'previous' }),
+  } satisfies Record<JwtKeyName, unknown>;
   for (const series of Object.values(jwtKeys)) series.inc(0);
-  const dropped = new Counter({ name: 'gateway_trace_spans_dropped_total', help: 'Spans that never reached the trace collector, by reason (queue_full, export_failed)', labelNames: ['reason'], registers: [registry] });
+  const dropped = new Counter({
+    name: 'gateway_trace_spans_dropped_total',
+    help: 'Spans that never reached the trace collector, by reason (queue_full, export_failed)',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
   for (const reason of ['queue_full', 'export_failed'] satisfies DropReason[]) dropped.inc({ reason }, 0);
   const stores: LimiterStore[] = ['redis', 'memory', 'memory-fallback'];
   const instanceReaders = new Map<string, () => readonly InstanceState[]>();
@@ -104,18 +151,37 @@ export function createMetrics(): GatewayMetrics {
     collect() {
       for (const [service, read] of instanceReaders) {
         const states = read();
-        for (const state of INSTANCE_STATES) this.set({ service, state }, states.filter((candidate) => candidate === state).length);
+        for (const state of INSTANCE_STATES)
+          this.set({ service, state }, states.filter((candidate) => candidate === state).length);
       }
     },
   });
-  const instanceRequests = new Counter({ name: 'gateway_upstream_requests_total', help: 'Requests sent to each instance of a service (a retry counts again)', labelNames: ['service', 'instance'], registers: [registry] });
+  const instanceRequests = new Counter({
+    name: 'gateway_upstream_requests_total',
+    help: 'Requests sent to each instance of a service (a retry counts again)',
+    labelNames: ['service', 'instance'],
+    registers: [registry],
+  });
   const instanceSeries = new Map<string, Map<string, () => void>>();
   // A gauge of value "load time" rather than 1 with a time label: one series per loaded file, and `time() - gateway_config_info` is its age.
-  const configInfo = new Gauge({ name: 'gateway_config_info', help: 'The gateway file in use, by its SHA-256: the Unix time it was loaded', labelNames: ['hash'], registers: [registry] });
-  const reloads = new Counter({ name: 'gateway_config_reloads_total', help: 'Reloads of the gateway file, by result (applied, rejected)', labelNames: ['result'], registers: [registry] });
+  const configInfo = new Gauge({
+    name: 'gateway_config_info',
+    help: 'The gateway file in use, by its SHA-256: the Unix time it was loaded',
+    labelNames: ['hash'],
+    registers: [registry],
+  });
+  const reloads = new Counter({
+    name: 'gateway_config_reloads_total',
+    help: 'Reloads of the gateway file, by result (applied, rejected)',
+    labelNames: ['result'],
+    registers: [registry],
+  });
   for (const result of ['applied', 'rejected'] satisfies ReloadResult[]) reloads.inc({ result }, 0);
   // prom-client hashes a label object on every call; the label sets are few, so bind each once.
-  const bound = new Map<string, { count: () => void; observe: (seconds: number) => void; labels: Record<'route' | 'method' | 'status', string> }>();
+  const bound = new Map<
+    string,
+    { count: () => void; observe: (seconds: number) => void; labels: Record<'route' | 'method' | 'status', string> }
+  >();
 
   return {
     registry,
@@ -203,7 +269,10 @@ export function createMetricsServer(registry: Registry): http.Server {
     }
     const open = wantsOpenMetrics(request.headers.accept);
     (open ? renderOpenMetrics(registry) : registry.metrics()).then(
-      (text) => response.writeHead(200, { 'content-type': open ? OPENMETRICS_CONTENT_TYPE : registry.contentType, vary: 'Accept' }).end(text),
+      (text) =>
+        response
+          .writeHead(200, { 'content-type': open ? OPENMETRICS_CONTENT_TYPE : registry.contentType, vary: 'Accept' })
+          .end(text),
       () => response.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
     );
   });

@@ -69,7 +69,9 @@ export function createRedis(target: RedisTarget, options: { commandTimeoutMs: nu
     master = address;
   });
   // The limiter logs changes of state once; connection errors repeat on every reconnect attempt.
-  redis.on('error', (error: NodeJS.ErrnoException) => logger.debug({ code: error.code, cause: error.message }, 'redis connection error'));
+  redis.on('error', (error: NodeJS.ErrnoException) =>
+    logger.debug({ code: error.code, cause: error.message }, 'redis connection error'),
+  );
   redis.on('sentinelError', (error: Error) => logger.debug({ cause: error.message }, 'redis sentinel unreachable'));
   return redis;
 }
@@ -77,7 +79,13 @@ export function createRedis(target: RedisTarget, options: { commandTimeoutMs: nu
 /** Closes the connection: QUIT when connected (bounded in time), else drop it. */
 export async function quitRedis(redis: Redis): Promise<void> {
   if (redis.status === 'ready') {
-    await withTimeout(redis.quit().then(() => undefined, () => undefined), QUIT_TIMEOUT_MS);
+    await withTimeout(
+      redis.quit().then(
+        () => undefined,
+        () => undefined,
+      ),
+      QUIT_TIMEOUT_MS,
+    );
   }
   redis.disconnect();
 }

@@ -45,13 +45,37 @@ export interface SnapshotContext {
  * kept (its pools, instances, breaker and ejections with it, as Envoy keeps an unchanged cluster
  * across an update); every other service gets a new {@link Upstream}. Builds, never retires.
  */
-export function buildRoutingSnapshot(file: GatewayRouting, context: SnapshotContext, previous?: RoutingSnapshot): RoutingSnapshot {
+export function buildRoutingSnapshot(
+  file: GatewayRouting,
+  context: SnapshotContext,
+  previous?: RoutingSnapshot,
+): RoutingSnapshot {
   const { config, logger, metrics, lifecycle, lookup, limits, now } = context;
-  const upstreams = new Map(file.services.map((service) => {
-    const kept = previous?.upstreams.get(service.name);
-    const unchanged = kept !== undefined && sameService(previous!.services.find((old) => old.name === service.name), service);
-    return [service.name, unchanged ? kept : new Upstream({ service, lookup, refreshMs: config.discovery.refreshMs, circuit: config.circuit, logger, metrics, now })];
-  }));
+  const upstreams = new Map(
+    file.services.map((service) => {
+      const kept = previous?.upstreams.get(service.name);
+      const unchanged =
+        kept !== undefined &&
+        sameService(
+          previous!.services.find((old) => old.name === service.name),
+          service,
+        );
+      return [
+        service.name,
+        unchanged
+          ? kept
+          : new Upstream({
+              service,
+              lookup,
+              refreshMs: config.discovery.refreshMs,
+              circuit: config.circuit,
+              logger,
+              metrics,
+              now,
+            }),
+      ];
+    }),
+  );
   const loadedAt = Date.now();
   const router = createRouter({
     routes: file.routes,
@@ -70,7 +94,12 @@ export function buildRoutingSnapshot(file: GatewayRouting, context: SnapshotCont
     upstreams,
     publicPaths: file.routes.flatMap((route) => route.publicPaths),
     layers: Object.freeze({
-      'rate-limit-ip': createRateLimit({ ...limits, by: 'ip', max: config.rateLimit.max, routes: file.routes.flatMap((route) => route.limits) }),
+      'rate-limit-ip': createRateLimit({
+        ...limits,
+        by: 'ip',
+        max: config.rateLimit.max,
+        routes: file.routes.flatMap((route) => route.limits),
+      }),
       'route-policy': createRoutePolicy({ routes: file.routes, logger }),
       router,
     }),

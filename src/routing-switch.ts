@@ -1,5 +1,10 @@
 import type { GatewayMetrics } from './metrics.js';
-import { buildRoutingSnapshot, type GatewayRouting, type RoutingSnapshot, type SnapshotContext } from './routing-snapshot.js';
+import {
+  buildRoutingSnapshot,
+  type GatewayRouting,
+  type RoutingSnapshot,
+  type SnapshotContext,
+} from './routing-snapshot.js';
 import type { GatewayMiddleware } from './state.js';
 import { withTimeout } from './with-timeout.js';
 

@@ -18,7 +18,11 @@ const SWITCH_MASTER = '+switch-master';
  * master is not the one it is on. Sentinels that cannot be reached are retried in the background;
  * the watchers close when `redis` ends.
  */
-export function followSwitchMaster(redis: Redis, target: Extract<RedisTarget, { kind: 'sentinel' }>, logger: Logger): void {
+export function followSwitchMaster(
+  redis: Redis,
+  target: Extract<RedisTarget, { kind: 'sentinel' }>,
+  logger: Logger,
+): void {
   // The watchers connect and back off as the connection they serve does (redis.ts sets both).
   const { connectTimeout, retryStrategy } = redis.options;
   const watchers = target.sentinels.map(({ host, port }) => {

@@ -95,7 +95,13 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, headers
   const gatewayError = PARSER_ERRORS.get(error.code ?? '') ?? MALFORMED;
   // The request's headers when Node parsed them; else what the refused packet shows of them.
   const requestHeaders = pending?.req?.headers ?? headersInPacket((error as { rawPacket?: Buffer }).rawPacket);
-  endWithEnvelope(socket, gatewayError, randomUUID(), headers.of(requestHeaders, isEncrypted(socket)), isHead(error, socket));
+  endWithEnvelope(
+    socket,
+    gatewayError,
+    randomUUID(),
+    headers.of(requestHeaders, isEncrypted(socket)),
+    isHead(error, socket),
+  );
 }
 
 /**
@@ -103,11 +109,23 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, headers
  * unanswered. The gateway is no tunnel (DESIGN.md, "What goes downstream"): 405, then close.
  */
 function refuseConnect(request: http.IncomingMessage, socket: Duplex, headers: AnswerHeaders): void {
-  endWithEnvelope(socket, methodNotAllowed('CONNECT'), correlationIdOf(request.headers), headers.of(request.headers, isEncrypted(socket)), false);
+  endWithEnvelope(
+    socket,
+    methodNotAllowed('CONNECT'),
+    correlationIdOf(request.headers),
+    headers.of(request.headers, isEncrypted(socket)),
+    false,
+  );
 }
 
 /** Writes `error` as a complete response (toErrorResponse: the same as Koa's) on a raw socket and closes it. */
-function endWithEnvelope(socket: Duplex, error: GatewayError, correlationId: string, gatewayHeaders: readonly Header[], omitBody: boolean): void {
+function endWithEnvelope(
+  socket: Duplex,
+  error: GatewayError,
+  correlationId: string,
+  gatewayHeaders: readonly Header[],
+  omitBody: boolean,
+): void {
   const { status, headers, body } = toErrorResponse(error, correlationId, gatewayHeaders);
   socket.end(
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +

@@ -10,7 +10,12 @@ import { TIMED_OUT, withTimeout } from './with-timeout.js';
  * WebSocket tunnels have no end of their own: those still open are closed when the grace is over,
  * and when they were all that remained the shutdown went as planned (exit 0).
  */
-export async function drainServer(options: { server: Server; gateway: Gateway; graceMs: number; logger: Logger }): Promise<number> {
+export async function drainServer(options: {
+  server: Server;
+  gateway: Gateway;
+  graceMs: number;
+  logger: Logger;
+}): Promise<number> {
   const { server, gateway, graceMs, logger } = options;
   gateway.lifecycle.drain();
   logger.info({ graceMs }, 'draining');
@@ -36,5 +41,7 @@ export async function drainServer(options: { server: Server; gateway: Gateway; g
 
 /** Client connections the server still holds, tunnels included. */
 function connectionCount(server: Server): Promise<number> {
-  return new Promise((resolve) => server.getConnections((error, count) => resolve(error === null ? count : Number.NaN)));
+  return new Promise((resolve) =>
+    server.getConnections((error, count) => resolve(error === null ? count : Number.NaN)),
+  );
 }

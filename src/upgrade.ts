@@ -38,7 +38,9 @@ type RequestHandler = (request: IncomingMessage, response: http.ServerResponse) 
  * A WebSocket handshake is marked for the tunnel. Any other protocol is ignored, as RFC 9110 §7.8
  * allows, and the request is served as plain HTTP/1.1 when it has no body; with a body it is refused.
  */
-export function createUpgradeListener(handle: RequestHandler): (request: IncomingMessage, socket: Duplex, head: Buffer) => void {
+export function createUpgradeListener(
+  handle: RequestHandler,
+): (request: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return function upgrade(request, socket, head) {
     // Node removed its own error listener at the upgrade: without one, a reset would crash the process.
     socket.on('error', ignore);

@@ -18,7 +18,10 @@ export function logSecretKey(logger: Logger, reading: SecretKeyReading, name = '
     `${name} read as ${encoding} (${readBy}): ${length}-byte key, accepting ${algorithms.length > 0 ? algorithms.join(', ') : 'no algorithm'}`,
   );
   if (algorithms.length === 0) {
-    logger.warn({ keyBytes: length }, `JWT key is ${length} bytes, under the 32 that HS256 needs: every token will be refused; ${ADVICE}`);
+    logger.warn(
+      { keyBytes: length },
+      `JWT key is ${length} bytes, under the 32 that HS256 needs: every token will be refused; ${ADVICE}`,
+    );
   }
   if (service.result === 'cannot-decode') {
     logger.warn(

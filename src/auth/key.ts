@@ -63,7 +63,9 @@ export function readSecretKey(secret: string, encoding: SecretEncoding, name = '
     failure = error.message;
   }
   if (encoding === 'base64' && decoded === undefined) {
-    throw new SecretKeyError(`JWT_SECRET_ENCODING=base64 but ${name} is not Base64 as the auth service decodes it (${failure})`);
+    throw new SecretKeyError(
+      `JWT_SECRET_ENCODING=base64 but ${name} is not Base64 as the auth service decodes it (${failure})`,
+    );
   }
   const base64 = encoding === 'base64' || (encoding === 'auto' && decoded !== undefined);
   const bytes = base64 ? decoded! : Buffer.from(secret, 'utf8');
@@ -81,5 +83,7 @@ export function readSecretKey(secret: string, encoding: SecretEncoding, name = '
 /** `Keys.hmacShaKeyFor` then `signWith`: the strongest algorithm the key length allows, else WeakKeyException. */
 function serviceOutcome(keyBytes: number): AuthServiceOutcome {
   const strongest = MIN_KEY_BYTES.filter(([, min]) => keyBytes >= min).at(-1);
-  return strongest === undefined ? { result: 'weak-key', keyBytes } : { result: 'signs', algorithm: strongest[0], keyBytes };
+  return strongest === undefined
+    ? { result: 'weak-key', keyBytes }
+    : { result: 'signs', algorithm: strongest[0], keyBytes };
 }

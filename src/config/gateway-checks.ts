@@ -20,7 +20,10 @@ function duplicates<T>(entries: readonly T[], field: keyof T & string, list: str
 }
 
 function checkServices(services: readonly ServiceEntry[]): string[] {
-  const problems = [...duplicates(services, 'name', 'services', 'name'), ...duplicates(services, 'env', 'services', 'env prefix')];
+  const problems = [
+    ...duplicates(services, 'name', 'services', 'name'),
+    ...duplicates(services, 'env', 'services', 'env prefix'),
+  ];
   services.forEach((service, index) => {
     const single = url(undefined, PROTOCOLS);
     let valid = true;
@@ -47,11 +50,15 @@ function checkPrefixes(routes: readonly RouteEntry[]): string[] {
   const problems = duplicates(routes, 'prefix', 'routes', 'prefix');
   routes.forEach((route, index) => {
     if (!isUnderPrefix(route.prefix, API_SCOPE)) {
-      problems.push(`routes[${index}].prefix: ${route.prefix} is outside ${API_SCOPE}, where authentication and rate limits apply`);
+      problems.push(
+        `routes[${index}].prefix: ${route.prefix} is outside ${API_SCOPE}, where authentication and rate limits apply`,
+      );
     }
     routes.forEach((other, otherIndex) => {
       if (other.prefix !== route.prefix && isUnderPrefix(route.prefix, other.prefix)) {
-        problems.push(`routes[${index}].prefix: ${route.prefix} lies under routes[${otherIndex}].prefix ${other.prefix}: one route would shadow the other`);
+        problems.push(
+          `routes[${index}].prefix: ${route.prefix} lies under routes[${otherIndex}].prefix ${other.prefix}: one route would shadow the other`,
+        );
       }
     });
   });
@@ -79,7 +86,9 @@ function checkPaths(route: RouteEntry, index: number): string[] {
     const roles = Object.values(deciding?.entry.roles ?? {}).flat();
     if (deciding === undefined || roles.length === 0) continue;
     const from = deciding === node ? '' : ` (from ${deciding.location}.roles)`;
-    problems.push(`${node.location}${deciding === node ? '.roles' : ''}: ${node.path} needs no token, so it cannot require roles${from}`);
+    problems.push(
+      `${node.location}${deciding === node ? '.roles' : ''}: ${node.path} needs no token, so it cannot require roles${from}`,
+    );
   }
   return problems;
 }
@@ -95,10 +104,11 @@ export function checkGatewayFile(file: GatewayFile): string[] {
   const problems = [...checkServices(file.services), ...checkPrefixes(file.routes)];
   file.routes.forEach((route, index) => {
     if (!names.has(route.service)) {
-      problems.push(`routes[${index}].service: no service is named ${route.service} (services: ${[...names].join(', ')})`);
+      problems.push(
+        `routes[${index}].service: no service is named ${route.service} (services: ${[...names].join(', ')})`,
+      );
     }
     problems.push(...checkPaths(route, index));
   });
   return problems;
 }
-

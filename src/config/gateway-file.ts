@@ -6,7 +6,6 @@ import { checkGatewayFile } from './gateway-checks.js';
 import { schemaProblems } from './gateway-schema.js';
 import type { GatewayFile } from './gateway-types.js';
 
-
 /** The text of a gateway file and where it was read. */
 export interface GatewayFileText {
   /** The absolute path, as problems and logs name it. */
@@ -49,11 +48,13 @@ export function parseGatewayFile(source: GatewayFileText): GatewayFile {
   const at = (problem: string): string => `${source.path}: ${problem}`;
   const document = parseDocument(source.text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
-    throw new GatewayFileError(document.errors.map((error) => {
-      const position = error.linePos?.[0];
-      const reason = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      return at(position === undefined ? reason : `line ${position.line}, column ${position.col}: ${reason}`);
-    }));
+    throw new GatewayFileError(
+      document.errors.map((error) => {
+        const position = error.linePos?.[0];
+        const reason = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+        return at(position === undefined ? reason : `line ${position.line}, column ${position.col}: ${reason}`);
+      }),
+    );
   }
   const data: unknown = document.toJS();
   const shape = schemaProblems(data);

@@ -13,11 +13,20 @@ const validate = ajv.compile<GatewayFile>(schema);
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 /** JSON Schema's type names in an operator's words. */
-const TYPE_NAMES: Readonly<Record<string, string>> = { integer: 'a whole number', string: 'text', boolean: 'true or false', array: 'a list', object: 'a mapping' };
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  integer: 'a whole number',
+  string: 'text',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping',
+};
 
 /** `/routes/2/prefix` (a JSON pointer, RFC 6901) → `routes[2].prefix`. */
 function locationOf(pointer: string, child?: string): string {
-  const segments = pointer.split('/').slice(1).map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = pointer
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (child !== undefined) segments.push(child);
   let location = '';
   for (const segment of segments) {
@@ -30,7 +39,11 @@ function locationOf(pointer: string, child?: string): string {
 
 /** One Ajv error in words, with its location; undefined for errors that only repeat another. */
 function describe(error: ErrorObject): string | undefined {
-  const node = (error.parentSchema ?? {}) as { patternErrorMessage?: string; description?: string; properties?: object };
+  const node = (error.parentSchema ?? {}) as {
+    patternErrorMessage?: string;
+    description?: string;
+    properties?: object;
+  };
   const params = error.params as Record<string, unknown>;
   // An error inside `propertyNames` repeats the propertyNames error itself.
   if (error.propertyName !== undefined) return undefined;
@@ -55,7 +68,10 @@ function describe(error: ErrorObject): string | undefined {
     case 'const':
       return `${locationOf(error.instancePath)}: must be ${JSON.stringify(params.allowedValue)} or left out`;
     case 'type':
-      return `${locationOf(error.instancePath)}: must be ${String(params.type).split(',').map((type) => TYPE_NAMES[type] ?? type).join(' or ')} (got ${JSON.stringify(error.data)})`;
+      return `${locationOf(error.instancePath)}: must be ${String(params.type)
+        .split(',')
+        .map((type) => TYPE_NAMES[type] ?? type)
+        .join(' or ')} (got ${JSON.stringify(error.data)})`;
     default:
       return `${locationOf(error.instancePath)}: ${error.message ?? error.keyword}`;
   }
@@ -65,7 +81,9 @@ function describe(error: ErrorObject): string | undefined {
  * Checks `data` against config/gateway.schema.json: the typed file, or every problem as
  * `<location>: <reason>` (`routes[2].prefix: must be a path …`).
  */
-export function schemaProblems(data: unknown): { valid: true; file: GatewayFile } | { valid: false; problems: string[] } {
+export function schemaProblems(
+  data: unknown,
+): { valid: true; file: GatewayFile } | { valid: false; problems: string[] } {
   if (validate(data)) return { valid: true, file: data };
   const problems = (validate.errors ?? []).map(describe).filter((problem) => problem !== undefined);
   // A propertyNames failure is also reported by the keyword it failed inside; keep one line per problem.

@@ -1,8 +1,29 @@
 import { API_SCOPE, GATEWAY_ENDPOINTS } from '../../config/endpoints.js';
 import type { SecretKeyReading } from '../auth/key.js';
-import { GatewayFileError, hashGatewayFile, parseGatewayFile, readGatewayFile, type GatewayFileText } from './gateway-file.js';
+import {
+  GatewayFileError,
+  hashGatewayFile,
+  parseGatewayFile,
+  readGatewayFile,
+  type GatewayFileText,
+} from './gateway-file.js';
 import { PLACEHOLDER_SECRET, readJwtKeys } from './jwt.js';
-import { boolean, createEnvReader, exactText, headerNameList, hostPortList, integer, list, oneOf, optionalSecret, optionalText, text, url, type EnvVariable, type HostPort } from './parsers.js';
+import {
+  boolean,
+  createEnvReader,
+  exactText,
+  headerNameList,
+  hostPortList,
+  integer,
+  list,
+  oneOf,
+  optionalSecret,
+  optionalText,
+  text,
+  url,
+  type EnvVariable,
+  type HostPort,
+} from './parsers.js';
 import { readRedisTarget, type RedisTarget } from './redis.js';
 import { buildRouting, SERVICE_VARIABLES, type RouteConfig, type Routing, type ServiceConfig } from './routing.js';
 import { readTracing, TRACING_ENV, type TracingConfig } from './tracing.js';
@@ -71,7 +92,10 @@ export const ENV_SCHEMA = {
  * (`RATE_LIMIT_USER_MAX` follows `RATE_LIMIT_MAX`), or each service's entry in the gateway file
  * (`<ENV>_SERVICE_URL` …). `.env.example` shows them as comments, so a copy of it keeps them following.
  */
-export const DERIVED_VARIABLES = ['RATE_LIMIT_USER_MAX', ...SERVICE_VARIABLES.map((suffix) => `<ENV>_${suffix}`)] as const;
+export const DERIVED_VARIABLES = [
+  'RATE_LIMIT_USER_MAX',
+  ...SERVICE_VARIABLES.map((suffix) => `<ENV>_${suffix}`),
+] as const;
 
 /** The whole gateway configuration: parsed once at boot, frozen, passed to everything that needs it. */
 export interface Config {
@@ -149,7 +173,12 @@ export interface Config {
   /** Prefix of everything forwarded; rate limits and authentication apply under it only. */
   readonly apiScope: string;
   /** Paths of the gateway's own endpoints. */
-  readonly endpoints: { readonly health: string; readonly ready: string; readonly services: string; readonly info: string };
+  readonly endpoints: {
+    readonly health: string;
+    readonly ready: string;
+    readonly services: string;
+    readonly info: string;
+  };
   /** OpenTelemetry traces: sampling, export, resource (DESIGN.md, "Tracing"). */
   readonly tracing: TracingConfig;
 }
@@ -185,13 +214,17 @@ export function loadConfig(env: Env, readFile: (name: string) => GatewayFileText
   let gatewayFile: Config['gatewayFile'] | undefined;
   try {
     const source = readFile(values.GATEWAY_CONFIG);
-    routing = buildRouting(parseGatewayFile(source), {
-      timeoutMs: values.GATEWAY_PROXY_TIMEOUT_MS,
-      idleTimeoutMs: values.GATEWAY_PROXY_IDLE_TIMEOUT_MS,
-      ejectFailures: values.UPSTREAM_EJECT_FAILURES,
-      ejectMs: values.UPSTREAM_EJECT_MS,
-      authLimit: values.RATE_LIMIT_AUTH_MAX,
-    }, read);
+    routing = buildRouting(
+      parseGatewayFile(source),
+      {
+        timeoutMs: values.GATEWAY_PROXY_TIMEOUT_MS,
+        idleTimeoutMs: values.GATEWAY_PROXY_IDLE_TIMEOUT_MS,
+        ejectFailures: values.UPSTREAM_EJECT_FAILURES,
+        ejectMs: values.UPSTREAM_EJECT_MS,
+        authLimit: values.RATE_LIMIT_AUTH_MAX,
+      },
+      read,
+    );
     gatewayFile = { path: source.path, sha256: hashGatewayFile(source) };
   } catch (error) {
     if (!(error instanceof GatewayFileError)) throw error;

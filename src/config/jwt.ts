@@ -32,10 +32,14 @@ function readKey(name: string, secret: string, values: JwtVariables, problems: s
   }
   if (values.NODE_ENV === 'production') {
     if (secret === PLACEHOLDER_SECRET || secret.length < MIN_PRODUCTION_SECRET_LENGTH) {
-      problems.push(`${name} must be set to a secret of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters when NODE_ENV=production`);
+      problems.push(
+        `${name} must be set to a secret of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters when NODE_ENV=production`,
+      );
     } else if (key.length < MIN_PRODUCTION_KEY_BYTES) {
       // A 32-character Base64 secret decodes to 24 bytes: the auth service (jjwt) would refuse it.
-      problems.push(`${name} must give a key of at least ${MIN_PRODUCTION_KEY_BYTES} bytes when NODE_ENV=production (it gives ${key.length})`);
+      problems.push(
+        `${name} must give a key of at least ${MIN_PRODUCTION_KEY_BYTES} bytes when NODE_ENV=production (it gives ${key.length})`,
+      );
     }
   }
   return key;
@@ -48,6 +52,9 @@ function readKey(name: string, secret: string, values: JwtVariables, problems: s
 export function readJwtKeys(values: JwtVariables, problems: string[]): JwtKeys {
   return {
     key: readKey('JWT_SECRET', values.JWT_SECRET, values, problems),
-    previousKey: values.JWT_SECRET_PREVIOUS === undefined ? undefined : readKey('JWT_SECRET_PREVIOUS', values.JWT_SECRET_PREVIOUS, values, problems),
+    previousKey:
+      values.JWT_SECRET_PREVIOUS === undefined
+        ? undefined
+        : readKey('JWT_SECRET_PREVIOUS', values.JWT_SECRET_PREVIOUS, values, problems),
   };
 }

@@ -80,7 +80,11 @@ export function list(defaultValue: readonly string[]): EnvVariable<readonly stri
   return {
     defaultValue,
     emptyValue: defaultValue,
-    parse: (raw) => raw.split(',').map((item) => item.trim()).filter((item) => item !== ''),
+    parse: (raw) =>
+      raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
   };
 }
 
@@ -95,7 +99,8 @@ export function headerNameList(): EnvVariable<readonly string[]> {
     parse(raw) {
       const parsed = names.parse(raw);
       const bad = parsed.find((name) => !FIELD_NAME.test(name));
-      if (bad !== undefined) throw new Error(`must be header names separated by commas (${JSON.stringify(bad)} is not one)`);
+      if (bad !== undefined)
+        throw new Error(`must be header names separated by commas (${JSON.stringify(bad)} is not one)`);
       return parsed;
     },
   };
@@ -133,8 +138,17 @@ export function urlList(defaultValue: readonly string[], protocols: readonly str
     defaultValue,
     emptyValue: defaultValue,
     parse(raw) {
-      const urls = raw.split(',').map((item) => item.trim()).filter((item) => item !== '').map((item) => single.parse(item)!);
-      const shapes = new Set(urls.map((item) => { const parsed = new URL(item); return `${parsed.protocol}${parsed.pathname.replace(/\/$/, '')}`; }));
+      const urls = raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '')
+        .map((item) => single.parse(item)!);
+      const shapes = new Set(
+        urls.map((item) => {
+          const parsed = new URL(item);
+          return `${parsed.protocol}${parsed.pathname.replace(/\/$/, '')}`;
+        }),
+      );
       if (shapes.size > 1) throw new Error('must list URLs with one scheme and one base path');
       return urls;
     },
@@ -156,12 +170,17 @@ export function hostPortList(): EnvVariable<readonly HostPort[] | undefined> {
     defaultValue: undefined,
     emptyValue: undefined,
     parse(raw) {
-      const entries = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+      const entries = raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
       return entries.map((entry): HostPort => {
         const match = HOST_PORT.exec(entry);
         const port = Number(match?.[3]);
         if (match === null || port < 1 || port > 65535) {
-          throw new Error(`must be a comma-separated list of host:port with ports from 1 to 65535 (bad entry ${JSON.stringify(entry)})`);
+          throw new Error(
+            `must be a comma-separated list of host:port with ports from 1 to 65535 (bad entry ${JSON.stringify(entry)})`,
+          );
         }
         return { host: match[1] ?? match[2]!, port };
       });

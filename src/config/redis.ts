@@ -36,7 +36,9 @@ export function readRedisTarget(values: RedisVariables, problems: string[]): Red
   const before = problems.length;
 
   if (url !== undefined && sentinels !== undefined) {
-    problems.push('REDIS_URL and REDIS_SENTINELS must not both be set: use REDIS_URL for one Redis server, REDIS_SENTINELS for a Sentinel group');
+    problems.push(
+      'REDIS_URL and REDIS_SENTINELS must not both be set: use REDIS_URL for one Redis server, REDIS_SENTINELS for a Sentinel group',
+    );
   }
   if (sentinels !== undefined && master === undefined) {
     problems.push('REDIS_SENTINEL_MASTER must name the master group the sentinels in REDIS_SENTINELS monitor');
@@ -45,14 +47,18 @@ export function readRedisTarget(values: RedisVariables, problems: string[]): Red
     problems.push('REDIS_SENTINEL_MASTER is set without REDIS_SENTINELS: list the sentinels as host:port,host:port');
   }
   // With one server the password belongs in the URL (redis://:password@host); two places would disagree.
-  for (const [name, value] of [['REDIS_PASSWORD', password], ['REDIS_SENTINEL_PASSWORD', sentinelPassword]] as const) {
+  for (const [name, value] of [
+    ['REDIS_PASSWORD', password],
+    ['REDIS_SENTINEL_PASSWORD', sentinelPassword],
+  ] as const) {
     if (value !== undefined && sentinels === undefined) {
       problems.push(`${name} applies only with REDIS_SENTINELS (with REDIS_URL, put the password in the URL)`);
     }
   }
   if (problems.length > before) return undefined;
 
-  if (sentinels !== undefined && master !== undefined) return { kind: 'sentinel', sentinels, master, password, sentinelPassword };
+  if (sentinels !== undefined && master !== undefined)
+    return { kind: 'sentinel', sentinels, master, password, sentinelPassword };
   if (url !== undefined) return { kind: 'url', url };
   return undefined;
 }

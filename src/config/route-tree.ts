@@ -31,12 +31,22 @@ export function policyNodes(route: RouteEntry, index: number): PolicyNode[] {
  * The node that decides `field` for `node`: itself when it writes the field, else the nearest
  * node that covers it and writes it (the route last); undefined when none does.
  */
-export function decidingNode(nodes: readonly PolicyNode[], node: PolicyNode, field: 'methods' | 'roles'): PolicyNode | undefined {
+export function decidingNode(
+  nodes: readonly PolicyNode[],
+  node: PolicyNode,
+  field: 'methods' | 'roles',
+): PolicyNode | undefined {
   if (node.entry[field] !== undefined) return node;
-  return nodes.find((candidate) => candidate !== node && !candidate.exact && covers(candidate, node.path) && candidate.entry[field] !== undefined);
+  return nodes.find(
+    (candidate) =>
+      candidate !== node && !candidate.exact && covers(candidate, node.path) && candidate.entry[field] !== undefined,
+  );
 }
 
 /** True when no token is needed on `node`'s path: the route is public, or a public path covers it. */
 export function isPublicNode(nodes: readonly PolicyNode[], node: PolicyNode): boolean {
-  return nodes.some((candidate) => candidate.entry.public === true && (candidate === node || (!candidate.exact && covers(candidate, node.path))));
+  return nodes.some(
+    (candidate) =>
+      candidate.entry.public === true && (candidate === node || (!candidate.exact && covers(candidate, node.path))),
+  );
 }

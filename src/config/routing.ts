@@ -5,7 +5,12 @@ import { decidingNode, policyNodes } from './route-tree.js';
 const PROTOCOLS = ['http', 'https'];
 
 /** The variables each service of the gateway file adds, as `<ENV>_<suffix>`: they win over its entry. */
-export const SERVICE_VARIABLES = ['SERVICE_URL', 'SERVICE_TIMEOUT_MS', 'SERVICE_IDLE_TIMEOUT_MS', 'SERVICE_HEALTH_INTERVAL_MS'] as const;
+export const SERVICE_VARIABLES = [
+  'SERVICE_URL',
+  'SERVICE_TIMEOUT_MS',
+  'SERVICE_IDLE_TIMEOUT_MS',
+  'SERVICE_HEALTH_INTERVAL_MS',
+] as const;
 
 /** A downstream service: its gateway-file entry with env overrides and defaults applied. */
 export interface ServiceConfig {
@@ -92,7 +97,8 @@ function buildService(entry: ServiceEntry, defaults: RoutingDefaults, read: Read
     healthPath: entry.healthPath,
     timeoutMs: read(variable('SERVICE_TIMEOUT_MS'), integer(entry.timeoutMs ?? defaults.timeoutMs, 1)),
     idleTimeoutMs: read(variable('SERVICE_IDLE_TIMEOUT_MS'), integer(entry.idleTimeoutMs ?? defaults.idleTimeoutMs, 1)),
-    healthIntervalMs: read(variable('SERVICE_HEALTH_INTERVAL_MS'), integer(entry.healthIntervalMs ?? 0, 0)) || undefined,
+    healthIntervalMs:
+      read(variable('SERVICE_HEALTH_INTERVAL_MS'), integer(entry.healthIntervalMs ?? 0, 0)) || undefined,
     ejectFailures: entry.ejectFailures ?? defaults.ejectFailures,
     ejectMs: entry.ejectMs ?? defaults.ejectMs,
   };
@@ -106,7 +112,9 @@ function buildRoute(entry: RouteEntry, index: number, service: ServiceConfig, au
     upstreamPath: entry.upstreamPath,
     service,
     publicPaths: nodes.filter((node) => node.entry.public === true).map((node) => node.path),
-    limits: nodes.flatMap((node) => (node.entry.limit === undefined ? [] : [{ path: node.path, max: maxOf(node.entry.limit) }])),
+    limits: nodes.flatMap((node) =>
+      node.entry.limit === undefined ? [] : [{ path: node.path, max: maxOf(node.entry.limit) }],
+    ),
     policies: nodes.map((node): PathPolicy => ({
       path: node.path,
       exact: node.exact,
@@ -124,7 +132,12 @@ function buildRoute(entry: RouteEntry, index: number, service: ServiceConfig, au
 export function buildRouting(file: GatewayFile, defaults: RoutingDefaults, read: ReadVariable): Routing {
   const services = file.services.map((entry) => buildService(entry, defaults, read));
   const routes = file.routes.map((entry, index) =>
-    buildRoute(entry, index, services.find((service) => service.name === entry.service)!, defaults.authLimit),
+    buildRoute(
+      entry,
+      index,
+      services.find((service) => service.name === entry.service)!,
+      defaults.authLimit,
+    ),
   );
   return { services, routes };
 }

@@ -20,7 +20,14 @@ export const TRACING_ENV = {
   OTEL_EXPORTER_OTLP_TIMEOUT: integer(10_000, 1),
   OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: integer(0, 0),
   OTEL_TRACES_SAMPLER: oneOf(
-    ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'],
+    [
+      'always_on',
+      'always_off',
+      'traceidratio',
+      'parentbased_always_on',
+      'parentbased_always_off',
+      'parentbased_traceidratio',
+    ],
     'parentbased_always_on',
   ),
   OTEL_TRACES_SAMPLER_ARG: ratio(),
@@ -50,7 +57,12 @@ export interface TracingConfig {
         readonly headers: Readonly<Record<string, string>>;
         readonly timeoutMs: number;
         /** The BatchSpanProcessor's bounds (`OTEL_BSP_*`). */
-        readonly batch: { readonly scheduledDelayMs: number; readonly exportTimeoutMs: number; readonly maxQueueSize: number; readonly maxExportBatchSize: number };
+        readonly batch: {
+          readonly scheduledDelayMs: number;
+          readonly exportTimeoutMs: number;
+          readonly maxQueueSize: number;
+          readonly maxExportBatchSize: number;
+        };
       }
     | undefined;
 }
@@ -69,8 +81,13 @@ export function readTracing(values: TracingValues, problems: string[]): TracingC
 
   const protocol = values.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?.toLowerCase() ?? values.OTEL_EXPORTER_OTLP_PROTOCOL;
   if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
-    const name = values.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL !== undefined ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
-    problems.push(`${name} must be http/protobuf or http/json (the gateway exports OTLP over HTTP only; got ${JSON.stringify(protocol)})`);
+    const name =
+      values.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL !== undefined
+        ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
+        : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+    problems.push(
+      `${name} must be http/protobuf or http/json (the gateway exports OTLP over HTTP only; got ${JSON.stringify(protocol)})`,
+    );
   }
   const headers = {
     ...readKeyValues('OTEL_EXPORTER_OTLP_HEADERS', values.OTEL_EXPORTER_OTLP_HEADERS, problems),
@@ -82,7 +99,8 @@ export function readTracing(values: TracingValues, problems: string[]): TracingC
     maxQueueSize: values.OTEL_BSP_MAX_QUEUE_SIZE,
     maxExportBatchSize: values.OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
   };
-  if (batch.maxExportBatchSize > batch.maxQueueSize) problems.push('OTEL_BSP_MAX_EXPORT_BATCH_SIZE must not be larger than OTEL_BSP_MAX_QUEUE_SIZE');
+  if (batch.maxExportBatchSize > batch.maxQueueSize)
+    problems.push('OTEL_BSP_MAX_EXPORT_BATCH_SIZE must not be larger than OTEL_BSP_MAX_QUEUE_SIZE');
 
   const url = values.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? signalUrl(values.OTEL_EXPORTER_OTLP_ENDPOINT);
   const exporter =
@@ -122,7 +140,8 @@ function readKeyValues(name: string, raw: string | undefined, problems: string[]
     } catch {
       value = undefined;
     }
-    if (key === '' || value === undefined) problems.push(`${name} must be a comma-separated list of key=value (entry ${index + 1} is not)`);
+    if (key === '' || value === undefined)
+      problems.push(`${name} must be a comma-separated list of key=value (entry ${index + 1} is not)`);
     else entries[key] = value;
   });
   return entries;
@@ -140,7 +159,8 @@ function endpoint(): EnvVariable<string | undefined> {
       } catch {
         parsed = undefined;
       }
-      if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) throw new Error('must be an absolute http or https URL');
+      if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
+        throw new Error('must be an absolute http or https URL');
       return raw;
     },
   };

@@ -39,7 +39,11 @@ export function createGatewayHealth(options: {
     ready(ctx) {
       const draining = lifecycle.draining;
       ctx.status = draining ? 503 : 200;
-      ctx.body = { status: draining ? 'draining' : 'ready', service: SERVICE_NAME, timestamp: new Date().toISOString() };
+      ctx.body = {
+        status: draining ? 'draining' : 'ready',
+        service: SERVICE_NAME,
+        timestamp: new Date().toISOString(),
+      };
     },
     info(ctx) {
       ctx.body = info;

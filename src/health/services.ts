@@ -20,11 +20,18 @@ export interface ServiceHealth {
 export function createServicesHealth(options: { upstreams: ReadonlyMap<string, Upstream> }): GatewayMiddleware {
   const upstreams = [...options.upstreams.values()];
   return async function servicesHealth(ctx) {
-    const services = await Promise.all(upstreams.map(async (upstream): Promise<ServiceHealth> => {
-      const instances = await upstream.probe();
-      const healthy = instances.some((instance) => instance.status === 'healthy');
-      return { name: upstream.name, status: healthy ? 'healthy' : 'unhealthy', circuit: upstream.circuitState, instances };
-    }));
+    const services = await Promise.all(
+      upstreams.map(async (upstream): Promise<ServiceHealth> => {
+        const instances = await upstream.probe();
+        const healthy = instances.some((instance) => instance.status === 'healthy');
+        return {
+          name: upstream.name,
+          status: healthy ? 'healthy' : 'unhealthy',
+          circuit: upstream.circuitState,
+          instances,
+        };
+      }),
+    );
     const healthy = services.every((service) => service.status === 'healthy');
     ctx.status = healthy ? 200 : 503;
     ctx.body = { status: healthy ? 'ok' : 'degraded', services, timestamp: new Date().toISOString() };

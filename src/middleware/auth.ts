@@ -36,7 +36,12 @@ const OTHER_KEY = new Set(['invalid signature', 'invalid algorithm']);
  * `access_token` query parameter (see upgrade.ts). During a key rotation a token the current key
  * does not verify is tried with the previous one; `gateway_jwt_verified_total{key}` counts which.
  */
-export function createAuth(options: { auth: Config['auth']; scope: string; logger: Logger; metrics: GatewayMetrics }): GatewayMiddleware {
+export function createAuth(options: {
+  auth: Config['auth'];
+  scope: string;
+  logger: Logger;
+  metrics: GatewayMetrics;
+}): GatewayMiddleware {
   const { auth, scope, logger, metrics } = options;
   const verified = new VerifiedTokenCache(CACHED_TOKENS);
   logSecretKey(logger, auth.key);
@@ -63,7 +68,10 @@ export function createAuth(options: { auth: Config['auth']; scope: string; logge
   }
 
   return async function authenticate(ctx, next) {
-    if (!isUnderPrefix(ctx.path, scope) || ctx.state.routing.publicPaths.some((path) => isUnderPrefix(ctx.path, path))) {
+    if (
+      !isUnderPrefix(ctx.path, scope) ||
+      ctx.state.routing.publicPaths.some((path) => isUnderPrefix(ctx.path, path))
+    ) {
       return next();
     }
     const queried = handshakeToken(ctx);

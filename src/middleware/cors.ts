@@ -22,7 +22,8 @@ export function createCors(policy: CorsPolicy): GatewayMiddleware {
     const requestedMethod = ctx.get('Access-Control-Request-Method');
     // Fetch standard, "CORS-preflight request": an OPTIONS with Access-Control-Request-Method.
     if (ctx.method === 'OPTIONS' && requestedMethod !== '') {
-      for (const [name, value] of policy.preflightHeaders(origin, ctx.get('Access-Control-Request-Headers'))) ctx.set(name, value);
+      for (const [name, value] of policy.preflightHeaders(origin, ctx.get('Access-Control-Request-Headers')))
+        ctx.set(name, value);
       ctx.status = 204;
       return;
     }
@@ -30,4 +31,3 @@ export function createCors(policy: CorsPolicy): GatewayMiddleware {
     return next();
   };
 }
-

@@ -20,12 +20,17 @@ export function createErrors(options: { logger: Logger; headers: AnswerHeaders }
       const details = { correlationId: ctx.state.correlationId, code: error.code, path: ctx.path };
       if (error.code === 'INTERNAL_ERROR') logger.error({ ...details, err: error.cause }, 'request failed');
       // The forwarder logged the failures of its exchange when it recorded them.
-      else if (ctx.state.upstream === undefined) logger.warn({ ...details, cause: cause?.code ?? cause?.message }, error.message);
+      else if (ctx.state.upstream === undefined)
+        logger.warn({ ...details, cause: cause?.code ?? cause?.message }, error.message);
     }
     ctx.state.refusal = { code: error.code, message: error.message };
     recordGatewayError(ctx, error);
     // The CORS headers too: a layer outside the CORS layer (the drain) answers before it ran.
-    const response = toErrorResponse(error, ctx.state.correlationId, headers.of(ctx.req.headers, isEncrypted(ctx.req.socket)));
+    const response = toErrorResponse(
+      error,
+      ctx.state.correlationId,
+      headers.of(ctx.req.headers, isEncrypted(ctx.req.socket)),
+    );
     ctx.status = response.status;
     for (const [name, value] of response.headers) ctx.set(name, value);
     ctx.body = response.body;

@@ -26,24 +26,33 @@ export function createLogging(options: { logger: Logger; metrics: GatewayMetrics
       const durationMs = performance.now() - started;
       const trace = ctx.state.trace;
       const spanContext = trace?.span.spanContext();
-      metrics.observeRequest(ctx.state.routing.routeLabel(ctx.path), ctx.method, status, durationMs / 1000, trace?.recorded === true ? spanContext?.traceId : undefined);
-      logger.info({
-        correlationId: ctx.state.correlationId,
-        trace_id: spanContext?.traceId,
-        span_id: spanContext?.spanId,
-        method: ctx.method,
-        path: ctx.path,
+      metrics.observeRequest(
+        ctx.state.routing.routeLabel(ctx.path),
+        ctx.method,
         status,
-        durationMs: Math.round(durationMs * 10) / 10,
-        service: upstream?.service,
-        instance: upstream?.instance,
-        upstreamStatus: upstream?.status,
-        upstreamError: upstream?.error,
-        errorCode: refusal?.code,
-        reason: refusal?.message,
-        websocket: upgradeOf(ctx.req)?.kind === 'websocket' ? true : undefined,
-        bytes: socket.bytesWritten - bytesBefore,
-      }, 'request completed');
+        durationMs / 1000,
+        trace?.recorded === true ? spanContext?.traceId : undefined,
+      );
+      logger.info(
+        {
+          correlationId: ctx.state.correlationId,
+          trace_id: spanContext?.traceId,
+          span_id: spanContext?.spanId,
+          method: ctx.method,
+          path: ctx.path,
+          status,
+          durationMs: Math.round(durationMs * 10) / 10,
+          service: upstream?.service,
+          instance: upstream?.instance,
+          upstreamStatus: upstream?.status,
+          upstreamError: upstream?.error,
+          errorCode: refusal?.code,
+          reason: refusal?.message,
+          websocket: upgradeOf(ctx.req)?.kind === 'websocket' ? true : undefined,
+          bytes: socket.bytesWritten - bytesBefore,
+        },
+        'request completed',
+      );
     });
     await next();
   };

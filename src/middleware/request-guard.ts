@@ -33,15 +33,23 @@ export function createRequestGuard(): GatewayMiddleware {
     const { rawHeaders } = ctx.req;
     // Either way the client would send the same head again on this connection (a cookie): it is closed, as Node's parser does.
     if (rawHeaders.length > MAX_HEADER_LINES * 2) {
-      throw new GatewayError(431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', `More than ${MAX_HEADER_LINES} header lines`, CLOSE);
+      throw new GatewayError(
+        431,
+        'REQUEST_HEADER_FIELDS_TOO_LARGE',
+        `More than ${MAX_HEADER_LINES} header lines`,
+        CLOSE,
+      );
     }
     if (headBytes(ctx.req.url ?? '', rawHeaders) > MAX_HEADER_BYTES) {
       throw new GatewayError(431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', 'Request header fields too large', CLOSE);
     }
-    if (upgradeOf(ctx.req)?.kind === 'unreadable-body') throw new GatewayError(400, 'BAD_REQUEST', 'Unsupported protocol upgrade');
+    if (upgradeOf(ctx.req)?.kind === 'unreadable-body')
+      throw new GatewayError(400, 'BAD_REQUEST', 'Unsupported protocol upgrade');
     let hosts = 0;
-    for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.length === 4 && rawHeaders[i]!.toLowerCase() === 'host') hosts += 1;
-    if (hosts > 1 || (hosts === 0 && ctx.req.httpVersion === '1.1')) throw new GatewayError(400, 'BAD_REQUEST', 'A request needs exactly one Host header');
+    for (let i = 0; i < rawHeaders.length; i += 2)
+      if (rawHeaders[i]!.length === 4 && rawHeaders[i]!.toLowerCase() === 'host') hosts += 1;
+    if (hosts > 1 || (hosts === 0 && ctx.req.httpVersion === '1.1'))
+      throw new GatewayError(400, 'BAD_REQUEST', 'A request needs exactly one Host header');
     await next();
   };
 }

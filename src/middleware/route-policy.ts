@@ -18,10 +18,22 @@ interface CompiledPolicy {
 
 function compile(policy: PathPolicy): CompiledPolicy {
   // A HEAD is a GET without the body (RFC 9110 §9.3.2): allowed, and guarded, as the GET is.
-  const methods = policy.methods?.includes('GET') && !policy.methods.includes('HEAD') ? [...policy.methods, 'HEAD'] : policy.methods;
-  const roles = new Map(Object.entries(policy.roles).map(([method, names]) => [method, { authorities: new Set(names.map(authorityOf)), names }]));
+  const methods =
+    policy.methods?.includes('GET') && !policy.methods.includes('HEAD') ? [...policy.methods, 'HEAD'] : policy.methods;
+  const roles = new Map(
+    Object.entries(policy.roles).map(([method, names]) => [
+      method,
+      { authorities: new Set(names.map(authorityOf)), names },
+    ]),
+  );
   if (roles.has('GET') && !roles.has('HEAD')) roles.set('HEAD', roles.get('GET')!);
-  return { path: policy.path, exact: policy.exact, allowed: methods && new Set(methods), allow: (methods ?? []).join(', '), roles };
+  return {
+    path: policy.path,
+    exact: policy.exact,
+    allowed: methods && new Set(methods),
+    allow: (methods ?? []).join(', '),
+    roles,
+  };
 }
 
 /**
@@ -40,7 +52,9 @@ export function createRoutePolicy(options: { routes: readonly RouteConfig[]; log
   return async function routePolicy(ctx, next) {
     const route = routes.find((candidate) => isUnderPrefix(ctx.path, candidate.prefix));
     // The first policy that covers the path decides; the route's own, last, covers every path under it.
-    const policy = route?.policies.find((candidate) => (candidate.exact ? ctx.path === candidate.path : isUnderPrefix(ctx.path, candidate.path)));
+    const policy = route?.policies.find((candidate) =>
+      candidate.exact ? ctx.path === candidate.path : isUnderPrefix(ctx.path, candidate.path),
+    );
     if (policy === undefined) return next();
     const { method } = ctx;
     if (policy.allowed !== undefined && !policy.allowed.has(method)) throw methodNotAllowed(method, policy.allow);
@@ -49,7 +63,14 @@ export function createRoutePolicy(options: { routes: readonly RouteConfig[]; log
     if (required !== undefined && required.names.length > 0 && user !== undefined) {
       if (user.role === undefined || !required.authorities.has(authorityOf(user.role))) {
         logger.info(
-          { correlationId: ctx.state.correlationId, userId: user.id, role: user.role, requiredRoles: required.names, method, path: ctx.path },
+          {
+            correlationId: ctx.state.correlationId,
+            userId: user.id,
+            role: user.role,
+            requiredRoles: required.names,
+            method,
+            path: ctx.path,
+          },
           'role refused',
         );
         throw new GatewayError(403, 'FORBIDDEN', 'Insufficient role');

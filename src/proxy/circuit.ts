@@ -3,8 +3,7 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
 
 /** Whether one request may go to the service; a refused one learns how long the circuit stays open. */
 export type Admission =
-  | { readonly admitted: true; readonly probe: boolean }
-  | { readonly admitted: false; readonly retryAfterMs: number };
+  { readonly admitted: true; readonly probe: boolean } | { readonly admitted: false; readonly retryAfterMs: number };
 
 /** Settings of a circuit; `now` is injectable so the state machine is tested without waiting. */
 export interface CircuitOptions {

@@ -84,13 +84,15 @@ export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, context: For
   const named = connectionOptions(incoming.connection);
   const headers: OutgoingHttpHeaders = {};
   for (const name in incoming) {
-    if (isHopByHop(name) || REPLACED_REQUEST_HEADERS.has(name) || name.startsWith('x-user-') || isUnderscored(name)) continue;
+    if (isHopByHop(name) || REPLACED_REQUEST_HEADERS.has(name) || name.startsWith('x-user-') || isUnderscored(name))
+      continue;
     if (named?.has(name)) continue;
     headers[name] = incoming[name];
   }
   const { trustProxy } = context;
   const forwardedFor = incoming['x-forwarded-for'];
-  headers['x-forwarded-for'] = trustProxy && forwardedFor ? `${forwardedFor}, ${context.peerAddress}` : context.peerAddress;
+  headers['x-forwarded-for'] =
+    trustProxy && forwardedFor ? `${forwardedFor}, ${context.peerAddress}` : context.peerAddress;
   const host = (trustProxy && incoming['x-forwarded-host']) || incoming.host;
   if (host !== undefined) headers['x-forwarded-host'] = host;
   headers['x-forwarded-proto'] = (trustProxy && incoming['x-forwarded-proto']) || context.protocol;
@@ -124,7 +126,10 @@ export function* responseHeaders(upstream: IncomingHttpHeaders): Generator<[stri
  * (RFC 6455 §4.1): `Connection: Upgrade`, the client's `Upgrade`, and every `Sec-WebSocket-*`
  * header (even one the client's `Connection` named).
  */
-export function webSocketRequestHeaders(incoming: IncomingHttpHeaders, forwarded: OutgoingHttpHeaders): OutgoingHttpHeaders {
+export function webSocketRequestHeaders(
+  incoming: IncomingHttpHeaders,
+  forwarded: OutgoingHttpHeaders,
+): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = { ...forwarded, connection: 'Upgrade', upgrade: incoming.upgrade };
   for (const name in incoming) if (name.startsWith('sec-websocket-')) headers[name] = incoming[name];
   return headers;

@@ -32,8 +32,9 @@ export function mapUpstreamError(error: unknown, service: string): GatewayError 
   const own = findGatewayError(error);
   if (own !== undefined) return own;
   const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
-  const mapped = (typeof code === 'string' ? UPSTREAM_ERRORS.get(code) : undefined)
-    ?? (name === 'TimeoutError' ? 'SERVICE_TIMEOUT' : 'SERVICE_UNAVAILABLE');
+  const mapped =
+    (typeof code === 'string' ? UPSTREAM_ERRORS.get(code) : undefined) ??
+    (name === 'TimeoutError' ? 'SERVICE_TIMEOUT' : 'SERVICE_UNAVAILABLE');
   return new GatewayError(502, mapped, MESSAGES[mapped](service), { cause: error });
 }
 

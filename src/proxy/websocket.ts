@@ -34,7 +34,11 @@ export function createTunnel(options: TunnelOptions): (ctx: GatewayContext, head
   const upstreamPath = upstream.basePath + route.upstreamPath;
 
   /** Relays the service's 101, then joins the two sockets until either closes or the tunnel idles. */
-  function open(ctx: GatewayContext, switched: { response: IncomingMessage; socket: Socket; head: Buffer }, clientHead: Buffer): void {
+  function open(
+    ctx: GatewayContext,
+    switched: { response: IncomingMessage; socket: Socket; head: Buffer },
+    clientHead: Buffer,
+  ): void {
     const client = ctx.req.socket;
     const server = switched.socket;
     ctx.respond = false;

@@ -14,7 +14,12 @@ const REDIS_RETRY_MS = 1000;
  * is logged once, and Redis is tried again a second later. Every limit goes through this one store,
  * so they fall back and come back together.
  */
-export function createCounterStore(options: { windowMs: number; redis: Redis | undefined; logger: Logger; metrics: GatewayMetrics }): CounterStore {
+export function createCounterStore(options: {
+  windowMs: number;
+  redis: Redis | undefined;
+  logger: Logger;
+  metrics: GatewayMetrics;
+}): CounterStore {
   const { windowMs, redis, logger, metrics } = options;
   const memory = createMemoryStore(windowMs);
   if (redis === undefined) {

@@ -25,7 +25,9 @@ return result
 const COMMAND = 'gatewayRateLimitHit';
 
 /** ioredis adds a method per defined command; this is its signature (key count first). */
-type WithHitCommand = Redis & { [COMMAND](keyCount: number, ...keysThenWindow: Array<string | number>): Promise<number[]> };
+type WithHitCommand = Redis & {
+  [COMMAND](keyCount: number, ...keysThenWindow: Array<string | number>): Promise<number[]>;
+};
 
 /** Fixed-window counters in Redis, shared by every replica and exact under concurrency (one atomic script). */
 export function createRedisStore(redis: Redis, windowMs: number): CounterStore {

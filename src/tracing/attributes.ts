@@ -56,7 +56,18 @@ export const EVENT = {
 } as const;
 
 /** Methods the HTTP conventions know by name; any other is recorded as `_OTHER` (and spans are named `HTTP`). */
-const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
+const KNOWN_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+  'QUERY',
+]);
 
 /** `http.request.method` and the name's method part for `method`, as the conventions spell them. */
 export function methodOf(method: string): { readonly attribute: string; readonly name: string } {

@@ -47,7 +47,11 @@ export function startClientSpan(ctx: GatewayContext, instance: UpstreamInstance,
   const resends = requestTrace.exchanges;
   requestTrace.exchanges += 1;
   const method = methodOf(ctx.method);
-  const span = requestTrace.tracer.startSpan(`${method.name} ${instance.service}`, { kind: SpanKind.CLIENT }, requestTrace.context);
+  const span = requestTrace.tracer.startSpan(
+    `${method.name} ${instance.service}`,
+    { kind: SpanKind.CLIENT },
+    requestTrace.context,
+  );
   const headers: Record<string, string> = {};
   PROPAGATOR.inject(trace.setSpan(requestTrace.context, span), headers, defaultTextMapSetter);
   if (!span.isRecording()) return { headers, end: ignore, follow: ignore };
@@ -69,7 +73,12 @@ export function startClientSpan(ctx: GatewayContext, instance: UpstreamInstance,
     ended = true;
     if (outcome.status !== undefined) span.setAttribute(ATTR.STATUS_CODE, outcome.status);
     // A client span fails on a transport error or a 4xx/5xx (HTTP span status rules).
-    const errorType = outcome.error !== undefined ? errorTypeOf(outcome.error) : outcome.status !== undefined && outcome.status >= 400 ? String(outcome.status) : undefined;
+    const errorType =
+      outcome.error !== undefined
+        ? errorTypeOf(outcome.error)
+        : outcome.status !== undefined && outcome.status >= 400
+          ? String(outcome.status)
+          : undefined;
     if (errorType !== undefined) {
       span.setAttribute(ATTR.ERROR_TYPE, errorType);
       span.setStatus({ code: SpanStatusCode.ERROR });

@@ -9,7 +9,10 @@ import { ATTR, EVENT } from './attributes.js';
 
 /** The request went over `limit` (429). */
 export function markRateLimited(ctx: GatewayContext, limit: RateLimitState): void {
-  ctx.state.trace?.span.addEvent(EVENT.RATE_LIMITED, { [ATTR.RATE_LIMIT_KIND]: limit.kind, [ATTR.RATE_LIMIT_LIMIT]: limit.limit });
+  ctx.state.trace?.span.addEvent(EVENT.RATE_LIMITED, {
+    [ATTR.RATE_LIMIT_KIND]: limit.kind,
+    [ATTR.RATE_LIMIT_LIMIT]: limit.limit,
+  });
 }
 
 /** The token was refused (401); `reason` is reduced to a fixed phrase, so nothing of the token or its claims is recorded. */

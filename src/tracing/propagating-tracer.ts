@@ -1,4 +1,13 @@
-import { ROOT_CONTEXT, SpanKind, TraceFlags, isSpanContextValid, trace, type Context, type Span, type SpanOptions } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  TraceFlags,
+  isSpanContextValid,
+  trace,
+  type Context,
+  type Span,
+  type SpanOptions,
+} from '@opentelemetry/api';
 import { RandomIdGenerator, SamplingDecision, type Sampler } from '@opentelemetry/sdk-trace-base';
 import type { SpanStarter } from './request-trace.js';
 
@@ -15,7 +24,14 @@ export function createPropagatingTracer(sampler: Sampler): SpanStarter {
       const parent = trace.getSpanContext(context);
       const continued = parent !== undefined && isSpanContextValid(parent);
       const traceId = continued ? parent.traceId : ids.generateTraceId();
-      const { decision } = sampler.shouldSample(context, traceId, name, options.kind ?? SpanKind.INTERNAL, options.attributes ?? {}, options.links ?? []);
+      const { decision } = sampler.shouldSample(
+        context,
+        traceId,
+        name,
+        options.kind ?? SpanKind.INTERNAL,
+        options.attributes ?? {},
+        options.links ?? [],
+      );
       return trace.wrapSpanContext({
         traceId,
         spanId: ids.generateSpanId(),

@@ -31,7 +31,11 @@ export function createTracingLayer(options: TracingLayerOptions): GatewayMiddlew
     const label = ctx.state.routing.routeLabel(ctx.path);
     const route = label === UNMATCHED ? undefined : label;
     const method = methodOf(ctx.method);
-    const span = tracer.startSpan(route === undefined ? method.name : `${method.name} ${route}`, { kind: SpanKind.SERVER }, parent);
+    const span = tracer.startSpan(
+      route === undefined ? method.name : `${method.name} ${route}`,
+      { kind: SpanKind.SERVER },
+      parent,
+    );
     const recorded = span.isRecording();
     ctx.state.trace = { tracer, span, context: trace.setSpan(parent, span), recorded, exchanges: 0 };
     if (recorded) {

@@ -47,7 +47,8 @@ export interface TracingOptions {
 export function createTracing(config: TracingConfig, options: TracingOptions): Tracing {
   const sampler = createSampler(config.sampler);
   const { exporter } = config;
-  if (exporter === undefined) return { tracer: createPropagatingTracer(sampler), exporting: false, shutdown: () => Promise.resolve() };
+  if (exporter === undefined)
+    return { tracer: createPropagatingTracer(sampler), exporting: false, shutdown: () => Promise.resolve() };
 
   const { logger, metrics } = options;
   const collector = new URL(exporter.url).host;
@@ -59,7 +60,10 @@ export function createTracing(config: TracingConfig, options: TracingOptions): T
       metrics.spansDropped(reason, count);
       if (failing) return;
       failing = true;
-      logger.warn({ collector, reason, cause: cause?.message }, 'trace export failing: spans are dropped until the collector takes them again');
+      logger.warn(
+        { collector, reason, cause: cause?.message },
+        'trace export failing: spans are dropped until the collector takes them again',
+      );
     },
     onExported() {
       if (!failing) return;
@@ -69,11 +73,13 @@ export function createTracing(config: TracingConfig, options: TracingOptions): T
   });
   const provider = new BasicTracerProvider({
     sampler,
-    resource: defaultResource().merge(resourceFromAttributes({
-      ...config.resourceAttributes,
-      [ATTR_SERVICE_NAME]: config.serviceName,
-      [ATTR_SERVICE_VERSION]: options.version,
-    })),
+    resource: defaultResource().merge(
+      resourceFromAttributes({
+        ...config.resourceAttributes,
+        [ATTR_SERVICE_NAME]: config.serviceName,
+        [ATTR_SERVICE_VERSION]: options.version,
+      }),
+    ),
     spanProcessors: [processor],
   });
 
@@ -85,9 +91,14 @@ export function createTracing(config: TracingConfig, options: TracingOptions): T
     tracer: provider.getTracer('api-gateway', options.version),
     exporting: true,
     async shutdown() {
-      const budget = drainedAt === undefined ? options.shutdownGraceMs : drainedAt + options.shutdownGraceMs - Date.now();
-      const outcome = await withTimeout(provider.shutdown().catch(() => undefined), Math.max(0, budget));
-      if (outcome === TIMED_OUT) logger.warn({ collector }, 'trace export did not finish within the shutdown grace; queued spans are lost');
+      const budget =
+        drainedAt === undefined ? options.shutdownGraceMs : drainedAt + options.shutdownGraceMs - Date.now();
+      const outcome = await withTimeout(
+        provider.shutdown().catch(() => undefined),
+        Math.max(0, budget),
+      );
+      if (outcome === TIMED_OUT)
+        logger.warn({ collector }, 'trace export did not finish within the shutdown grace; queued spans are lost');
     },
   };
 }

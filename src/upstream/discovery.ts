@@ -26,7 +26,8 @@ export function createAddressLookup(servers: readonly HostPort[] | undefined): A
     const [v4, v6] = await Promise.allSettled([resolver.resolve4(host), resolver.resolve6(host)]);
     const addresses = [...(v4.status === 'fulfilled' ? v4.value : []), ...(v6.status === 'fulfilled' ? v6.value : [])];
     // A name with records of one family only answers the other with ENODATA: that is no failure.
-    if (addresses.length === 0) throw v4.status === 'rejected' ? v4.reason : new Error(`${host} has no A or AAAA record`);
+    if (addresses.length === 0)
+      throw v4.status === 'rejected' ? v4.reason : new Error(`${host} has no A or AAAA record`);
     return unique(addresses);
   };
 }

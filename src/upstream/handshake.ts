@@ -17,12 +17,23 @@ export type Handshake =
  * service timeout bounds connecting and the wait for the answer. The connection is its own: after
  * a 101 it belongs to the tunnel, never to a pool.
  */
-export function sendHandshake(ctx: GatewayContext, service: string, instance: Instance, path: string, headers: OutgoingHttpHeaders, timeoutMs: number): Promise<Handshake> {
+export function sendHandshake(
+  ctx: GatewayContext,
+  service: string,
+  instance: Instance,
+  path: string,
+  headers: OutgoingHttpHeaders,
+  timeoutMs: number,
+): Promise<Handshake> {
   const { target } = instance;
   return new Promise((resolve) => {
     let clientLeft = false;
     const transport = target.secure ? https : http;
-    const span = startClientSpan(ctx, { service, protocol: target.secure ? 'https:' : 'http:', address: target.address, port: target.port }, path);
+    const span = startClientSpan(
+      ctx,
+      { service, protocol: target.secure ? 'https:' : 'http:', address: target.address, port: target.port },
+      path,
+    );
     const request = transport.request({
       hostname: target.address,
       port: target.port,

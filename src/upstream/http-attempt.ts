@@ -23,7 +23,10 @@ export interface HttpAnswer {
 /** A failed attempt: what failed, and whether it went out on a kept-alive socket. */
 export class AttemptError extends Error {
   override name = 'AttemptError';
-  constructor(readonly failure: unknown, readonly reusedSocket: boolean) {
+  constructor(
+    readonly failure: unknown,
+    readonly reusedSocket: boolean,
+  ) {
     super('upstream attempt failed', { cause: failure });
   }
 }
@@ -54,16 +57,19 @@ export function createServiceClient(service: ServiceConfig): Got {
  * Rejects with {@link AttemptError}, or {@link ClientGoneError} when the client leaves first (the
  * attempt is then cancelled).
  */
-export function sendAttempt(client: Got, attempt: {
-  ctx: GatewayContext;
-  service: string;
-  instance: Instance;
-  method: string;
-  url: string;
-  path: string;
-  headers: OutgoingHttpHeaders;
-  body: ReplayableBody | undefined;
-}): Promise<HttpAnswer> {
+export function sendAttempt(
+  client: Got,
+  attempt: {
+    ctx: GatewayContext;
+    service: string;
+    instance: Instance;
+    method: string;
+    url: string;
+    path: string;
+    headers: OutgoingHttpHeaders;
+    body: ReplayableBody | undefined;
+  },
+): Promise<HttpAnswer> {
   const { instance, path, body } = attempt;
   const { target } = instance;
   const transport = target.secure ? https : http;
@@ -72,22 +78,42 @@ export function sendAttempt(client: Got, attempt: {
   // copies twice; Node gets only what applies, to the instance's address. `path` goes as given:
   // got would normalise it through WHATWG URL parsing.
   const request: RequestFunction = (_url, options, callback) => {
-    native = transport.request({
-      hostname: target.address,
-      port: target.port,
-      path,
-      method: options.method,
-      headers: options.headers,
-      agent: instance.agent,
-      ...(target.secure ? { servername: target.servername } : {}),
-    }, callback);
-    if (body !== undefined) native.once('socket', (socket: Socket) => (socket.connecting ? socket.once('connect', () => body.connected()) : body.connected()));
+    native = transport.request(
+      {
+        hostname: target.address,
+        port: target.port,
+        path,
+        method: options.method,
+        headers: options.headers,
+        agent: instance.agent,
+        ...(target.secure ? { servername: target.servername } : {}),
+      },
+      callback,
+    );
+    if (body !== undefined)
+      native.once('socket', (socket: Socket) =>
+        socket.connecting ? socket.once('connect', () => body.connected()) : body.connected(),
+      );
     return native;
   };
   // Each attempt is a CLIENT span of its own, the parent of the traceparent it sends.
-  const span = startClientSpan(attempt.ctx, { service: attempt.service, protocol: target.secure ? 'https:' : 'http:', address: target.address, port: target.port }, path);
+  const span = startClientSpan(
+    attempt.ctx,
+    {
+      service: attempt.service,
+      protocol: target.secure ? 'https:' : 'http:',
+      address: target.address,
+      port: target.port,
+    },
+    path,
+  );
   const headers = { ...attempt.headers, ...span.headers, host: target.host };
-  const upstream = client.stream(attempt.url, { method: attempt.method as 'GET', headers: headers as Record<string, string>, body: body?.attempt(), request });
+  const upstream = client.stream(attempt.url, {
+    method: attempt.method as 'GET',
+    headers: headers as Record<string, string>,
+    body: body?.attempt(),
+    request,
+  });
   span.follow(upstream);
   // With `allowGetBody` got waits for a body on every method: end the request when there is none.
   if (body === undefined) upstream.end();

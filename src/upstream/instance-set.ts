@@ -64,7 +64,8 @@ export class InstanceSet {
     this.#ready = this.refresh();
     this.#timers.push(setInterval(() => void this.refresh(), options.refreshMs).unref());
     const interval = options.service.healthIntervalMs;
-    if (interval !== undefined) this.#timers.push(setInterval(() => void this.#checkHealth(interval), interval).unref());
+    if (interval !== undefined)
+      this.#timers.push(setInterval(() => void this.#checkHealth(interval), interval).unref());
   }
 
   /** Resolves once the first lookup has ended, found or not. */
@@ -97,23 +98,31 @@ export class InstanceSet {
     const ejected = this.#list.filter((candidate) => candidate.state(now) === 'ejected').length;
     if (ejected + 1 > Math.floor(this.#list.length / 2)) return;
     const ms = instance.eject(now, this.#service.ejectMs);
-    this.#logger.warn({ service: this.#service.name, instance: instance.key, ejectedMs: ms }, `instance ${instance.key} of ${this.#service.name} ejected`);
+    this.#logger.warn(
+      { service: this.#service.name, instance: instance.key, ejectedMs: ms },
+      `instance ${instance.key} of ${this.#service.name} ejected`,
+    );
   }
 
   /** Looks every URL's host name up again and applies the change: new addresses get traffic, gone ones get none. */
   async refresh(): Promise<void> {
     const failures: string[] = [];
-    await Promise.all(this.#targets.map(async (target, index) => {
-      try {
-        this.#addresses.set(index, await this.#lookup(target.hostname));
-      } catch (error) {
-        failures.push(`${target.hostname}: ${(error as { code?: string }).code ?? (error as Error).message}`);
-      }
-    }));
+    await Promise.all(
+      this.#targets.map(async (target, index) => {
+        try {
+          this.#addresses.set(index, await this.#lookup(target.hostname));
+        } catch (error) {
+          failures.push(`${target.hostname}: ${(error as { code?: string }).code ?? (error as Error).message}`);
+        }
+      }),
+    );
     this.#resolved = true;
     if (this.#retired) return;
     if (failures.length > 0 && !this.#lookupFailing) {
-      this.#logger.warn({ service: this.#service.name, failures }, `lookup for ${this.#service.name} failed; keeping its last good instances`);
+      this.#logger.warn(
+        { service: this.#service.name, failures },
+        `lookup for ${this.#service.name} failed; keeping its last good instances`,
+      );
     } else if (failures.length === 0 && this.#lookupFailing) {
       this.#logger.info({ service: this.#service.name }, `lookup for ${this.#service.name} works again`);
     }
@@ -138,7 +147,13 @@ export class InstanceSet {
     const wanted = new Map<string, InstanceAddress>();
     this.#targets.forEach((target, index) => {
       for (const address of this.#addresses.get(index) ?? []) {
-        const instance = { address, port: target.port, host: target.host, servername: target.hostname, secure: target.secure };
+        const instance = {
+          address,
+          port: target.port,
+          host: target.host,
+          servername: target.hostname,
+          secure: target.secure,
+        };
         wanted.set(instanceKey(address, target.port), instance);
       }
     });
@@ -157,20 +172,30 @@ export class InstanceSet {
     }
     if (!changed) return;
     this.#list = [...this.#instances.values()];
-    this.#logger.info({ service: this.#service.name, instances: this.#list.map((instance) => instance.key) }, `instances of ${this.#service.name} changed`);
+    this.#logger.info(
+      { service: this.#service.name, instances: this.#list.map((instance) => instance.key) },
+      `instances of ${this.#service.name} changed`,
+    );
   }
 
   async #checkHealth(intervalMs: number): Promise<void> {
     const timeoutMs = Math.min(intervalMs, this.#service.timeoutMs);
-    await Promise.all(this.#list.map(async (instance) => {
-      const result = await probeInstance(instance, this.#service.healthPath, timeoutMs);
-      const healthy = result.status === 'healthy';
-      if (healthy === instance.healthy || instance.retired) return;
-      instance.healthy = healthy;
-      const details = { service: this.#service.name, instance: instance.key, httpStatus: result.httpStatus, error: result.error };
-      if (healthy) this.#logger.info(details, `instance ${instance.key} of ${this.#service.name} is healthy again`);
-      else this.#logger.warn(details, `instance ${instance.key} of ${this.#service.name} failed its health check`);
-    }));
+    await Promise.all(
+      this.#list.map(async (instance) => {
+        const result = await probeInstance(instance, this.#service.healthPath, timeoutMs);
+        const healthy = result.status === 'healthy';
+        if (healthy === instance.healthy || instance.retired) return;
+        instance.healthy = healthy;
+        const details = {
+          service: this.#service.name,
+          instance: instance.key,
+          httpStatus: result.httpStatus,
+          error: result.error,
+        };
+        if (healthy) this.#logger.info(details, `instance ${instance.key} of ${this.#service.name} is healthy again`);
+        else this.#logger.warn(details, `instance ${instance.key} of ${this.#service.name} failed its health check`);
+      }),
+    );
   }
 }
 

@@ -27,12 +27,19 @@ export function probeInstance(instance: Instance, healthPath: string, timeoutMs:
       servername: target.servername,
       agent: instance.agent,
     });
-    const timer = setTimeout(() => request.destroy(Object.assign(new Error('probe timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
+    const timer = setTimeout(
+      () => request.destroy(Object.assign(new Error('probe timed out'), { code: 'ETIMEDOUT' })),
+      timeoutMs,
+    );
     request.once('response', (response) => {
       clearTimeout(timer);
       response.resume();
       const httpStatus = response.statusCode ?? 0;
-      resolve({ status: httpStatus >= 200 && httpStatus < 300 ? 'healthy' : 'unhealthy', httpStatus, latencyMs: latencyMs() });
+      resolve({
+        status: httpStatus >= 200 && httpStatus < 300 ? 'healthy' : 'unhealthy',
+        httpStatus,
+        latencyMs: latencyMs(),
+      });
     });
     request.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);

@@ -73,15 +73,30 @@ export class Upstream {
     this.basePath = first.pathname.replace(/\/$/, '');
     this.#origin = first.origin;
     this.#client = createServiceClient(service);
-    this.#instances = new InstanceSet({ service, lookup: options.lookup, refreshMs: options.refreshMs, logger, metrics, now: options.now, random: options.random });
+    this.#instances = new InstanceSet({
+      service,
+      lookup: options.lookup,
+      refreshMs: options.refreshMs,
+      logger,
+      metrics,
+      now: options.now,
+      random: options.random,
+    });
     this.#circuit = new Circuit({
       ...options.circuit,
       now: options.now,
       onChange: (to, from) => {
         metrics.circuitState(service.name, to);
         const details = { service: service.name, from, to };
-        if (to === 'open') logger.warn({ ...details, openMs: options.circuit.openMs }, `circuit of ${service.name} opened`);
-        else logger.info(details, to === 'closed' ? `circuit of ${service.name} closed` : `circuit of ${service.name} half-open: one request goes through`);
+        if (to === 'open')
+          logger.warn({ ...details, openMs: options.circuit.openMs }, `circuit of ${service.name} opened`);
+        else
+          logger.info(
+            details,
+            to === 'closed'
+              ? `circuit of ${service.name} closed`
+              : `circuit of ${service.name} half-open: one request goes through`,
+          );
       },
     });
     metrics.circuitState(service.name, this.#circuit.state);
@@ -103,16 +118,31 @@ export class Upstream {
    * sent); a reset on a kept-alive socket, once more for an idempotent request without a body.
    * `readBody` runs after the circuit admitted the request: a refused one reads nothing.
    */
-  async request(ctx: GatewayContext, path: string, headers: OutgoingHttpHeaders, readBody: () => Readable | undefined): Promise<HttpAnswer> {
+  async request(
+    ctx: GatewayContext,
+    path: string,
+    headers: OutgoingHttpHeaders,
+    readBody: () => Readable | undefined,
+  ): Promise<HttpAnswer> {
     const { state, admission } = this.#begin(ctx);
     let body: ReplayableBody | undefined;
     try {
       const source = readBody();
       body = source === undefined ? undefined : new ReplayableBody(source);
       await this.#instances.ready();
-      const send = (instance: Instance) => this.#attempt(ctx, state, instance, () => sendAttempt(this.#client, {
-        ctx, service: this.name, instance, method: ctx.method, url: this.#origin + path, path, headers, body,
-      }));
+      const send = (instance: Instance) =>
+        this.#attempt(ctx, state, instance, () =>
+          sendAttempt(this.#client, {
+            ctx,
+            service: this.name,
+            instance,
+            method: ctx.method,
+            url: this.#origin + path,
+            path,
+            headers,
+            body,
+          }),
+        );
       const first = this.#pick();
       let answer: HttpAnswer;
       try {
@@ -135,15 +165,20 @@ export class Upstream {
   }
 
   /** Sends a WebSocket handshake to an instance (a refused connection goes once to another); throws the envelope's error when it fails. */
-  async handshake(ctx: GatewayContext, path: string, headers: OutgoingHttpHeaders): Promise<Exclude<Handshake, { failure: unknown }>> {
+  async handshake(
+    ctx: GatewayContext,
+    path: string,
+    headers: OutgoingHttpHeaders,
+  ): Promise<Exclude<Handshake, { failure: unknown }>> {
     const { state, admission } = this.#begin(ctx);
     try {
       await this.#instances.ready();
-      const send = (instance: Instance) => this.#attempt(ctx, state, instance, async () => {
-        const answer = await sendHandshake(ctx, this.name, instance, path, headers, this.#service.timeoutMs);
-        if ('failure' in answer) throw new AttemptError(answer.failure, false);
-        return answer;
-      });
+      const send = (instance: Instance) =>
+        this.#attempt(ctx, state, instance, async () => {
+          const answer = await sendHandshake(ctx, this.name, instance, path, headers, this.#service.timeoutMs);
+          if ('failure' in answer) throw new AttemptError(answer.failure, false);
+          return answer;
+        });
       const first = this.#pick();
       let answer: Exclude<Handshake, { failure: unknown }>;
       try {
@@ -168,12 +203,14 @@ export class Upstream {
   async probe(): Promise<InstanceReport[]> {
     const timeoutMs = Math.min(PROBE_TIMEOUT_MS, this.#service.timeoutMs);
     const now = Date.now();
-    return Promise.all(this.#instances.list().map(async (instance) => ({
-      instance: instance.key,
-      state: instance.state(now),
-      outstanding: instance.outstanding,
-      ...(await probeInstance(instance, this.#service.healthPath, timeoutMs)),
-    })));
+    return Promise.all(
+      this.#instances.list().map(async (instance) => ({
+        instance: instance.key,
+        state: instance.state(now),
+        outstanding: instance.outstanding,
+        ...(await probeInstance(instance, this.#service.healthPath, timeoutMs)),
+      })),
+    );
   }
 
   /** Stops discovery and health checks and closes every pool. */
@@ -203,7 +240,8 @@ export class Upstream {
   #pick(): Instance {
     const instance = this.#instances.pick();
     // No address has ever resolved: as unreachable as a name that does not resolve.
-    if (instance === undefined) throw new AttemptError(Object.assign(new Error(`no instance of ${this.name}`), { code: 'ENOTFOUND' }), false);
+    if (instance === undefined)
+      throw new AttemptError(Object.assign(new Error(`no instance of ${this.name}`), { code: 'ENOTFOUND' }), false);
     return instance;
   }
 
@@ -228,7 +266,8 @@ export class Upstream {
       return answer;
     } catch (error) {
       release();
-      if (error instanceof AttemptError && mapUpstreamError(error.failure, this.name).status === BAD_GATEWAY) this.#instances.failed(instance);
+      if (error instanceof AttemptError && mapUpstreamError(error.failure, this.name).status === BAD_GATEWAY)
+        this.#instances.failed(instance);
       throw error;
     }
   }
@@ -250,7 +289,17 @@ export class Upstream {
     state.error = cause;
     this.#circuit.failed(admission);
     this.#metrics.upstreamError(this.name, error.code);
-    this.#logger.warn({ correlationId: ctx.state.correlationId, code: error.code, path: ctx.path, service: this.name, instance: state.instance, cause }, error.message);
+    this.#logger.warn(
+      {
+        correlationId: ctx.state.correlationId,
+        code: error.code,
+        path: ctx.path,
+        service: this.name,
+        instance: state.instance,
+        cause,
+      },
+      error.message,
+    );
     return error;
   }
 
@@ -273,7 +322,16 @@ export class Upstream {
         state.error = raw.code;
         state.cutStatus = BAD_GATEWAY;
         this.#metrics.upstreamError(this.name, raw.code);
-        this.#logger.warn({ correlationId: ctx.state.correlationId, path: ctx.path, service: this.name, instance: state.instance, cause: raw.code }, 'upstream response failed mid-body; response cut');
+        this.#logger.warn(
+          {
+            correlationId: ctx.state.correlationId,
+            path: ctx.path,
+            service: this.name,
+            instance: state.instance,
+            cause: raw.code,
+          },
+          'upstream response failed mid-body; response cut',
+        );
       }
       ctx.res.destroy();
     });
@@ -296,7 +354,9 @@ function retryOf(error: unknown, method: string, body: ReplayableBody | undefine
 /** 503 for a refused request; `Retry-After` in whole seconds, at least 1 (RFC 9110 §10.2.3). */
 function circuitOpen(service: string, retryAfterMs: number): GatewayError {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return new GatewayError(503, 'CIRCUIT_OPEN', `Service ${service} is unavailable (circuit open)`, { headers: { 'Retry-After': String(seconds) } });
+  return new GatewayError(503, 'CIRCUIT_OPEN', `Service ${service} is unavailable (circuit open)`, {
+    headers: { 'Retry-After': String(seconds) },
+  });
 }
 
 function causeOf(error: unknown): string | undefined {

@@ -25,7 +25,14 @@ const STREAM = { mib: 16, seconds: 0.5, startRssMiB: 60, peakRssMiB: 70 };
 
 describe('bench report', () => {
   it('when wrk prints its --latency report, then req/s, p50, p99 (in ms, whatever the unit) and every error are read', () => {
-    expect(parseWrkOutput(WRK_OUTPUT)).to.deep.equal({ rps: 4582.05, p50Ms: 0.678, p99Ms: 1020, requests: 4585, non2xx: 12, socketErrors: 6 });
+    expect(parseWrkOutput(WRK_OUTPUT)).to.deep.equal({
+      rps: 4582.05,
+      p50Ms: 0.678,
+      p99Ms: 1020,
+      requests: 4585,
+      non2xx: 12,
+      socketErrors: 6,
+    });
   });
 
   it('when the list has an even length, then the median is the mean of the middle two', () => {
@@ -35,7 +42,11 @@ describe('bench report', () => {
 
   it('when the machine slows down between rounds, then the ratio is taken per round before the median', () => {
     const measurements: Measurement[] = [];
-    for (const [round, direct, gateway] of [[1, 1000, 500], [2, 500, 300], [3, 800, 200]] as const) {
+    for (const [round, direct, gateway] of [
+      [1, 1000, 500],
+      [2, 500, 300],
+      [3, 800, 200],
+    ] as const) {
       for (const scenario of ['S1', 'S2'] as const) {
         measurements.push({ round, target: 'direct', scenario, load: load(direct), peakRssMiB: undefined });
         measurements.push({ round, target: 'gateway', scenario, load: load(gateway), peakRssMiB: 50 + round });
@@ -48,7 +59,11 @@ describe('bench report', () => {
     expect(gatewayS1.rps).to.equal(300);
     expect(gatewayS1.peakRssMiB).to.equal(53);
     expect(rows.map((row) => `${row.target} ${row.scenario.slice(0, 2)}`)).to.deep.equal([
-      'direct S1', 'gateway S1', 'direct S2', 'gateway S2', 'gateway S3',
+      'direct S1',
+      'gateway S1',
+      'direct S2',
+      'gateway S2',
+      'gateway S3',
     ]);
   });
 
@@ -58,8 +73,35 @@ describe('bench report', () => {
       { round: 1, target: 'gateway' as const, scenario, load: load(250), peakRssMiB: 80 },
     ]);
     const lines = formatTable(summarize(measurements, LABELS, STREAM)).split('\n');
-    expect(lines[0]!.split(/\s{2,}/)).to.deep.equal(['target', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'x direct', 'peak RSS MiB', 'errors']);
-    expect(lines[3]!.split(/\s{2,}/)).to.deep.equal(['gateway', 'S1 GET product', '250', '1.00', '2.00', '0.25', '80.0', '0']);
-    expect(lines[6]!.split(/\s{2,}/)).to.deep.equal(['gateway', 'S3 GET 16 MiB streamed', '-', '-', '-', '-', '70.0', '0']);
+    expect(lines[0]!.split(/\s{2,}/)).to.deep.equal([
+      'target',
+      'scenario',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'x direct',
+      'peak RSS MiB',
+      'errors',
+    ]);
+    expect(lines[3]!.split(/\s{2,}/)).to.deep.equal([
+      'gateway',
+      'S1 GET product',
+      '250',
+      '1.00',
+      '2.00',
+      '0.25',
+      '80.0',
+      '0',
+    ]);
+    expect(lines[6]!.split(/\s{2,}/)).to.deep.equal([
+      'gateway',
+      'S3 GET 16 MiB streamed',
+      '-',
+      '-',
+      '-',
+      '-',
+      '70.0',
+      '0',
+    ]);
   });
 });

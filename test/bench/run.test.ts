@@ -8,7 +8,8 @@ describe('npm run bench (bench/run.ts), short real runs with each load generator
   const started: ChildProcess[] = [];
 
   afterEach(() => {
-    for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of started.splice(0))
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
 
   // Without wrk the default run already uses autocannon.
@@ -32,7 +33,8 @@ describe('npm run bench (bench/run.ts), short real runs with each load generator
     const bench = startBench(['--duration', '5', '--rounds', '1', '--big-mb', '16', '--warmup', '0']);
     started.push(bench.child);
     const deadline = Date.now() + 60_000;
-    while (!bench.output().includes('round 1/1') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (!bench.output().includes('round 1/1') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     const spawned = childrenOf(bench.child.pid!);
     expect(spawned.length, `children of the bench: ${bench.output()}`).to.be.at.least(2);
     bench.child.kill('SIGINT');

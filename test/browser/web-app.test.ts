@@ -17,7 +17,10 @@ import { startWebSocketService, type WebSocketService } from '../helpers/websock
 const SHOP_PAGE = readFileSync(new URL('../fixtures/shop-page.html', import.meta.url), 'utf8');
 
 /** A 1×1 PNG. */
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+  'base64',
+);
 
 /** What `shop.request` in the page returns. */
 type Answer = { status: number; headers: Record<string, string | null>; body: string } | { error: string };
@@ -26,7 +29,11 @@ type Answer = { status: number; headers: Record<string, string | null>; body: st
 interface ShopWindow {
   shop: {
     received: string[];
-    request(url: string, init: { method?: string; headers?: Record<string, string>; body?: string }, names: string[]): Promise<Answer>;
+    request(
+      url: string,
+      init: { method?: string; headers?: Record<string, string>; body?: string },
+      names: string[],
+    ): Promise<Answer>;
     image(url: string): Promise<{ loaded: boolean; width: number }>;
     echo(url: string, message: string): Promise<{ echoed?: string; closed?: number }>;
     listen(url: string): void;
@@ -116,8 +123,16 @@ describe('the web app in a real browser (headless Chromium) against the built ga
     await Promise.all([upstream?.close(), webSockets?.close(), pageServer?.close()]);
   });
 
-  function request(url: string, init: { method?: string; headers?: Record<string, string>; body?: string }, names: string[] = []): Promise<Answer> {
-    return page.evaluate(([url, init, names]) => (globalThis as unknown as ShopWindow).shop.request(url, init, names), [url, init, names] as const);
+  function request(
+    url: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string },
+    names: string[] = [],
+  ): Promise<Answer> {
+    return page.evaluate(([url, init, names]) => (globalThis as unknown as ShopWindow).shop.request(url, init, names), [
+      url,
+      init,
+      names,
+    ] as const);
   }
 
   /** Preflights `target` answered for paths under `prefix`, counted from its request log once every earlier line is in. */
@@ -125,12 +140,22 @@ describe('the web app in a real browser (headless Chromium) against the built ga
     const sentinel = `count-${randomUUID()}`;
     await send({ port: target.port, path: '/health', headers: { 'x-correlation-id': sentinel } });
     await waitFor(() => target.logs.some((line) => line.correlationId === sentinel));
-    return target.logs.filter((line) => line.msg === 'request completed' && line.method === 'OPTIONS' && line.status === 204 && String(line.path).startsWith(prefix)).length;
+    return target.logs.filter(
+      (line) =>
+        line.msg === 'request completed' &&
+        line.method === 'OPTIONS' &&
+        line.status === 204 &&
+        String(line.path).startsWith(prefix),
+    ).length;
   }
 
   it('when the page logs in with a JSON body, then the gateway answers the preflight and the script reads the token', async () => {
     const answer = answered(
-      await request(`${gatewayUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":"ada@example.com","password":"x"}' }),
+      await request(`${gatewayUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"email":"ada@example.com","password":"x"}',
+      }),
     );
     expect(answer.status).to.equal(200);
     expect((JSON.parse(answer.body) as { accessToken: string }).accessToken.split('.')).to.have.length(3);
@@ -139,14 +164,26 @@ describe('the web app in a real browser (headless Chromium) against the built ga
 
   it('when the page makes a bearer call, then the script reads x-correlation-id and the RateLimit-* headers', async () => {
     const names = ['x-correlation-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'];
-    const answer = answered(await request(`${gatewayUrl}/api/v1/products/1`, { headers: { authorization: `Bearer ${accessToken()}` } }, names));
+    const answer = answered(
+      await request(
+        `${gatewayUrl}/api/v1/products/1`,
+        { headers: { authorization: `Bearer ${accessToken()}` } },
+        names,
+      ),
+    );
     expect(answer.status).to.equal(200);
     expect(answer.headers['x-correlation-id']).to.match(/^[0-9a-f-]{36}$/);
     for (const name of names.slice(1)) expect(answer.headers[name], name).to.match(/^\d+$/);
   });
 
   it('when the token has expired, then the script reads the 401, its envelope and WWW-Authenticate', async () => {
-    const answer = answered(await request(`${gatewayUrl}/api/v1/products/1`, { headers: { authorization: `Bearer ${accessToken({ exp: 1 })}` } }, ['www-authenticate']));
+    const answer = answered(
+      await request(
+        `${gatewayUrl}/api/v1/products/1`,
+        { headers: { authorization: `Bearer ${accessToken({ exp: 1 })}` } },
+        ['www-authenticate'],
+      ),
+    );
     expect([answer.status, envelopeCode(answer)]).to.deep.equal([401, 'UNAUTHORIZED']);
     expect(answer.headers['www-authenticate']).to.match(/^Bearer/);
   });
@@ -165,7 +202,7 @@ describe('the web app in a real browser (headless Chromium) against the built ga
     expect(refused.headers['retry-after']).to.match(/^\d+$/);
   });
 
-  it('regression: a service\'s CORP cross-origin was replaced; when the page shows a product image in <img>, then it loads, and one whose service sets no CORP is blocked by the gateway\'s same-origin', async () => {
+  it("regression: a service's CORP cross-origin was replaced; when the page shows a product image in <img>, then it loads, and one whose service sets no CORP is blocked by the gateway's same-origin", async () => {
     const shown = (url: string) => page.evaluate((url) => (globalThis as unknown as ShopWindow).shop.image(url), url);
     expect(await shown(`${gatewayUrl}/api/v1/products/1/image`)).to.deep.equal({ loaded: true, width: 1 });
     expect(await shown(`${gatewayUrl}/api/v1/products/2/image`)).to.deep.equal({ loaded: false, width: 0 });
@@ -174,17 +211,29 @@ describe('the web app in a real browser (headless Chromium) against the built ga
   it('when the page creates a product, then the script reads the Location that CORS_EXPOSE_HEADERS exposes', async () => {
     const answer = answered(
       // Creating a product is ADMIN-only in the gateway file.
-      await request(`${gatewayUrl}/api/v1/products`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken({ role: 'ADMIN' })}` }, body: '{}' }, ['location']),
+      await request(
+        `${gatewayUrl}/api/v1/products`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken({ role: 'ADMIN' })}` },
+          body: '{}',
+        },
+        ['location'],
+      ),
     );
     expect([answer.status, answer.headers.location]).to.deep.equal([201, '/api/v1/products/7']);
   });
 
-  it('regression: a page on the gateway\'s own origin got 403 on its POSTs; when it POSTs, then the service answers', async () => {
+  it("regression: a page on the gateway's own origin got 403 on its POSTs; when it POSTs, then the service answers", async () => {
     const own = await browser.context.newPage();
     try {
       await own.goto(`${gatewayUrl}/api/v1/products/app`);
       const status = await own.evaluate(() =>
-        fetch('/api/v1/products', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"tea"}' }).then((response) => response.status),
+        fetch('/api/v1/products', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"name":"tea"}',
+        }).then((response) => response.status),
       );
       expect(status).to.equal(201);
       const posted = upstream.seen.filter((seen) => seen.method === 'POST' && seen.url === '/products').at(-1);
@@ -199,7 +248,11 @@ describe('the web app in a real browser (headless Chromium) against the built ga
     const token = accessToken();
     const tenCalls = (target: GatewayProcess) =>
       Promise.all(
-        Array.from({ length: 10 }, (_, i) => request(`http://127.0.0.1:${target.port}/api/v1/products/cache-${i}`, { headers: { authorization: `Bearer ${token}` } }).then(answered)),
+        Array.from({ length: 10 }, (_, i) =>
+          request(`http://127.0.0.1:${target.port}/api/v1/products/cache-${i}`, {
+            headers: { authorization: `Bearer ${token}` },
+          }).then(answered),
+        ),
       );
     const counts = { 600: [] as number[], 5: [] as number[] };
     const round = async (): Promise<void> => {
@@ -214,13 +267,18 @@ describe('the web app in a real browser (headless Chromium) against the built ga
     await delay(Math.max(0, firstDone + 6000 - Date.now()));
     await round();
     // Cumulative: the preflight cache is per URL, so the first ten calls always cost ten.
-    expect({ maxAge600: counts[600], maxAge5: counts[5] }).to.deep.equal({ maxAge600: [10, 10, 10], maxAge5: [10, 10, 20] });
+    expect({ maxAge600: counts[600], maxAge5: counts[5] }).to.deep.equal({
+      maxAge600: [10, 10, 10],
+      maxAge5: [10, 10, 20],
+    });
   });
 
   it('when the page opens a WebSocket with access_token, then the tunnel echoes and the service sees the user, not the token', async () => {
     const token = accessToken();
     const url = `ws://127.0.0.1:${gateway.port}/api/v1/inventory/live?access_token=${token}`;
-    const result = await page.evaluate(([url]) => (globalThis as unknown as ShopWindow).shop.echo(url, 'hello'), [url] as const);
+    const result = await page.evaluate(([url]) => (globalThis as unknown as ShopWindow).shop.echo(url, 'hello'), [
+      url,
+    ] as const);
     expect(result).to.deep.equal({ echoed: 'hello' });
     const handshake = webSockets.seen.at(-1);
     expect(handshake?.headers['x-user-id']).to.equal('42');
@@ -228,17 +286,28 @@ describe('the web app in a real browser (headless Chromium) against the built ga
   });
 
   it('when the page listens to an event stream, then each event reaches the script before the service writes the next', async () => {
-    await page.evaluate((url) => (globalThis as unknown as ShopWindow).shop.listen(url), `${gatewayUrl}/api/v1/products/events`);
+    await page.evaluate(
+      (url) => (globalThis as unknown as ShopWindow).shop.listen(url),
+      `${gatewayUrl}/api/v1/products/events`,
+    );
     await waitFor(() => eventStream !== undefined, 10_000);
     for (const [index, data] of ['one', 'two', 'three'].entries()) {
       eventStream!.write(`data: ${data}\n\n`);
-      await page.waitForFunction((count) => (globalThis as unknown as ShopWindow).shop.received.length > count, index, { timeout: 10_000 });
-      expect(await page.evaluate(() => (globalThis as unknown as ShopWindow).shop.received)).to.deep.equal(['one', 'two', 'three'].slice(0, index + 1));
+      await page.waitForFunction((count) => (globalThis as unknown as ShopWindow).shop.received.length > count, index, {
+        timeout: 10_000,
+      });
+      expect(await page.evaluate(() => (globalThis as unknown as ShopWindow).shop.received)).to.deep.equal(
+        ['one', 'two', 'three'].slice(0, index + 1),
+      );
     }
   });
 
   it('regression: oversized headers answered 431 without CORS headers, "Failed to fetch"; when the page sends 20 KB of headers, then the script reads the 431 and its envelope', async () => {
-    const answer = answered(await request(`${gatewayUrl}/api/v1/products/1`, { headers: { 'x-filters': 'a'.repeat(20_000) } }, ['x-correlation-id']));
+    const answer = answered(
+      await request(`${gatewayUrl}/api/v1/products/1`, { headers: { 'x-filters': 'a'.repeat(20_000) } }, [
+        'x-correlation-id',
+      ]),
+    );
     expect([answer.status, envelopeCode(answer)]).to.deep.equal([431, 'REQUEST_HEADER_FIELDS_TOO_LARGE']);
     expect(answer.headers['x-correlation-id']).to.match(/^[0-9a-f-]{36}$/);
   });

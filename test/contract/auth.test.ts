@@ -13,11 +13,15 @@ describe('contract: auth-service (/api/v1/auth → /auth)', () => {
     const answer = '{"accessToken":"a.b.c","refreshToken":"d.e.f","tokenType":"Bearer"}';
     const scope = intercept(UPSTREAMS.auth)
       .post('/auth/login')
-      .reply(200, answer, upstreamReplyHeaders({
-        'content-type': 'application/json',
-        'x-auth-flow': 'password',
-        'set-cookie': ['session=s1; Path=/; HttpOnly', 'csrf=c1; Path=/'],
-      }));
+      .reply(
+        200,
+        answer,
+        upstreamReplyHeaders({
+          'content-type': 'application/json',
+          'x-auth-flow': 'password',
+          'set-cookie': ['session=s1; Path=/; HttpOnly', 'csrf=c1; Path=/'],
+        }),
+      );
     const seen = record(scope);
 
     const response = await send({
@@ -28,7 +32,14 @@ describe('contract: auth-service (/api/v1/auth → /auth)', () => {
       body: login.body,
     });
 
-    expectDownstream(seen, { upstream: UPSTREAMS.auth, method: 'POST', path: '/auth/login', correlationId: 'auth-login-1', json: login, public: true });
+    expectDownstream(seen, {
+      upstream: UPSTREAMS.auth,
+      method: 'POST',
+      path: '/auth/login',
+      correlationId: 'auth-login-1',
+      json: login,
+      public: true,
+    });
     expectRelayed(response, {
       status: 200,
       body: answer,
@@ -86,8 +97,18 @@ describe('contract: auth-service (/api/v1/auth → /auth)', () => {
       headers: clientHeaders('auth-logout-1'),
     });
 
-    expectDownstream(seen, { upstream: UPSTREAMS.auth, method: 'DELETE', path: '/auth/sessions/current', correlationId: 'auth-logout-1' });
-    expectRelayed(response, { status: 204, body: '', correlationId: 'auth-logout-1', headers: { 'x-session-ended': 'yes' } });
+    expectDownstream(seen, {
+      upstream: UPSTREAMS.auth,
+      method: 'DELETE',
+      path: '/auth/sessions/current',
+      correlationId: 'auth-logout-1',
+    });
+    expectRelayed(response, {
+      status: 204,
+      body: '',
+      correlationId: 'auth-logout-1',
+      headers: { 'x-session-ended': 'yes' },
+    });
     expect(scope.isDone()).to.equal(true);
     expect(harness.unmatched).to.deep.equal([]);
   });
@@ -97,7 +118,11 @@ describe('contract: auth-service (/api/v1/auth → /auth)', () => {
     const answer = '{"error":"EMAIL_TAKEN","message":"Email already registered"}';
     const scope = intercept(UPSTREAMS.auth)
       .post('/auth/register')
-      .reply(409, answer, upstreamReplyHeaders({ 'content-type': 'application/problem+json', 'x-auth-error': 'EMAIL_TAKEN' }));
+      .reply(
+        409,
+        answer,
+        upstreamReplyHeaders({ 'content-type': 'application/problem+json', 'x-auth-error': 'EMAIL_TAKEN' }),
+      );
     const seen = record(scope);
 
     const response = await send({
@@ -127,11 +152,20 @@ describe('contract: auth-service (/api/v1/auth → /auth)', () => {
   });
 
   it('when a client sends x_user_id and x_forwarded_for, then auth-service sees no header with `_` and x-user-id comes from the token', async () => {
-    await expectUnderscoredDropped(harness, { upstream: UPSTREAMS.auth, gatewayPath: '/api/v1/auth/me', path: '/auth/me' });
+    await expectUnderscoredDropped(harness, {
+      upstream: UPSTREAMS.auth,
+      gatewayPath: '/api/v1/auth/me',
+      path: '/auth/me',
+    });
   });
 
   it('when a client sends x_user_id and x_forwarded_for to the public /api/v1/auth/login, then auth-service sees no header with `_` and no user context', async () => {
-    await expectUnderscoredDropped(harness, { upstream: UPSTREAMS.auth, gatewayPath: '/api/v1/auth/login', path: '/auth/login', public: true });
+    await expectUnderscoredDropped(harness, {
+      upstream: UPSTREAMS.auth,
+      gatewayPath: '/api/v1/auth/login',
+      path: '/auth/login',
+      public: true,
+    });
   });
 
   for (const { target, reaches } of unsafePaths('/api/v1/auth', '/api/v1/products')) {

@@ -15,7 +15,11 @@ const TOKENS: Record<Caller, string> = { customer: ACCESS_TOKEN, admin: ADMIN_TO
  * Headers of a browser-like client that also tries everything a client must not get through:
  * forged forwarding and user headers (a role nobody has), its own request id, and hop-by-hop headers.
  */
-export function clientHeaders(correlationId: string, extra: OutgoingHttpHeaders = {}, caller: Caller = 'customer'): OutgoingHttpHeaders {
+export function clientHeaders(
+  correlationId: string,
+  extra: OutgoingHttpHeaders = {},
+  caller: Caller = 'customer',
+): OutgoingHttpHeaders {
   return {
     host: CLIENT_HOST,
     'user-agent': 'qeetmart-web/1.0',
@@ -43,7 +47,10 @@ export function clientHeaders(correlationId: string, extra: OutgoingHttpHeaders 
 /** A JSON body as a client would send it: pretty-printed and non-ASCII, so any re-serialisation shows. */
 export function jsonRequest(value: unknown): { body: string; headers: OutgoingHttpHeaders } {
   const body = JSON.stringify(value, null, 2);
-  return { body, headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) } };
+  return {
+    body,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) },
+  };
 }
 
 /** Response headers of a fake service: one custom header and hop-by-hop ones that must not reach the client. */
@@ -89,12 +96,13 @@ export function expectDownstream(seen: readonly SeenRequest[], expected: Expecte
   const { connection, traceparent, ...headers } = request.headers;
   // Every exchange carries a trace context of its own (DESIGN.md, "Tracing"): its ids are fresh, so only its form is pinned.
   expect(traceparent, 'traceparent').to.match(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
-  const body: Record<string, string> = expected.json === undefined
-    ? {}
-    : {
-      'content-type': String(expected.json.headers['content-type']),
-      'content-length': String(expected.json.headers['content-length']),
-    };
+  const body: Record<string, string> =
+    expected.json === undefined
+      ? {}
+      : {
+          'content-type': String(expected.json.headers['content-type']),
+          'content-length': String(expected.json.headers['content-length']),
+        };
   expect(headers).to.deep.equal({
     host: new URL(expected.upstream).host,
     'user-agent': 'qeetmart-web/1.0',
@@ -121,7 +129,8 @@ export function expectRelayed(
 ): void {
   expect(response.status).to.equal(expected.status);
   expect(response.text).to.equal(expected.body);
-  for (const [name, value] of Object.entries(expected.headers)) expect(response.headers[name], name).to.deep.equal(value);
+  for (const [name, value] of Object.entries(expected.headers))
+    expect(response.headers[name], name).to.deep.equal(value);
   expect(response.headers['x-correlation-id']).to.equal(expected.correlationId);
   expect(response.headers).not.to.have.property('x-upstream-hop');
   expect(response.headers).not.to.have.property('proxy-authenticate');

@@ -38,15 +38,18 @@ const JWT_ISSUER = 'http://localhost:4001';
 
 /** A valid access token as the shop's auth service issues it, for a user with `role`. */
 function accessTokenAs(role: 'USER' | 'ADMIN'): string {
-  return signHs256({
-    sub: 'ada@example.com',
-    userId: 42,
-    role,
-    tokenType: 'access',
-    iss: JWT_ISSUER,
-    iat: Math.floor(Date.now() / 1000),
-    exp: Math.floor(Date.now() / 1000) + 3600,
-  }, JWT_SECRET);
+  return signHs256(
+    {
+      sub: 'ada@example.com',
+      userId: 42,
+      role,
+      tokenType: 'access',
+      iss: JWT_ISSUER,
+      iat: Math.floor(Date.now() / 1000),
+      exp: Math.floor(Date.now() / 1000) + 3600,
+    },
+    JWT_SECRET,
+  );
 }
 
 /** A customer's token: stays acceptable once the JWT layer checks tokens. */
@@ -107,7 +110,9 @@ export function useContractGateway(): ContractHarness {
     nock.disableNetConnect();
     nock.enableNetConnect('127.0.0.1');
     nock.emitter.on('no match', onNoMatch);
-    dns = await startDnsServer(Object.fromEntries(Object.entries(ADDRESSES).map(([name, address]) => [name, [address]])));
+    dns = await startDnsServer(
+      Object.fromEntries(Object.entries(ADDRESSES).map(([name, address]) => [name, [address]])),
+    );
     gateway = await startGateway({
       SERVICE_DNS_SERVERS: dns.servers,
       AUTH_SERVICE_URL: UPSTREAMS.auth,
@@ -148,9 +153,16 @@ export function useContractGateway(): ContractHarness {
 /** Collects every request `scope` intercepts, with the body exactly as it arrived. */
 export function record(scope: nock.Scope): SeenRequest[] {
   const seen: SeenRequest[] = [];
-  scope.on('request', (request: { method: string; path: string; headers: Record<string, unknown> }, _interceptor: unknown, body: string) => {
-    const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)]));
-    seen.push({ method: request.method, path: request.path, headers, body });
-  });
+  scope.on(
+    'request',
+    (
+      request: { method: string; path: string; headers: Record<string, unknown> },
+      _interceptor: unknown,
+      body: string,
+    ) => {
+      const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)]));
+      seen.push({ method: request.method, path: request.path, headers, body });
+    },
+  );
   return seen;
 }

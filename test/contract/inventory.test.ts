@@ -8,16 +8,29 @@ import { expectRefusedUnsafe, unsafePaths } from './unsafe-paths.js';
 describe('contract: inventory-service (/api/v1/inventory → /inventory)', () => {
   const harness = useContractGateway();
 
-  it('when a client asks for a SKU\'s stock, then inventory-service sees GET /inventory/sku-1 and the client gets the stock', async () => {
+  it("when a client asks for a SKU's stock, then inventory-service sees GET /inventory/sku-1 and the client gets the stock", async () => {
     const answer = '{"sku":"sku-1","available":17,"reserved":3}';
     const scope = intercept(UPSTREAMS.inventory)
       .get('/inventory/sku-1')
-      .reply(200, answer, upstreamReplyHeaders({ 'content-type': 'application/json', 'x-stock-source': 'warehouse-eu' }));
+      .reply(
+        200,
+        answer,
+        upstreamReplyHeaders({ 'content-type': 'application/json', 'x-stock-source': 'warehouse-eu' }),
+      );
     const seen = record(scope);
 
-    const response = await send({ port: harness.port, path: '/api/v1/inventory/sku-1', headers: clientHeaders('inventory-get-1') });
+    const response = await send({
+      port: harness.port,
+      path: '/api/v1/inventory/sku-1',
+      headers: clientHeaders('inventory-get-1'),
+    });
 
-    expectDownstream(seen, { upstream: UPSTREAMS.inventory, method: 'GET', path: '/inventory/sku-1', correlationId: 'inventory-get-1' });
+    expectDownstream(seen, {
+      upstream: UPSTREAMS.inventory,
+      method: 'GET',
+      path: '/inventory/sku-1',
+      correlationId: 'inventory-get-1',
+    });
     expectRelayed(response, {
       status: 200,
       body: answer,
@@ -144,13 +157,22 @@ describe('contract: inventory-service (/api/v1/inventory → /inventory)', () =>
       path: '/inventory/sku-1/reservations/r-9',
       correlationId: 'inventory-delete-1',
     });
-    expectRelayed(response, { status: 204, body: '', correlationId: 'inventory-delete-1', headers: { 'x-reservation-released': 'r-9' } });
+    expectRelayed(response, {
+      status: 204,
+      body: '',
+      correlationId: 'inventory-delete-1',
+      headers: { 'x-reservation-released': 'r-9' },
+    });
     expect(scope.isDone()).to.equal(true);
     expect(harness.unmatched).to.deep.equal([]);
   });
 
   it('when a client sends x_user_id and x_forwarded_for, then inventory-service sees no header with `_` and x-user-id comes from the token', async () => {
-    await expectUnderscoredDropped(harness, { upstream: UPSTREAMS.inventory, gatewayPath: '/api/v1/inventory/sku-1', path: '/inventory/sku-1' });
+    await expectUnderscoredDropped(harness, {
+      upstream: UPSTREAMS.inventory,
+      gatewayPath: '/api/v1/inventory/sku-1',
+      path: '/inventory/sku-1',
+    });
   });
 
   for (const { target, reaches } of unsafePaths('/api/v1/inventory', '/api/v1/auth')) {

@@ -12,12 +12,25 @@ describe('contract: product-service (/api/v1/products → /products)', () => {
     const answer = '{"id":123,"name":"Green tea","price":3.5}';
     const scope = intercept(UPSTREAMS.products)
       .get('/products/123')
-      .reply(200, answer, upstreamReplyHeaders({ 'content-type': 'application/json', 'cache-control': 'max-age=60', 'x-catalog': 'eu' }));
+      .reply(
+        200,
+        answer,
+        upstreamReplyHeaders({ 'content-type': 'application/json', 'cache-control': 'max-age=60', 'x-catalog': 'eu' }),
+      );
     const seen = record(scope);
 
-    const response = await send({ port: harness.port, path: '/api/v1/products/123', headers: clientHeaders('products-get-1') });
+    const response = await send({
+      port: harness.port,
+      path: '/api/v1/products/123',
+      headers: clientHeaders('products-get-1'),
+    });
 
-    expectDownstream(seen, { upstream: UPSTREAMS.products, method: 'GET', path: '/products/123', correlationId: 'products-get-1' });
+    expectDownstream(seen, {
+      upstream: UPSTREAMS.products,
+      method: 'GET',
+      path: '/products/123',
+      correlationId: 'products-get-1',
+    });
     expectRelayed(response, {
       status: 200,
       body: answer,
@@ -74,7 +87,14 @@ describe('contract: product-service (/api/v1/products → /products)', () => {
       body: product.body,
     });
 
-    expectDownstream(seen, { upstream: UPSTREAMS.products, method: 'POST', path: '/products', correlationId: 'products-post-1', json: product, caller: 'admin' });
+    expectDownstream(seen, {
+      upstream: UPSTREAMS.products,
+      method: 'POST',
+      path: '/products',
+      correlationId: 'products-post-1',
+      json: product,
+      caller: 'admin',
+    });
     expectRelayed(response, {
       status: 201,
       body: answer,
@@ -101,7 +121,14 @@ describe('contract: product-service (/api/v1/products → /products)', () => {
       body: product.body,
     });
 
-    expectDownstream(seen, { upstream: UPSTREAMS.products, method: 'PUT', path: '/products/123', correlationId: 'products-put-1', json: product, caller: 'admin' });
+    expectDownstream(seen, {
+      upstream: UPSTREAMS.products,
+      method: 'PUT',
+      path: '/products/123',
+      correlationId: 'products-put-1',
+      json: product,
+      caller: 'admin',
+    });
     expectRelayed(response, {
       status: 200,
       body: answer,
@@ -125,14 +152,29 @@ describe('contract: product-service (/api/v1/products → /products)', () => {
       headers: clientHeaders('products-delete-1', {}, 'admin'),
     });
 
-    expectDownstream(seen, { upstream: UPSTREAMS.products, method: 'DELETE', path: '/products/123', correlationId: 'products-delete-1', caller: 'admin' });
-    expectRelayed(response, { status: 204, body: '', correlationId: 'products-delete-1', headers: { 'x-product-deleted': '123' } });
+    expectDownstream(seen, {
+      upstream: UPSTREAMS.products,
+      method: 'DELETE',
+      path: '/products/123',
+      correlationId: 'products-delete-1',
+      caller: 'admin',
+    });
+    expectRelayed(response, {
+      status: 204,
+      body: '',
+      correlationId: 'products-delete-1',
+      headers: { 'x-product-deleted': '123' },
+    });
     expect(scope.isDone()).to.equal(true);
     expect(harness.unmatched).to.deep.equal([]);
   });
 
   it('when a client sends x_user_id and x_forwarded_for, then product-service sees no header with `_` and x-user-id comes from the token', async () => {
-    await expectUnderscoredDropped(harness, { upstream: UPSTREAMS.products, gatewayPath: '/api/v1/products/123', path: '/products/123' });
+    await expectUnderscoredDropped(harness, {
+      upstream: UPSTREAMS.products,
+      gatewayPath: '/api/v1/products/123',
+      path: '/products/123',
+    });
   });
 
   for (const { target, reaches } of unsafePaths('/api/v1/products', '/api/v1/users')) {

@@ -27,10 +27,20 @@ export async function expectUnderscoredDropped(
   const seen = record(scope);
   const correlationId = `underscores:${request.gatewayPath}`;
 
-  const response = await send({ port: harness.port, path: request.gatewayPath, headers: clientHeaders(correlationId, UNDERSCORED) });
+  const response = await send({
+    port: harness.port,
+    path: request.gatewayPath,
+    headers: clientHeaders(correlationId, UNDERSCORED),
+  });
 
   expect(response.status).to.equal(200);
-  expectDownstream(seen, { upstream: request.upstream, method: 'GET', path: request.path, correlationId, public: request.public ?? false });
+  expectDownstream(seen, {
+    upstream: request.upstream,
+    method: 'GET',
+    path: request.path,
+    correlationId,
+    public: request.public ?? false,
+  });
   expect(Object.keys(seen[0]!.headers).filter((name) => name.includes('_'))).to.deep.equal([]);
   expect(seen[0]!.headers['x-user-id']).to.equal(request.public === true ? undefined : '42');
   expect(harness.unmatched).to.deep.equal([]);

@@ -21,7 +21,12 @@ export function unsafePaths(prefix: string, otherPrefix: string): Array<{ target
  * Pins that an unsafe target is refused with 400 BAD_REQUEST before anything goes downstream:
  * traps on the paths it would reach stay pending and no service host sees any request.
  */
-export async function expectRefusedUnsafe(harness: ContractHarness, target: string, otherUpstream: string, otherPath: string): Promise<void> {
+export async function expectRefusedUnsafe(
+  harness: ContractHarness,
+  target: string,
+  otherUpstream: string,
+  otherPath: string,
+): Promise<void> {
   const traps = Object.values(UPSTREAMS).map((upstream) => intercept(upstream).get('/admin').reply(200, 'reached'));
   traps.push(intercept(otherUpstream).get(otherPath).reply(200, 'reached'));
   const correlationId = `unsafe:${target}`;
@@ -30,12 +35,18 @@ export async function expectRefusedUnsafe(harness: ContractHarness, target: stri
 
   expect(response.status).to.equal(400);
   expect(response.headers['content-type']).to.match(/^application\/json/);
-  const envelope = response.json<{ success: boolean; error: { code: string; message: string; correlationId: string } }>();
+  const envelope = response.json<{
+    success: boolean;
+    error: { code: string; message: string; correlationId: string };
+  }>();
   expect(envelope.success).to.equal(false);
   expect(envelope.error.code).to.equal('BAD_REQUEST');
   expect(envelope.error.message).to.be.a('string').that.is.not.empty;
   expect(envelope.error.correlationId).to.equal(correlationId);
-  expect(traps.every((trap) => !trap.isDone()), 'no trap consumed').to.equal(true);
+  expect(
+    traps.every((trap) => !trap.isDone()),
+    'no trap consumed',
+  ).to.equal(true);
   expect(nock.pendingMocks()).to.have.length(traps.length);
   expect(harness.unmatched, 'requests that reached a service host').to.deep.equal([]);
 }

@@ -8,7 +8,7 @@ import { expectRefusedUnsafe, unsafePaths } from './unsafe-paths.js';
 describe('contract: user-service (/api/v1/users → /users)', () => {
   const harness = useContractGateway();
 
-  it('when a client lists a user\'s orders with paging, then user-service sees GET /users/42/orders with the query and the client gets the page', async () => {
+  it("when a client lists a user's orders with paging, then user-service sees GET /users/42/orders with the query and the client gets the page", async () => {
     const answer = '{"content":[{"id":7,"total":12.5}],"page":2,"size":10}';
     const scope = intercept(UPSTREAMS.users)
       .get('/users/42/orders')
@@ -54,7 +54,13 @@ describe('contract: user-service (/api/v1/users → /users)', () => {
       body: profile.body,
     });
 
-    expectDownstream(seen, { upstream: UPSTREAMS.users, method: 'PUT', path: '/users/42', correlationId: 'users-put-1', json: profile });
+    expectDownstream(seen, {
+      upstream: UPSTREAMS.users,
+      method: 'PUT',
+      path: '/users/42',
+      correlationId: 'users-put-1',
+      json: profile,
+    });
     expectRelayed(response, {
       status: 200,
       body: answer,
@@ -81,7 +87,13 @@ describe('contract: user-service (/api/v1/users → /users)', () => {
       body: patch.body,
     });
 
-    expectDownstream(seen, { upstream: UPSTREAMS.users, method: 'PATCH', path: '/users/42', correlationId: 'users-patch-1', json: patch });
+    expectDownstream(seen, {
+      upstream: UPSTREAMS.users,
+      method: 'PATCH',
+      path: '/users/42',
+      correlationId: 'users-patch-1',
+      json: patch,
+    });
     expectRelayed(response, {
       status: 422,
       body: answer,
@@ -106,7 +118,12 @@ describe('contract: user-service (/api/v1/users → /users)', () => {
       headers: clientHeaders('users-delete-1'),
     });
 
-    expectDownstream(seen, { upstream: UPSTREAMS.users, method: 'DELETE', path: '/users/404', correlationId: 'users-delete-1' });
+    expectDownstream(seen, {
+      upstream: UPSTREAMS.users,
+      method: 'DELETE',
+      path: '/users/404',
+      correlationId: 'users-delete-1',
+    });
     expectRelayed(response, {
       status: 404,
       body: answer,
@@ -118,7 +135,11 @@ describe('contract: user-service (/api/v1/users → /users)', () => {
   });
 
   it('when a client sends x_user_id and x_forwarded_for, then user-service sees no header with `_` and x-user-id comes from the token', async () => {
-    await expectUnderscoredDropped(harness, { upstream: UPSTREAMS.users, gatewayPath: '/api/v1/users/42', path: '/users/42' });
+    await expectUnderscoredDropped(harness, {
+      upstream: UPSTREAMS.users,
+      gatewayPath: '/api/v1/users/42',
+      path: '/users/42',
+    });
   });
 
   for (const { target, reaches } of unsafePaths('/api/v1/users', '/api/v1/inventory')) {

@@ -17,7 +17,10 @@ export interface BenchRun {
 
 /** Starts `bench/run.ts` as `npm run bench` does (the build comes from `npm test`); killed after 90 s. */
 export function startBench(args: readonly string[]): BenchRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (data: Buffer) => (output += data.toString('utf8')));
   child.stderr.on('data', (data: Buffer) => (output += data.toString('utf8')));
@@ -36,9 +39,17 @@ export function tableCell(output: string, target: string, scenario: string, colu
   const lines = output.split('\n');
   const header = lines.find((line) => line.startsWith('target '));
   const row = lines.find((line) => line.startsWith(`${target} `) && line.includes(` ${scenario} `));
-  if (header === undefined || row === undefined) throw new Error(`no table row for ${target} ${scenario} in:\n${output}`);
+  if (header === undefined || row === undefined)
+    throw new Error(`no table row for ${target} ${scenario} in:\n${output}`);
   const cells = row.trim().split(/\s{2,}/);
-  return cells[header.trim().split(/\s{2,}/).indexOf(column)] ?? '';
+  return (
+    cells[
+      header
+        .trim()
+        .split(/\s{2,}/)
+        .indexOf(column)
+    ] ?? ''
+  );
 }
 
 function parentOf(pid: number): number | undefined {
@@ -53,7 +64,10 @@ function parentOf(pid: number): number | undefined {
 
 /** Live (not zombie) processes whose parent is `pid`. */
 export function childrenOf(pid: number): number[] {
-  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number).filter((candidate) => parentOf(candidate) === pid);
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((candidate) => parentOf(candidate) === pid);
 }
 
 export const isRunning = (pid: number): boolean => parentOf(pid) !== undefined;

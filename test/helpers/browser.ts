@@ -10,7 +10,14 @@ export const CHROMIUM = '/usr/bin/chromium';
  * The machine has no outside network: without these Chromium keeps trying to reach it (component
  * updates, field trials, first-run pings), and a container runs it without a sandbox.
  */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
 
 /** The browser of the calling suite, readable from its hooks and tests. */
 export interface BrowserFixture {
@@ -28,7 +35,12 @@ export function useBrowser(): BrowserFixture {
 
   before(async () => {
     profile = await mkdtemp(join(tmpdir(), 'gateway-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, chromiumSandbox: false, args: CHROMIUM_ARGS });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      chromiumSandbox: false,
+      args: CHROMIUM_ARGS,
+    });
   });
 
   after(async () => {
@@ -40,7 +52,10 @@ export function useBrowser(): BrowserFixture {
 
   return {
     get context() {
-      if (context === undefined) throw new Error('useBrowser: the browser is read before the before hook launched it, or after the after hook closed it');
+      if (context === undefined)
+        throw new Error(
+          'useBrowser: the browser is read before the before hook launched it, or after the after hook closed it',
+        );
       return context;
     },
   };

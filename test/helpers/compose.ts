@@ -24,17 +24,22 @@ export function readCompose(): { services: Record<string, ComposeService> } {
 
 /** `value` as Compose interpolates it with the variables in `set` (none by default): `${NAME:-default}` is the default, `${NAME:?…}` an error. */
 export function interpolate(value: string, set: Record<string, string> = {}): string {
-  return value.replace(/\$\{(\w+)(?::?([-?])([^}]*))?\}/g, (_match, name: string, operator?: string, fallback?: string) => {
-    const given = set[name];
-    if (given !== undefined && given !== '') return given;
-    if (operator === '?') throw new Error(`${name} must be set: ${fallback}`);
-    return fallback ?? '';
-  });
+  return value.replace(
+    /\$\{(\w+)(?::?([-?])([^}]*))?\}/g,
+    (_match, name: string, operator?: string, fallback?: string) => {
+      const given = set[name];
+      if (given !== undefined && given !== '') return given;
+      if (operator === '?') throw new Error(`${name} must be set: ${fallback}`);
+      return fallback ?? '';
+    },
+  );
 }
 
 /** The environment of a compose service with interpolation applied (variables assumed unset, unless given in `set`). */
 export function environmentOf(service: ComposeService, set: Record<string, string> = {}): Record<string, string> {
-  return Object.fromEntries(Object.entries(service.environment ?? {}).map(([name, value]) => [name, interpolate(String(value), set)]));
+  return Object.fromEntries(
+    Object.entries(service.environment ?? {}).map(([name, value]) => [name, interpolate(String(value), set)]),
+  );
 }
 
 /**
@@ -45,7 +50,8 @@ export function mountedFileReader(service: ComposeService): (path: string) => Ga
   return (path) => {
     for (const volume of service.volumes ?? []) {
       const [host, container] = volume.split(':') as [string, string];
-      if (path === container || path.startsWith(`${container}/`)) return { path, text: readRepoFile(host.replace(/^\.\//, '') + path.slice(container.length)) };
+      if (path === container || path.startsWith(`${container}/`))
+        return { path, text: readRepoFile(host.replace(/^\.\//, '') + path.slice(container.length)) };
     }
     throw new GatewayFileError([`GATEWAY_CONFIG: ${path} is not a file any volume mounts`]);
   };

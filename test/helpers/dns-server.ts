@@ -23,7 +23,9 @@ const NOT_IMPLEMENTED = 4;
 
 /** Starts the server on 127.0.0.1 with the given records (RFC 1035 §4: one question per query, answers with TTL 0). */
 export async function startDnsServer(records: Record<string, readonly string[]> = {}): Promise<TestDnsServer> {
-  const zone = new Map<string, readonly string[]>(Object.entries(records).map(([name, addresses]) => [name.toLowerCase(), addresses]));
+  const zone = new Map<string, readonly string[]>(
+    Object.entries(records).map(([name, addresses]) => [name.toLowerCase(), addresses]),
+  );
   const queries: string[] = [];
   const socket = dgram.createSocket('udp4');
   socket.on('message', (query, peer) => {
@@ -42,7 +44,11 @@ export async function startDnsServer(records: Record<string, readonly string[]> 
   };
 }
 
-function answerQuery(query: Buffer, zone: ReadonlyMap<string, readonly string[]>, queries: string[]): Buffer | undefined {
+function answerQuery(
+  query: Buffer,
+  zone: ReadonlyMap<string, readonly string[]>,
+  queries: string[],
+): Buffer | undefined {
   if (query.length < 12) return undefined;
   const id = query.readUInt16BE(0);
   let offset = 12;
@@ -60,7 +66,9 @@ function answerQuery(query: Buffer, zone: ReadonlyMap<string, readonly string[]>
   queries.push(`${name} ${type === TYPE_A ? 'A' : type === TYPE_AAAA ? 'AAAA' : type}`);
   const addresses = zone.get(name);
   const rcode = addresses === undefined ? NXDOMAIN : type === TYPE_A || type === TYPE_AAAA ? 0 : NOT_IMPLEMENTED;
-  const matching = (addresses ?? []).filter((address) => (type === TYPE_A ? isIPv4(address) : type === TYPE_AAAA && isIPv6(address)));
+  const matching = (addresses ?? []).filter((address) =>
+    type === TYPE_A ? isIPv4(address) : type === TYPE_AAAA && isIPv6(address),
+  );
   const answers = matching.map((address) => resourceRecord(type, address));
   const header = Buffer.alloc(12);
   header.writeUInt16BE(id, 0);
@@ -85,7 +93,9 @@ function ipv6Bytes(address: string): Buffer {
   const [head = '', tail = ''] = address.split('::');
   const headParts = head === '' ? [] : head.split(':');
   const tailParts = tail === '' ? [] : tail.split(':');
-  const groups = address.includes('::') ? [...headParts, ...Array(8 - headParts.length - tailParts.length).fill('0'), ...tailParts] : headParts;
+  const groups = address.includes('::')
+    ? [...headParts, ...Array(8 - headParts.length - tailParts.length).fill('0'), ...tailParts]
+    : headParts;
   const bytes = Buffer.alloc(16);
   groups.forEach((group, index) => bytes.writeUInt16BE(parseInt(group, 16), index * 2));
   return bytes;

@@ -20,7 +20,10 @@ export interface DockerInstruction {
 
 /** The Dockerfile's instructions, comments dropped. */
 export function readDockerfile(): DockerInstruction[] {
-  const lines = readRepoFile('Dockerfile').replace(/\\\n/g, ' ').split('\n').map((line) => line.trim());
+  const lines = readRepoFile('Dockerfile')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim());
   let stage = -1;
   let stageName = '';
   const instructions: DockerInstruction[] = [];

@@ -29,7 +29,10 @@ export interface GatewayFixture extends UpstreamFixture {
 
 /** `value`, or a plain error naming the hook that should have set it. */
 function started<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`${what} is read before the before hook of its describe started it, or after the after hook closed it`);
+  if (value === undefined)
+    throw new Error(
+      `${what} is read before the before hook of its describe started it, or after the after hook closed it`,
+    );
   return value;
 }
 

@@ -17,15 +17,26 @@ export interface TestRoute {
 
 /** A gateway file (as JSON, which the gateway reads as YAML 1.2 does) with one service and one route per entry. */
 export function gatewayFileText(routes: readonly TestRoute[]): string {
-  return `${JSON.stringify({
-    services: routes.map((route) => ({ name: `${route.name}-service`, env: route.name.toUpperCase(), urls: [route.url], healthPath: '/health' })),
-    routes: routes.map((route) => ({
-      prefix: route.prefix,
-      service: `${route.name}-service`,
-      upstreamPath: route.upstreamPath,
-      ...(route.limits !== undefined && { paths: Object.entries(route.limits).map(([path, limit]) => ({ path, limit })) }),
-    })),
-  }, null, 2)}\n`;
+  return `${JSON.stringify(
+    {
+      services: routes.map((route) => ({
+        name: `${route.name}-service`,
+        env: route.name.toUpperCase(),
+        urls: [route.url],
+        healthPath: '/health',
+      })),
+      routes: routes.map((route) => ({
+        prefix: route.prefix,
+        service: `${route.name}-service`,
+        upstreamPath: route.upstreamPath,
+        ...(route.limits !== undefined && {
+          paths: Object.entries(route.limits).map(([path, limit]) => ({ path, limit })),
+        }),
+      })),
+    },
+    null,
+    2,
+  )}\n`;
 }
 
 /** How the gateway file is laid out in its directory. */
@@ -76,12 +87,17 @@ export function createGatewayFileDir(layout: FileLayout): GatewayFileDir {
 
 /** The reloads a gateway has logged so far. */
 export function reloadLines(gateway: RunningGateway, outcome: 'applied' | 'rejected'): Array<Record<string, unknown>> {
-  const msg = outcome === 'applied' ? 'gateway file reloaded' : 'gateway file rejected; the running configuration stays';
+  const msg =
+    outcome === 'applied' ? 'gateway file reloaded' : 'gateway file rejected; the running configuration stays';
   return gateway.logs.filter((line) => line.msg === msg);
 }
 
 /** Waits until `gateway` has logged `count` reloads with `outcome` (1 s: what a reload may take). */
-export async function waitForReloads(gateway: RunningGateway, outcome: 'applied' | 'rejected', count = 1): Promise<void> {
+export async function waitForReloads(
+  gateway: RunningGateway,
+  outcome: 'applied' | 'rejected',
+  count = 1,
+): Promise<void> {
   await waitFor(() => reloadLines(gateway, outcome).length >= count, 1000);
 }
 
@@ -96,7 +112,11 @@ export interface ReloadingGatewayFixture {
  * (in `layout`) and starts an in-process gateway on it that reloads it, and an `afterEach` that
  * closes the gateway and removes the file.
  */
-export function useReloadingGateway(options: { routes: () => readonly TestRoute[]; layout?: FileLayout; env?: () => Record<string, string> }): ReloadingGatewayFixture {
+export function useReloadingGateway(options: {
+  routes: () => readonly TestRoute[];
+  layout?: FileLayout;
+  env?: () => Record<string, string>;
+}): ReloadingGatewayFixture {
   let gateway: RunningGateway | undefined;
   let file: GatewayFileDir | undefined;
 

@@ -26,7 +26,10 @@ const TEST_ENV = { REQUIRE_AUTH: 'false', LOG_LEVEL: 'debug' };
  * Builds the gateway from `env` (over test defaults) and listens on 127.0.0.1:0; `now` replaces the
  * breakers' clock; `reload` watches the gateway file and reloads it, as the process does.
  */
-export async function startGateway(env: Record<string, string> = {}, options: { now?: () => number; reload?: boolean } = {}): Promise<RunningGateway> {
+export async function startGateway(
+  env: Record<string, string> = {},
+  options: { now?: () => number; reload?: boolean } = {},
+): Promise<RunningGateway> {
   const fullEnv = { ...TEST_ENV, ...env };
   const config = loadConfig(fullEnv);
   const { logger, lines } = createMemoryLogger();

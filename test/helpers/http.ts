@@ -65,7 +65,10 @@ export interface Sample {
 
 /** Sends `options` and gives its status, the socket error code, or 'hung' when no answer came within `hangMs`. */
 export async function statusWithin(options: SendOptions, hangMs: number): Promise<number | string> {
-  const answered = send(options).then((response) => response.status, (error: NodeJS.ErrnoException) => error.code ?? 'error');
+  const answered = send(options).then(
+    (response) => response.status,
+    (error: NodeJS.ErrnoException) => error.code ?? 'error',
+  );
   const outcome = await withTimeout(answered, hangMs);
   return outcome === TIMED_OUT ? 'hung' : outcome;
 }
@@ -81,7 +84,10 @@ export interface RunningLoad {
  * Sends `options` again and again from `workers` loops over one keep-alive agent, each request
  * bounded by `hangMs`, until `stop()` or, at the latest, `maxMs` after the start.
  */
-export function startLoad(options: SendOptions, limits: { workers: number; hangMs: number; maxMs: number }): RunningLoad {
+export function startLoad(
+  options: SendOptions,
+  limits: { workers: number; hangMs: number; maxMs: number },
+): RunningLoad {
   const agent = new http.Agent({ keepAlive: true, maxSockets: limits.workers });
   const samples: Sample[] = [];
   const started = Date.now();

@@ -23,8 +23,13 @@ export function importClosure(folders: readonly string[]): Map<string, string[]>
   for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
     const name = relative(ROOT, file);
     if (reached.has(name)) continue;
-    const specifiers = ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles.map((entry) => entry.fileName);
-    reached.set(name, specifiers.filter((specifier) => !specifier.startsWith('.')));
+    const specifiers = ts
+      .preProcessFile(readFileSync(file, 'utf8'), true, true)
+      .importedFiles.map((entry) => entry.fileName);
+    reached.set(
+      name,
+      specifiers.filter((specifier) => !specifier.startsWith('.')),
+    );
     for (const specifier of specifiers.filter((entry) => entry.startsWith('.'))) {
       const target = resolve(dirname(file), specifier.replace(/\.js$/, '.ts'));
       if (!existsSync(target)) throw new Error(`${name} imports ${specifier}, which is not a .ts file`);
@@ -38,9 +43,16 @@ export function importClosure(folders: readonly string[]): Map<string, string[]>
 function importGraph(folder: string): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of sourcesUnder(folder)) {
-    const specifiers = ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles.map((entry) => entry.fileName);
-    const targets = specifiers.filter((specifier) => specifier.startsWith('.')).map((specifier) => resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
-    graph.set(relative(ROOT, file), targets.map((target) => relative(ROOT, target)));
+    const specifiers = ts
+      .preProcessFile(readFileSync(file, 'utf8'), true, true)
+      .importedFiles.map((entry) => entry.fileName);
+    const targets = specifiers
+      .filter((specifier) => specifier.startsWith('.'))
+      .map((specifier) => resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
+    graph.set(
+      relative(ROOT, file),
+      targets.map((target) => relative(ROOT, target)),
+    );
   }
   return graph;
 }

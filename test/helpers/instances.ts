@@ -41,7 +41,10 @@ export function answerWithAddress(address: string): (request: IncomingMessage, r
  * Starts one server per address (127.0.0.2, 127.0.0.3 …), all on one port: the first listens on
  * an ephemeral port, the others on the same; a port taken on another address means a new try.
  */
-export async function startInstances(addresses: readonly string[], healthPath = '/actuator/health'): Promise<TestInstances> {
+export async function startInstances(
+  addresses: readonly string[],
+  healthPath = '/actuator/health',
+): Promise<TestInstances> {
   for (let attempt = 0; attempt < 20; attempt += 1) {
     const started: TestInstance[] = [];
     try {

@@ -29,7 +29,9 @@ export function renderForLoopback(config: string, servers: readonly number[], po
     .replace(/^(\s*)listen\s+4000;/m, (_line, indent: string) => `${indent}listen 127.0.0.1:${port};`)
     .replace(/^http\s*\{/m, 'http {\n  access_log off;');
   if (replaced !== servers.length || !rendered.includes(`listen 127.0.0.1:${port};`)) {
-    throw new Error(`config/nginx.conf no longer has ${servers.length} "server gateway-N:4000;" lines and "listen 4000;"`);
+    throw new Error(
+      `config/nginx.conf no longer has ${servers.length} "server gateway-N:4000;" lines and "listen 4000;"`,
+    );
   }
   return rendered;
 }
@@ -45,9 +47,22 @@ export async function startNginx(render: (port: number) => string): Promise<Runn
   const prefix = mkdtempSync(join(tmpdir(), 'gateway-nginx-'));
   mkdirSync(join(prefix, 'logs'));
   writeFileSync(join(prefix, 'nginx.conf'), render(port));
-  const child = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', 'stderr', '-g', `daemon off; pid ${join(prefix, 'nginx.pid')};`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    'nginx',
+    [
+      '-p',
+      prefix,
+      '-c',
+      join(prefix, 'nginx.conf'),
+      '-e',
+      'stderr',
+      '-g',
+      `daemon off; pid ${join(prefix, 'nginx.pid')};`,
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr!.on('data', (data: Buffer) => (stderr += data.toString('utf8')));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

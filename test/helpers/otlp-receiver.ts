@@ -79,7 +79,9 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       try {
         await waitFor(() => spans.filter(filter).length >= count, timeoutMs);
       } catch {
-        throw new Error(`expected ${count} spans at the OTLP receiver within ${timeoutMs} ms, got ${spans.filter(filter).length}`);
+        throw new Error(
+          `expected ${count} spans at the OTLP receiver within ${timeoutMs} ms, got ${spans.filter(filter).length}`,
+        );
       }
       return spans.filter(filter);
     },
@@ -117,7 +119,12 @@ interface JsonRequest {
 function jsonAttributes(list: JsonKeyValue[] | undefined): Record<string, AttributeValue> {
   const attributes: Record<string, AttributeValue> = {};
   for (const { key, value } of list ?? []) {
-    attributes[key] = value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.boolValue ?? value.doubleValue ?? '';
+    attributes[key] =
+      value.stringValue ??
+      (value.intValue !== undefined ? Number(value.intValue) : undefined) ??
+      value.boolValue ??
+      value.doubleValue ??
+      '';
   }
   return attributes;
 }
@@ -137,7 +144,10 @@ function decodeJson(body: Buffer): ReceivedSpan[] {
         startNs: BigInt(span.startTimeUnixNano),
         endNs: BigInt(span.endTimeUnixNano),
         attributes: jsonAttributes(span.attributes),
-        events: (span.events ?? []).map((event) => ({ name: event.name, attributes: jsonAttributes(event.attributes) })),
+        events: (span.events ?? []).map((event) => ({
+          name: event.name,
+          attributes: jsonAttributes(event.attributes),
+        })),
         statusCode: span.status?.code ?? 0,
         resource,
       })),
@@ -232,7 +242,10 @@ function decodeProtobuf(body: Buffer): ReceivedSpan[] {
           attributes: protobufAttributes(all(span, 9)),
           events: all(span, 11).map((event) => {
             const parts = fields(event.bytes!);
-            return { name: one(parts, 2)?.bytes?.toString('utf8') ?? '', attributes: protobufAttributes(all(parts, 3)) };
+            return {
+              name: one(parts, 2)?.bytes?.toString('utf8') ?? '',
+              attributes: protobufAttributes(all(parts, 3)),
+            };
           }),
           statusCode: Number(one(fields(one(span, 15)?.bytes ?? Buffer.alloc(0)), 3)?.varint ?? 0n),
           resource,
@@ -259,14 +272,18 @@ export function useOtlpReceiver(): OtlpReceiverFixture {
   });
   return {
     get receiver() {
-      if (receiver === undefined) throw new Error('useOtlpReceiver: the receiver is read outside the suite that started it');
+      if (receiver === undefined)
+        throw new Error('useOtlpReceiver: the receiver is read outside the suite that started it');
       return receiver;
     },
   };
 }
 
 /** Env that exports a gateway's spans to `receiver` as OTLP/JSON, batched every 10 ms, with bounded export and shutdown. */
-export function exportTo(receiver: OtlpReceiver, protocol: 'http/json' | 'http/protobuf' = 'http/json'): Record<string, string> {
+export function exportTo(
+  receiver: OtlpReceiver,
+  protocol: 'http/json' | 'http/protobuf' = 'http/json',
+): Record<string, string> {
   return {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: protocol,

@@ -52,7 +52,10 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
   void gateway.exited.then(() => running.delete(gateway));
   const logs: Array<Record<string, unknown>> = [];
   gateway.onLine((line) => logs.push(parseLogLine(line)));
-  const listening = await gateway.waitForLine((line) => parseLogLine(line).msg === 'gateway listening', START_TIMEOUT_MS);
+  const listening = await gateway.waitForLine(
+    (line) => parseLogLine(line).msg === 'gateway listening',
+    START_TIMEOUT_MS,
+  );
   const port = (parseLogLine(listening).address as { port?: number } | undefined)?.port;
   if (port === undefined) throw new Error(`no port in ${listening}`);
   return {
@@ -68,7 +71,10 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
 }
 
 /** Runs the built gateway with `env` and returns how it ended, for configurations that must not start. */
-export async function runGateway(env: Record<string, string>, timeoutMs = 10_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runGateway(
+  env: Record<string, string>,
+  timeoutMs = 10_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const gateway = spawnNode(GATEWAY_ENTRY, [], { env: testEnv(env), output: 'capture' });
   try {
     const { code } = await gateway.waitForExit(timeoutMs);

@@ -19,7 +19,11 @@ export interface RawReply {
  * Writes `data` (one piece, or pieces with `gapMs` between them) on a fresh socket to
  * 127.0.0.1:`port` and reads until the server closes it, resets it, or `timeoutMs` passes.
  */
-export function rawExchange(port: number, data: string | Buffer | Array<string | Buffer>, options: { timeoutMs?: number; gapMs?: number } = {}): Promise<RawReply> {
+export function rawExchange(
+  port: number,
+  data: string | Buffer | Array<string | Buffer>,
+  options: { timeoutMs?: number; gapMs?: number } = {},
+): Promise<RawReply> {
   const { timeoutMs = 5000, gapMs = 0 } = options;
   const pieces = Array.isArray(data) ? data : [data];
   return new Promise((resolve) => {

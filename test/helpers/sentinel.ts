@@ -40,7 +40,15 @@ export interface SentinelGroup {
 
 /** Runs a throw-away client against one port of the group. */
 async function withClient<T>(port: number, use: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500, commandTimeout: 500 });
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 500,
+    commandTimeout: 500,
+  });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -57,7 +65,7 @@ function fieldsOf(reply: string[]): Map<string, string> {
 
 /** The fields of a `SENTINEL MASTER <name>` reply. */
 async function sentinelView(port: number, name: string): Promise<Map<string, string>> {
-  return fieldsOf(await withClient(port, (client) => client.call('SENTINEL', 'MASTER', name)) as string[]);
+  return fieldsOf((await withClient(port, (client) => client.call('SENTINEL', 'MASTER', name))) as string[]);
 }
 
 /**
@@ -74,48 +82,71 @@ export async function startSentinelGroup(name = 'limits'): Promise<SentinelGroup
     return child;
   };
   const stop = async (): Promise<void> => {
-    await Promise.all(children.map((child) => new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
-      child.once('exit', resolve);
-      child.kill('SIGKILL');
-    })));
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
+            child.once('exit', resolve);
+            child.kill('SIGKILL');
+          }),
+      ),
+    );
     rmSync(dir, { recursive: true, force: true });
   };
 
   try {
-    const [masterPort, replicaPort, ...sentinelPorts] = await Promise.all(
+    const [masterPort, replicaPort, ...sentinelPorts] = (await Promise.all(
       Array.from({ length: 2 + SENTINELS }, () => closedPort()),
-    ) as [number, number, ...number[]];
+    )) as [number, number, ...number[]];
     // Either may be master: neither waits 5 s for more replicas before a sync (repl-diskless-sync-delay).
     const server = (port: number): string[] => [
-      '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--repl-diskless-sync-delay', '0',
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--repl-diskless-sync-delay',
+      '0',
     ];
     const masterArgs = server(masterPort);
     let master = start(masterArgs);
     start([...server(replicaPort), '--replicaof', '127.0.0.1', String(masterPort)]);
     await Promise.all([waitUntilListening(masterPort), waitUntilListening(replicaPort)]);
-    await waitForAsync(async () => (await withClient(replicaPort, (client) => client.info('replication'))).includes('master_link_status:up'));
+    await waitForAsync(async () =>
+      (await withClient(replicaPort, (client) => client.info('replication'))).includes('master_link_status:up'),
+    );
 
     for (const port of sentinelPorts) {
       // Each sentinel rewrites its own file (it records what it learns), so each gets one.
       const file = path.join(dir, `sentinel-${port}.conf`);
-      writeFileSync(file, [
-        `port ${port}`,
-        'bind 127.0.0.1',
-        `dir ${dir}`,
-        `sentinel monitor ${name} 127.0.0.1 ${masterPort} ${QUORUM}`,
-        `sentinel down-after-milliseconds ${name} ${DOWN_AFTER_MS}`,
-        `sentinel failover-timeout ${name} ${FAILOVER_TIMEOUT_MS}`,
-        `sentinel parallel-syncs ${name} 1`,
-        '',
-      ].join('\n'));
+      writeFileSync(
+        file,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          `dir ${dir}`,
+          `sentinel monitor ${name} 127.0.0.1 ${masterPort} ${QUORUM}`,
+          `sentinel down-after-milliseconds ${name} ${DOWN_AFTER_MS}`,
+          `sentinel failover-timeout ${name} ${FAILOVER_TIMEOUT_MS}`,
+          `sentinel parallel-syncs ${name} 1`,
+          '',
+        ].join('\n'),
+      );
       start([file, '--sentinel']);
     }
     await Promise.all(sentinelPorts.map((port) => waitUntilListening(port)));
     // Sentinels find each other through hello messages on the master, every 2 s.
     await waitForAsync(async () => {
       const views = await Promise.all(sentinelPorts.map((port) => sentinelView(port, name)));
-      return views.every((view) => view.get('num-slaves') === '1' && view.get('num-other-sentinels') === String(SENTINELS - 1));
+      return views.every(
+        (view) => view.get('num-slaves') === '1' && view.get('num-other-sentinels') === String(SENTINELS - 1),
+      );
     }, 15_000);
 
     return {
@@ -125,7 +156,9 @@ export async function startSentinelGroup(name = 'limits'): Promise<SentinelGroup
       replicaPort,
       async currentMasterPort() {
         for (const port of sentinelPorts) {
-          const address = await withClient(port, (client) => client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)).catch(() => undefined);
+          const address = await withClient(port, (client) =>
+            client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name),
+          ).catch(() => undefined);
           if (Array.isArray(address)) return Number(address[1]);
         }
         return undefined;
@@ -145,9 +178,17 @@ export async function startSentinelGroup(name = 'limits'): Promise<SentinelGroup
         let seeing: number | undefined;
         await waitForAsync(async () => {
           for (const sentinel of sentinelPorts) {
-            const replicas = await withClient(sentinel, (client) => client.call('SENTINEL', 'REPLICAS', name)) as string[][];
-            const ready = replicas.map(fieldsOf).some((replica) =>
-              replica.get('port') === String(port) && replica.get('master-link-status') === 'ok' && !/s_down|disconnected/.test(replica.get('flags') ?? ''));
+            const replicas = (await withClient(sentinel, (client) =>
+              client.call('SENTINEL', 'REPLICAS', name),
+            )) as string[][];
+            const ready = replicas
+              .map(fieldsOf)
+              .some(
+                (replica) =>
+                  replica.get('port') === String(port) &&
+                  replica.get('master-link-status') === 'ok' &&
+                  !/s_down|disconnected/.test(replica.get('flags') ?? ''),
+              );
             if (ready) seeing = sentinel;
           }
           return seeing !== undefined;

@@ -27,7 +27,13 @@ export async function startUpstream(handler?: Handler, options: { streaming?: bo
   const seen: SeenRequest[] = [];
   const server = http.createServer((request, response) => {
     const record = (body: Buffer): SeenRequest => {
-      const entry = { method: request.method ?? '', url: request.url ?? '', headers: request.headers, rawHeaders: request.rawHeaders, body };
+      const entry = {
+        method: request.method ?? '',
+        url: request.url ?? '',
+        headers: request.headers,
+        rawHeaders: request.rawHeaders,
+        body,
+      };
       seen.push(entry);
       return entry;
     };

@@ -30,38 +30,110 @@ function expectUnauthorized(response: TestResponse, message: RefusalMessage): vo
 describe('JWT on protected routes (REQUIRE_AUTH=true)', () => {
   const fixture = useGateway({ env: { ...AUTH_ENV, JWT_AUDIENCE: 'qeetmart-api' } });
 
-  const get = (path: string, headers: Record<string, string> = {}): Promise<TestResponse> => send({ port: fixture.gateway.port, path, headers });
+  const get = (path: string, headers: Record<string, string> = {}): Promise<TestResponse> =>
+    send({ port: fixture.gateway.port, path, headers });
   const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
   const valid = (overrides: Record<string, unknown> = {}): string => accessToken({ aud: 'qeetmart-api', ...overrides });
 
   /** Each refusal: what the client sends, the message it is told, and the reason the log records. */
-  const refused: Array<[what: string, headers: () => Record<string, string>, message: RefusalMessage, reason: string]> = [
-    ['no Authorization header', () => ({}), 'Authentication required', 'no token'],
-    ['a Basic header', () => ({ authorization: 'Basic YWRhOnNlY3JldA==' }), 'Invalid token', 'Bad Authorization header format. Format is "Authorization: Bearer <token>"'],
-    ['Bearer with no token', () => ({ authorization: 'Bearer' }), 'Invalid token', 'Bad Authorization header format. Format is "Authorization: Bearer <token>"'],
-    ['a malformed token', () => bearer('not.a.jwt'), 'Invalid token', 'invalid token'],
-    ['a wrong signature', () => bearer(signHs256(accessClaims({ aud: 'qeetmart-api' }), 'another-secret')), 'Invalid token', 'invalid signature'],
-    ['an expired token', () => bearer(valid({ exp: epochSeconds(-60) })), 'Invalid token', 'jwt expired'],
-    ['a token not yet valid (nbf)', () => bearer(valid({ nbf: epochSeconds(600) })), 'Invalid token', 'jwt not active'],
-    ['a token without exp', () => bearer(valid({ exp: undefined })), 'Invalid token', 'token has no exp claim'],
-    ['a wrong issuer', () => bearer(valid({ iss: 'https://evil.example' })), 'Invalid token', `jwt issuer invalid. expected: ${AUTH_ENV.JWT_ISSUER}`],
-    ['a wrong audience', () => bearer(valid({ aud: 'another-api' })), 'Invalid token', 'jwt audience invalid. expected: qeetmart-api'],
-    ['alg none', () => bearer(unsignedToken(accessClaims({ aud: 'qeetmart-api' }))), 'Invalid token', 'jwt signature is required'],
-    ['an RS256 token', () => bearer(asymmetricToken('RS256', accessClaims({ aud: 'qeetmart-api' })).token), 'Invalid token', 'invalid algorithm'],
-    ['a PS256 token', () => bearer(asymmetricToken('PS256', accessClaims({ aud: 'qeetmart-api' })).token), 'Invalid token', 'invalid algorithm'],
-    ['an ES256 token', () => bearer(asymmetricToken('ES256', accessClaims({ aud: 'qeetmart-api' })).token), 'Invalid token', 'invalid algorithm'],
+  const refused: Array<[what: string, headers: () => Record<string, string>, message: RefusalMessage, reason: string]> =
     [
-      'HS256 signed with an RSA public key (algorithm confusion)',
-      () => bearer(signHs256(accessClaims({ aud: 'qeetmart-api' }), asymmetricToken('RS256', {}).publicKeyPem)),
-      'Invalid token',
-      'invalid signature',
-    ],
-    // The 47-byte test key is long enough for HS256 only (RFC 7518 §3.2).
-    ['an HS384 token (the key is shorter than SHA-384)', () => bearer(signHmac(accessClaims({ aud: 'qeetmart-api' }), TEST_SECRET, 'HS384')), 'Invalid token', 'invalid algorithm'],
-    ['an HS512 token (the key is shorter than SHA-512)', () => bearer(signHmac(accessClaims({ aud: 'qeetmart-api' }), TEST_SECRET, 'HS512')), 'Invalid token', 'invalid algorithm'],
-    ['a refresh token', () => bearer(valid({ tokenType: 'refresh' })), 'Invalid token', 'token type refresh is not access'],
-    ['a token naming no user', () => bearer(valid({ sub: undefined, userId: undefined })), 'Invalid token', 'token names no user (userId or sub)'],
-  ];
+      ['no Authorization header', () => ({}), 'Authentication required', 'no token'],
+      [
+        'a Basic header',
+        () => ({ authorization: 'Basic YWRhOnNlY3JldA==' }),
+        'Invalid token',
+        'Bad Authorization header format. Format is "Authorization: Bearer <token>"',
+      ],
+      [
+        'Bearer with no token',
+        () => ({ authorization: 'Bearer' }),
+        'Invalid token',
+        'Bad Authorization header format. Format is "Authorization: Bearer <token>"',
+      ],
+      ['a malformed token', () => bearer('not.a.jwt'), 'Invalid token', 'invalid token'],
+      [
+        'a wrong signature',
+        () => bearer(signHs256(accessClaims({ aud: 'qeetmart-api' }), 'another-secret')),
+        'Invalid token',
+        'invalid signature',
+      ],
+      ['an expired token', () => bearer(valid({ exp: epochSeconds(-60) })), 'Invalid token', 'jwt expired'],
+      [
+        'a token not yet valid (nbf)',
+        () => bearer(valid({ nbf: epochSeconds(600) })),
+        'Invalid token',
+        'jwt not active',
+      ],
+      ['a token without exp', () => bearer(valid({ exp: undefined })), 'Invalid token', 'token has no exp claim'],
+      [
+        'a wrong issuer',
+        () => bearer(valid({ iss: 'https://evil.example' })),
+        'Invalid token',
+        `jwt issuer invalid. expected: ${AUTH_ENV.JWT_ISSUER}`,
+      ],
+      [
+        'a wrong audience',
+        () => bearer(valid({ aud: 'another-api' })),
+        'Invalid token',
+        'jwt audience invalid. expected: qeetmart-api',
+      ],
+      [
+        'alg none',
+        () => bearer(unsignedToken(accessClaims({ aud: 'qeetmart-api' }))),
+        'Invalid token',
+        'jwt signature is required',
+      ],
+      [
+        'an RS256 token',
+        () => bearer(asymmetricToken('RS256', accessClaims({ aud: 'qeetmart-api' })).token),
+        'Invalid token',
+        'invalid algorithm',
+      ],
+      [
+        'a PS256 token',
+        () => bearer(asymmetricToken('PS256', accessClaims({ aud: 'qeetmart-api' })).token),
+        'Invalid token',
+        'invalid algorithm',
+      ],
+      [
+        'an ES256 token',
+        () => bearer(asymmetricToken('ES256', accessClaims({ aud: 'qeetmart-api' })).token),
+        'Invalid token',
+        'invalid algorithm',
+      ],
+      [
+        'HS256 signed with an RSA public key (algorithm confusion)',
+        () => bearer(signHs256(accessClaims({ aud: 'qeetmart-api' }), asymmetricToken('RS256', {}).publicKeyPem)),
+        'Invalid token',
+        'invalid signature',
+      ],
+      // The 47-byte test key is long enough for HS256 only (RFC 7518 §3.2).
+      [
+        'an HS384 token (the key is shorter than SHA-384)',
+        () => bearer(signHmac(accessClaims({ aud: 'qeetmart-api' }), TEST_SECRET, 'HS384')),
+        'Invalid token',
+        'invalid algorithm',
+      ],
+      [
+        'an HS512 token (the key is shorter than SHA-512)',
+        () => bearer(signHmac(accessClaims({ aud: 'qeetmart-api' }), TEST_SECRET, 'HS512')),
+        'Invalid token',
+        'invalid algorithm',
+      ],
+      [
+        'a refresh token',
+        () => bearer(valid({ tokenType: 'refresh' })),
+        'Invalid token',
+        'token type refresh is not access',
+      ],
+      [
+        'a token naming no user',
+        () => bearer(valid({ sub: undefined, userId: undefined })),
+        'Invalid token',
+        'token names no user (userId or sub)',
+      ],
+    ];
 
   for (const [index, [what, headers, message, reason]] of refused.entries()) {
     it(`when the request has ${what}, then 401 "${message}", the reason "${reason}" is logged and the upstream is untouched`, async () => {
@@ -69,7 +141,9 @@ describe('JWT on protected routes (REQUIRE_AUTH=true)', () => {
       const correlationId = `refused-${index}`;
       expectUnauthorized(await get('/api/v1/products/1', { ...headers(), 'x-correlation-id': correlationId }), message);
       expect(fixture.upstream.seen.length).to.equal(before);
-      const line = fixture.gateway.logs.find((entry) => entry.correlationId === correlationId && entry.msg === 'authentication refused');
+      const line = fixture.gateway.logs.find(
+        (entry) => entry.correlationId === correlationId && entry.msg === 'authentication refused',
+      );
       expect(line?.reason).to.equal(reason);
     });
   }
@@ -105,7 +179,12 @@ describe('JWT on protected routes (REQUIRE_AUTH=true)', () => {
     expect(fixture.upstream.seen.at(-1)!.headers.authorization).to.equal(`Bearer ${token}`);
   });
 
-  for (const path of ['/api/v1/auth/login', '/api/v1/auth/register', '/api/v1/auth/refresh-token', '/api/v1/auth/login?next=1']) {
+  for (const path of [
+    '/api/v1/auth/login',
+    '/api/v1/auth/register',
+    '/api/v1/auth/refresh-token',
+    '/api/v1/auth/login?next=1',
+  ]) {
     it(`when ${path} is called without a token, then it is forwarded (public path)`, async () => {
       const response = await send({ port: fixture.gateway.port, method: 'POST', path, body: '{}' });
       expect(response.status).to.equal(200);
@@ -116,7 +195,10 @@ describe('JWT on protected routes (REQUIRE_AUTH=true)', () => {
 
   for (const path of ['/api/v1/auth/loginX', '/api/v1/auth/me', '/api/v1/auth', '/api/v1/auth/LOGIN']) {
     it(`when ${path} is called without a token, then 401 (public paths match per segment, exactly)`, async () => {
-      expectUnauthorized(await send({ port: fixture.gateway.port, method: 'POST', path, body: '{}' }), 'Authentication required');
+      expectUnauthorized(
+        await send({ port: fixture.gateway.port, method: 'POST', path, body: '{}' }),
+        'Authentication required',
+      );
     });
   }
 
@@ -147,7 +229,9 @@ describe('JWT on protected routes (REQUIRE_AUTH=true)', () => {
     } finally {
       Date.now = realNow;
     }
-    expect(fixture.gateway.logs.filter((entry) => entry.msg === 'authentication refused').at(-1)?.reason).to.equal('jwt expired');
+    expect(fixture.gateway.logs.filter((entry) => entry.msg === 'authentication refused').at(-1)?.reason).to.equal(
+      'jwt expired',
+    );
   });
 
   it('when a token was accepted, then a copy with the same claims and another signature is still refused', async () => {
@@ -168,7 +252,9 @@ describe('JWT key bytes as the auth service derives them', () => {
   async function statusWith(env: Record<string, string>, token: string): Promise<number> {
     const gateway = await startGateway({ ...allServicesAt(fixture.upstream.url), ...AUTH_ENV, ...env });
     try {
-      return (await send({ port: gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${token}` } })).status;
+      return (
+        await send({ port: gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${token}` } })
+      ).status;
     } finally {
       await gateway.close();
     }
@@ -183,11 +269,18 @@ describe('JWT key bytes as the auth service derives them', () => {
   });
 
   it('when JWT_SECRET is not Base64, then its UTF-8 bytes are the key', async () => {
-    expect(await statusWith({ JWT_SECRET: TEST_SECRET }, signHs256(accessClaims(), Buffer.from(TEST_SECRET, 'utf8')))).to.equal(200);
+    expect(
+      await statusWith({ JWT_SECRET: TEST_SECRET }, signHs256(accessClaims(), Buffer.from(TEST_SECRET, 'utf8'))),
+    ).to.equal(200);
   });
 
   it('when JWT_SECRET_ENCODING=utf8, then a Base64-looking secret is read as text', async () => {
-    expect(await statusWith({ JWT_SECRET: base64Secret, JWT_SECRET_ENCODING: 'utf8' }, signHs256(accessClaims(), base64Secret))).to.equal(200);
+    expect(
+      await statusWith(
+        { JWT_SECRET: base64Secret, JWT_SECRET_ENCODING: 'utf8' },
+        signHs256(accessClaims(), base64Secret),
+      ),
+    ).to.equal(200);
   });
 
   it('when JWT_ISSUER is empty, then any issuer is accepted', async () => {
@@ -199,20 +292,32 @@ describe('JWT with REQUIRE_AUTH=false', () => {
   const fixture = useGateway({ env: { ...AUTH_ENV, REQUIRE_AUTH: 'false' } });
 
   it('when no token is sent, then the request passes with no user context', async () => {
-    const response = await send({ port: fixture.gateway.port, path: '/api/v1/products/1', headers: { 'x-user-id': '1' } });
+    const response = await send({
+      port: fixture.gateway.port,
+      path: '/api/v1/products/1',
+      headers: { 'x-user-id': '1' },
+    });
     expect(response.status).to.equal(200);
     expect(fixture.upstream.seen.at(-1)!.headers).not.to.have.property('x-user-id');
   });
 
   it('when an invalid token is sent, then it is still refused with 401', async () => {
     const before = fixture.upstream.seen.length;
-    const response = await send({ port: fixture.gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${accessToken({ exp: epochSeconds(-1) })}` } });
+    const response = await send({
+      port: fixture.gateway.port,
+      path: '/api/v1/products/1',
+      headers: { authorization: `Bearer ${accessToken({ exp: epochSeconds(-1) })}` },
+    });
     expectUnauthorized(response, 'Invalid token');
     expect(fixture.upstream.seen.length).to.equal(before);
   });
 
   it('when a valid token is sent, then its user context goes downstream', async () => {
-    await send({ port: fixture.gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${accessToken()}` } });
+    await send({
+      port: fixture.gateway.port,
+      path: '/api/v1/products/1',
+      headers: { authorization: `Bearer ${accessToken()}` },
+    });
     expect(fixture.upstream.seen.at(-1)!.headers['x-user-id']).to.equal('42');
   });
 });

@@ -37,7 +37,10 @@ interface SwitchableService {
 
 async function startSwitchable(mode: Mode): Promise<SwitchableService> {
   const timers = new Set<NodeJS.Timeout>();
-  const service = { mode, counts: { connections: 0, requests: 0 } } as { mode: Mode; counts: { connections: number; requests: number } };
+  const service = { mode, counts: { connections: 0, requests: 0 } } as {
+    mode: Mode;
+    counts: { connections: number; requests: number };
+  };
   const server = http.createServer((request, response) => {
     service.counts.requests += 1;
     const current = service.mode;
@@ -46,10 +49,13 @@ async function startSwitchable(mode: Mode): Promise<SwitchableService> {
       response.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"boom"}');
       return;
     }
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-    }, current.kind === 'ok' ? current.delayMs : 0);
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer);
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      },
+      current.kind === 'ok' ? current.delayMs : 0,
+    );
     timers.add(timer);
   });
   server.on('connection', (socket) => {
@@ -86,7 +92,9 @@ const PRODUCT = 'gateway_circuit_state{service="product-service"}';
 const INVENTORY = 'gateway_circuit_state{service="inventory-service"}';
 
 function circuitLogs(gateway: RunningGateway): unknown[] {
-  return gateway.logs.filter((line) => String(line.msg).startsWith('circuit of product-service')).map((line) => line.msg);
+  return gateway.logs
+    .filter((line) => String(line.msg).startsWith('circuit of product-service'))
+    .map((line) => line.msg);
 }
 
 function percentile(values: number[], fraction: number): number {
@@ -101,11 +109,22 @@ describe('circuit breaker per service', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function setUp(mode: Mode, env: Record<string, string> = {}): Promise<{ service: SwitchableService; gateway: RunningGateway; clock: TestClock }> {
+  async function setUp(
+    mode: Mode,
+    env: Record<string, string> = {},
+  ): Promise<{ service: SwitchableService; gateway: RunningGateway; clock: TestClock }> {
     const service = await startSwitchable(mode);
     cleanups.push(() => service.close());
     const clock = createTestClock();
-    const gateway = await startGateway({ PRODUCT_SERVICE_URL: service.url, PRODUCT_SERVICE_TIMEOUT_MS: '1000', CIRCUIT_OPEN_MS: String(OPEN_MS), ...env }, { now: clock.now });
+    const gateway = await startGateway(
+      {
+        PRODUCT_SERVICE_URL: service.url,
+        PRODUCT_SERVICE_TIMEOUT_MS: '1000',
+        CIRCUIT_OPEN_MS: String(OPEN_MS),
+        ...env,
+      },
+      { now: clock.now },
+    );
     cleanups.push(() => gateway.close());
     return { service, gateway, clock };
   }
@@ -122,12 +141,20 @@ describe('circuit breaker per service', () => {
     expect(await sample(gateway, PRODUCT)).to.equal(0);
     await trip(gateway);
     expect(service.counts.connections).to.equal(5);
-    const response = await send({ port: gateway.port, path: '/api/v1/products/6', headers: { 'x-correlation-id': 'open-1' } });
+    const response = await send({
+      port: gateway.port,
+      path: '/api/v1/products/6',
+      headers: { 'x-correlation-id': 'open-1' },
+    });
     expect(response.status).to.equal(503);
     expect(response.headers['retry-after']).to.equal(String(Math.ceil(OPEN_MS / 1000)));
     expect(response.json()).to.deep.equal({
       success: false,
-      error: { message: 'Service product-service is unavailable (circuit open)', code: 'CIRCUIT_OPEN', correlationId: 'open-1' },
+      error: {
+        message: 'Service product-service is unavailable (circuit open)',
+        code: 'CIRCUIT_OPEN',
+        correlationId: 'open-1',
+      },
     });
     expect(service.counts.connections, 'connections the service saw').to.equal(5);
     expect(await sample(gateway, PRODUCT)).to.equal(1);
@@ -153,7 +180,8 @@ describe('circuit breaker per service', () => {
 
   it('when the service answers with an HTTP error status, then that is no failure: the circuit stays closed', async () => {
     const { service, gateway } = await setUp({ kind: 'error' });
-    for (let i = 0; i < 8; i += 1) expect((await send({ port: gateway.port, path: `/api/v1/products/${i}` })).status).to.equal(500);
+    for (let i = 0; i < 8; i += 1)
+      expect((await send({ port: gateway.port, path: `/api/v1/products/${i}` })).status).to.equal(500);
     expect(service.counts.requests).to.equal(8);
     expect(await sample(gateway, PRODUCT)).to.equal(0);
   });
@@ -161,11 +189,18 @@ describe('circuit breaker per service', () => {
   it('when clients leave before the service answers, then that is no failure: the circuit stays closed', async () => {
     const { service, gateway } = await setUp({ kind: 'stall' }, { PRODUCT_SERVICE_TIMEOUT_MS: '10000' });
     for (let i = 0; i < 7; i += 1) {
-      const request = http.get({ host: '127.0.0.1', port: gateway.port, path: `/api/v1/products/leave-${i}`, agent: false });
+      const request = http.get({
+        host: '127.0.0.1',
+        port: gateway.port,
+        path: `/api/v1/products/leave-${i}`,
+        agent: false,
+      });
       request.on('error', () => {});
       await waitFor(() => service.counts.requests === i + 1);
       request.destroy();
-      await waitFor(() => gateway.logs.some((line) => line.path === `/api/v1/products/leave-${i}` && line.msg === 'request completed'));
+      await waitFor(() =>
+        gateway.logs.some((line) => line.path === `/api/v1/products/leave-${i}` && line.msg === 'request completed'),
+      );
     }
     expect(await sample(gateway, PRODUCT)).to.equal(0);
     expect(circuitLogs(gateway)).to.deep.equal([]);
@@ -176,9 +211,14 @@ describe('circuit breaker per service', () => {
     await trip(gateway);
     service.mode = { kind: 'ok', delayMs: 200 };
     clock.advance(OPEN_MS - 1);
-    expect(codeOf(await send({ port: gateway.port, path: '/api/v1/products/early' })), 'a millisecond before the open time is up').to.equal('CIRCUIT_OPEN');
+    expect(
+      codeOf(await send({ port: gateway.port, path: '/api/v1/products/early' })),
+      'a millisecond before the open time is up',
+    ).to.equal('CIRCUIT_OPEN');
     clock.advance(1);
-    const responses = await Promise.all(Array.from({ length: 8 }, (_, i) => send({ port: gateway.port, path: `/api/v1/products/half-${i}` })));
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => send({ port: gateway.port, path: `/api/v1/products/half-${i}` })),
+    );
     const statuses = responses.map((response) => response.status).sort();
     expect(statuses).to.deep.equal([200, 503, 503, 503, 503, 503, 503, 503]);
     for (const refused of responses.filter((response) => response.status === 503)) {
@@ -187,7 +227,9 @@ describe('circuit breaker per service', () => {
     }
     expect(service.counts.requests, 'requests that reached the service').to.equal(1);
     expect(await sample(gateway, PRODUCT)).to.equal(0);
-    const after = await Promise.all(Array.from({ length: 3 }, (_, i) => send({ port: gateway.port, path: `/api/v1/products/closed-${i}` })));
+    const after = await Promise.all(
+      Array.from({ length: 3 }, (_, i) => send({ port: gateway.port, path: `/api/v1/products/closed-${i}` })),
+    );
     expect(after.map((response) => response.status)).to.deep.equal([200, 200, 200]);
     expect(circuitLogs(gateway)).to.deep.equal([
       'circuit of product-service opened',
@@ -214,7 +256,9 @@ describe('circuit breaker per service', () => {
   it('when a circuit is open, then /health/services shows it per service', async () => {
     const { gateway } = await setUp({ kind: 'reset' });
     await trip(gateway);
-    const report = (await send({ port: gateway.port, path: '/health/services' })).json<{ services: Array<{ name: string; circuit: string }> }>();
+    const report = (await send({ port: gateway.port, path: '/health/services' })).json<{
+      services: Array<{ name: string; circuit: string }>;
+    }>();
     expect(Object.fromEntries(report.services.map((service) => [service.name, service.circuit]))).to.deep.equal({
       'auth-service': 'closed',
       'user-service': 'closed',
@@ -228,10 +272,15 @@ describe('circuit breaker per service', () => {
     let stalled: SwitchableService | undefined;
     // Every service but the product service is the healthy upstream.
     const fixture = useGateway({
-      handler: (_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
+      handler: (_request, response) =>
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
       env: async () => {
         stalled = await startSwitchable({ kind: 'stall' });
-        return { PRODUCT_SERVICE_URL: stalled.url, PRODUCT_SERVICE_TIMEOUT_MS: String(STALLED_TIMEOUT_MS), CIRCUIT_OPEN_MS: '10000' };
+        return {
+          PRODUCT_SERVICE_URL: stalled.url,
+          PRODUCT_SERVICE_TIMEOUT_MS: String(STALLED_TIMEOUT_MS),
+          CIRCUIT_OPEN_MS: '10000',
+        };
       },
     });
 
@@ -273,7 +322,12 @@ describe('circuit breaker per service', () => {
       expect(stalledCodes.filter((code) => code === 'CIRCUIT_OPEN')).to.have.length(4);
       expect(await sample(fixture.gateway, PRODUCT)).to.equal(1);
       expect(await sample(fixture.gateway, INVENTORY)).to.equal(0);
-      expect(await sample(fixture.gateway, 'gateway_upstream_errors_total{service="product-service",code="SERVICE_TIMEOUT"}')).to.equal(timeouts);
+      expect(
+        await sample(
+          fixture.gateway,
+          'gateway_upstream_errors_total{service="product-service",code="SERVICE_TIMEOUT"}',
+        ),
+      ).to.equal(timeouts);
       expect(stalled!.counts.requests, 'requests the stalled service got').to.equal(timeouts);
     });
   });

@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { expect } from 'chai';
 import { useUpstream } from '../helpers/fixtures.js';
-import { createGatewayFileDir, gatewayFileText, reloadLines, useReloadingGateway, waitForReloads, type GatewayFileDir, type TestRoute } from '../helpers/gateway-file.js';
+import {
+  createGatewayFileDir,
+  gatewayFileText,
+  reloadLines,
+  useReloadingGateway,
+  waitForReloads,
+  type GatewayFileDir,
+  type TestRoute,
+} from '../helpers/gateway-file.js';
 import type { RunningGateway } from '../helpers/gateway.js';
 import { send, startLoad } from '../helpers/http.js';
 import { killSpawnedGateways, spawnGateway } from '../helpers/process.js';
@@ -10,9 +18,21 @@ import { REDIS_URL, keysWithPrefix, uniquePrefix } from '../helpers/redis.js';
 import { printSummary } from '../helpers/summary.js';
 import type { TestUpstream } from '../helpers/upstream.js';
 import { waitFor, waitForAsync } from '../helpers/wait.js';
-import { connectWebSocket, nextMessage, refusedWebSocket, startWebSocketService, type WebSocketService } from '../helpers/websocket.js';
+import {
+  connectWebSocket,
+  nextMessage,
+  refusedWebSocket,
+  startWebSocketService,
+  type WebSocketService,
+} from '../helpers/websocket.js';
 
-const products = (url: string, limits?: Record<string, number>): TestRoute => ({ name: 'products', url, prefix: '/api/v1/products', upstreamPath: '/products', limits });
+const products = (url: string, limits?: Record<string, number>): TestRoute => ({
+  name: 'products',
+  url,
+  prefix: '/api/v1/products',
+  upstreamPath: '/products',
+  limits,
+});
 const orders = (url: string): TestRoute => ({ name: 'orders', url, prefix: '/api/v1/orders', upstreamPath: '/orders' });
 
 function sha256(text: string): string {
@@ -26,7 +46,9 @@ function scrape(gateway: RunningGateway): Promise<string> {
 
 /** `/info`'s account of the gateway file in use. */
 async function loadedFile(gateway: { port: number }): Promise<{ sha256: string; loadedAt: string }> {
-  return (await send({ port: gateway.port, path: '/info' })).json<{ gatewayFile: { sha256: string; loadedAt: string } }>().gatewayFile;
+  return (await send({ port: gateway.port, path: '/info' })).json<{
+    gatewayFile: { sha256: string; loadedAt: string };
+  }>().gatewayFile;
 }
 
 async function statusOf(gateway: { port: number }, path: string): Promise<number> {
@@ -67,20 +89,32 @@ describe('Reloading the gateway file', () => {
       expect(after.sha256).to.equal(sha256(text));
       expect(Date.parse(after.loadedAt)).to.be.greaterThan(Date.parse(before.loadedAt));
       const metrics = await scrape(gateway);
-      expect(metrics).to.match(new RegExp(`^gateway_config_info\\{hash="${sha256(text)}"\\} ${Date.parse(after.loadedAt) / 1000}$`, 'm'));
+      expect(metrics).to.match(
+        new RegExp(`^gateway_config_info\\{hash="${sha256(text)}"\\} ${Date.parse(after.loadedAt) / 1000}$`, 'm'),
+      );
       expect(metrics).not.to.include(before.sha256);
       expect(metrics).to.match(/^gateway_config_reloads_total\{result="applied"\} 1$/m);
       expect(metrics).to.match(/^gateway_config_reloads_total\{result="rejected"\} 0$/m);
       // Each request is labelled by the file it ran on: the same path was unmatched before the reload.
-      await waitForAsync(async () => /^gateway_http_requests_total\{route="\/api\/v1\/orders",method="GET",status="200"\} 1$/m.test(await scrape(gateway)), 1000);
-      expect(await scrape(gateway)).to.match(/^gateway_http_requests_total\{route="unmatched",method="GET",status="404"\} 1$/m);
+      await waitForAsync(
+        async () =>
+          /^gateway_http_requests_total\{route="\/api\/v1\/orders",method="GET",status="200"\} 1$/m.test(
+            await scrape(gateway),
+          ),
+        1000,
+      );
+      expect(await scrape(gateway)).to.match(
+        /^gateway_http_requests_total\{route="unmatched",method="GET",status="404"\} 1$/m,
+      );
     });
 
     it('when the file is broken, then the running file keeps serving, one line gives the reasons, and the rejection is counted', async () => {
       const { gateway, file } = fixture;
       const running = await loadedFile(gateway);
       // A route to a service the file does not declare.
-      const broken = JSON.parse(gatewayFileText([products(productService.upstream.url), orders(orderService.upstream.url)])) as { services: unknown[] };
+      const broken = JSON.parse(
+        gatewayFileText([products(productService.upstream.url), orders(orderService.upstream.url)]),
+      ) as { services: unknown[] };
       broken.services.pop();
       file.write(JSON.stringify(broken));
       await waitForReloads(gateway, 'rejected');
@@ -93,7 +127,9 @@ describe('Reloading the gateway file', () => {
       expect(metrics).to.match(/^gateway_config_reloads_total\{result="applied"\} 0$/m);
       const [line] = reloadLines(gateway, 'rejected');
       expect(line).to.include({ file: file.path, trigger: 'file' });
-      expect(line?.problems).to.deep.equal([`${file.path}: routes[1].service: no service is named orders-service (services: products-service)`]);
+      expect(line?.problems).to.deep.equal([
+        `${file.path}: routes[1].service: no service is named orders-service (services: products-service)`,
+      ]);
 
       // Fixed, it is applied; the broken text was refused once, in one line.
       file.write(gatewayFileText([products(productService.upstream.url), orders(orderService.upstream.url)]));
@@ -128,7 +164,10 @@ describe('Reloading the gateway file', () => {
       expect(reloadLines(gateway, 'applied')).to.have.length(0);
       expect(await reloads.reload('signal')).to.equal('applied');
       expect(reloadLines(gateway, 'applied')).to.have.length(1);
-      expect(reloadLines(gateway, 'applied')[0]).to.include({ trigger: 'signal', sha256: gateway.config.gatewayFile.sha256 });
+      expect(reloadLines(gateway, 'applied')[0]).to.include({
+        trigger: 'signal',
+        sha256: gateway.config.gatewayFile.sha256,
+      });
     });
   });
 
@@ -159,12 +198,22 @@ describe('Reloading the gateway file', () => {
     it('when the file is reloaded, then the per-IP and per-route counts go on from where they were', async () => {
       const { gateway, file } = fixture;
       await waitFor(() => gateway.logs.some((line) => line.redis === 'ready'));
-      const remaining = async (path: string): Promise<unknown> => (await send({ port: gateway.port, path })).headers['ratelimit-remaining'];
-      expect([await remaining('/api/v1/products/limited/1'), await remaining('/api/v1/products/limited/1'), await remaining('/api/v1/products/limited/1')]).to.deep.equal(['49', '48', '47']);
+      const remaining = async (path: string): Promise<unknown> =>
+        (await send({ port: gateway.port, path })).headers['ratelimit-remaining'];
+      expect([
+        await remaining('/api/v1/products/limited/1'),
+        await remaining('/api/v1/products/limited/1'),
+        await remaining('/api/v1/products/limited/1'),
+      ]).to.deep.equal(['49', '48', '47']);
       const keys = (await keysWithPrefix(REDIS_URL, prefix)).sort();
       expect(keys).to.have.length(2);
 
-      file.write(gatewayFileText([products(productService.upstream.url, { '/api/v1/products/limited': 50 }), orders(orderService.upstream.url)]));
+      file.write(
+        gatewayFileText([
+          products(productService.upstream.url, { '/api/v1/products/limited': 50 }),
+          orders(orderService.upstream.url),
+        ]),
+      );
       await waitForReloads(gateway, 'applied');
 
       // The route's count, then the client's (100 - 5: no route limit on orders).
@@ -220,7 +269,10 @@ describe('Reloading the built gateway', () => {
 
   it('when the file gains the orders service under a load on /api/v1/products, then orders answers within a second and no request of the load fails', async () => {
     const gateway = await spawnGateway({ GATEWAY_CONFIG: file!.path });
-    const load = startLoad({ port: gateway.port, path: '/api/v1/products/1' }, { workers: 4, hangMs: 2000, maxMs: 10_000 });
+    const load = startLoad(
+      { port: gateway.port, path: '/api/v1/products/1' },
+      { workers: 4, hangMs: 2000, maxMs: 10_000 },
+    );
     try {
       await waitFor(() => load.samples.length >= 100);
       expect(await statusOf(gateway, '/api/v1/orders/1')).to.equal(404);
@@ -237,7 +289,9 @@ describe('Reloading the built gateway', () => {
       await waitFor(() => load.samples.length >= atReload + 100);
       const samples = await load.stop();
       const failed = samples.filter((sample) => sample.status !== 200);
-      printSummary(`file written -> first 200 from /api/v1/orders: ${latencyMs.toFixed(0)} ms; load on /api/v1/products: ${samples.length} requests, ${failed.length} failed`);
+      printSummary(
+        `file written -> first 200 from /api/v1/orders: ${latencyMs.toFixed(0)} ms; load on /api/v1/products: ${samples.length} requests, ${failed.length} failed`,
+      );
       expect(failed).to.deep.equal([]);
       expect(gateway.logs.filter((line) => line.msg === 'gateway file reloaded')).to.have.length(1);
     } finally {
@@ -250,7 +304,10 @@ describe('Reloading the built gateway', () => {
     const before = await loadedFile(gateway);
     gateway.child.kill('SIGHUP');
     await waitFor(() => gateway.logs.some((line) => line.msg === 'gateway file reloaded'), 5000);
-    expect(gateway.logs.find((line) => line.msg === 'gateway file reloaded')).to.include({ trigger: 'signal', sha256: before.sha256 });
+    expect(gateway.logs.find((line) => line.msg === 'gateway file reloaded')).to.include({
+      trigger: 'signal',
+      sha256: before.sha256,
+    });
     const after = await loadedFile(gateway);
     expect(after.sha256).to.equal(before.sha256);
     expect(Date.parse(after.loadedAt)).to.be.greaterThan(Date.parse(before.loadedAt));
@@ -259,5 +316,7 @@ describe('Reloading the built gateway', () => {
 });
 
 function connectionCount(upstream: TestUpstream): Promise<number> {
-  return new Promise((resolve, reject) => upstream.server.getConnections((error, count) => (error === null ? resolve(count) : reject(error))));
+  return new Promise((resolve, reject) =>
+    upstream.server.getConnections((error, count) => (error === null ? resolve(count) : reject(error))),
+  );
 }

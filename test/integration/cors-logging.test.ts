@@ -9,7 +9,11 @@ describe('CORS', () => {
   const fixture = useGateway({ env: { CORS_ORIGINS: 'https://shop.example,http://localhost:3000' } });
 
   it('when an allowed origin calls, then the proxied response carries credentialed CORS headers for that origin', async () => {
-    const response = await send({ port: fixture.gateway.port, path: '/api/v1/products/1', headers: { origin: 'https://shop.example' } });
+    const response = await send({
+      port: fixture.gateway.port,
+      path: '/api/v1/products/1',
+      headers: { origin: 'https://shop.example' },
+    });
     expect(response.status).to.equal(200);
     expect(response.headers['access-control-allow-origin']).to.equal('https://shop.example');
     expect(response.headers['access-control-allow-credentials']).to.equal('true');
@@ -23,7 +27,11 @@ describe('CORS', () => {
       port: fixture.gateway.port,
       method: 'OPTIONS',
       path: '/api/v1/products/1',
-      headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization,content-type' },
+      headers: {
+        origin: 'http://localhost:3000',
+        'access-control-request-method': 'PUT',
+        'access-control-request-headers': 'authorization,content-type',
+      },
     });
     expect(response.status).to.equal(204);
     expect(response.headers['access-control-allow-origin']).to.equal('http://localhost:3000');
@@ -64,7 +72,9 @@ describe('request log', () => {
       headers: { authorization: `Bearer ${token}`, cookie: 'session=secret-cookie', 'x-correlation-id': 'log-test-1' },
       body: '{}',
     });
-    await waitFor(() => fixture.gateway.logs.some((line) => line.correlationId === 'log-test-1' && line.msg === 'request completed'));
+    await waitFor(() =>
+      fixture.gateway.logs.some((line) => line.correlationId === 'log-test-1' && line.msg === 'request completed'),
+    );
     const elapsedMs = performance.now() - started;
     const lines = fixture.gateway.logs.filter((line) => line.correlationId === 'log-test-1');
     expect(lines).to.have.length(1);
@@ -89,26 +99,43 @@ describe('request log of a refused WebSocket handshake', () => {
   /** The request line of the handshake the gateway answered with `correlationId`. */
   async function lineOf(correlationId: string | string[] | undefined): Promise<Record<string, unknown>> {
     expect(correlationId).to.be.a('string');
-    await waitFor(() => fixture.gateway.logs.some((line) => line.correlationId === correlationId && line.msg === 'request completed'));
-    return fixture.gateway.logs.find((line) => line.correlationId === correlationId && line.msg === 'request completed')!;
+    await waitFor(() =>
+      fixture.gateway.logs.some((line) => line.correlationId === correlationId && line.msg === 'request completed'),
+    );
+    return fixture.gateway.logs.find(
+      (line) => line.correlationId === correlationId && line.msg === 'request completed',
+    )!;
   }
 
-  it('when a browser\'s handshake is refused for its token, then its request line has the correlation id, the reason and that it was a WebSocket, and the auth line why; never the token', async () => {
+  it("when a browser's handshake is refused for its token, then its request line has the correlation id, the reason and that it was a WebSocket, and the auth line why; never the token", async () => {
     const expired = accessToken({ exp: 1 });
-    const answer = await refusedWebSocket(`ws://127.0.0.1:${fixture.gateway.port}/api/v1/products/live?access_token=${expired}`, { origin: 'https://shop.example' });
+    const answer = await refusedWebSocket(
+      `ws://127.0.0.1:${fixture.gateway.port}/api/v1/products/live?access_token=${expired}`,
+      { origin: 'https://shop.example' },
+    );
     expect(answer.status).to.equal(401);
     const line = await lineOf(answer.headers['x-correlation-id']);
     expect(line).to.include({ path: '/api/v1/products/live', status: 401, errorCode: 'UNAUTHORIZED', websocket: true });
     expect(line.reason).to.equal('Invalid token');
-    const why = fixture.gateway.logs.find((entry) => entry.correlationId === line.correlationId && entry.msg === 'authentication refused');
+    const why = fixture.gateway.logs.find(
+      (entry) => entry.correlationId === line.correlationId && entry.msg === 'authentication refused',
+    );
     expect(why?.reason).to.equal('jwt expired');
     expect(JSON.stringify(fixture.gateway.logs)).not.to.include(expired.split('.')[2]);
   });
 
   it('when a handshake is refused for its Origin, then the request line says FORBIDDEN with the reason', async () => {
-    const answer = await refusedWebSocket(`ws://127.0.0.1:${fixture.gateway.port}/api/v1/products/live?access_token=${accessToken()}`, { origin: 'https://evil.example' });
+    const answer = await refusedWebSocket(
+      `ws://127.0.0.1:${fixture.gateway.port}/api/v1/products/live?access_token=${accessToken()}`,
+      { origin: 'https://evil.example' },
+    );
     expect(answer.status).to.equal(403);
-    expect(await lineOf(answer.headers['x-correlation-id'])).to.include({ status: 403, errorCode: 'FORBIDDEN', reason: 'Origin not allowed', websocket: true });
+    expect(await lineOf(answer.headers['x-correlation-id'])).to.include({
+      status: 403,
+      errorCode: 'FORBIDDEN',
+      reason: 'Origin not allowed',
+      websocket: true,
+    });
   });
 
   it('when an ordinary request succeeds, then its line has no reason and no WebSocket mark', async () => {

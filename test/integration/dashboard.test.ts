@@ -16,7 +16,9 @@ interface Panel {
 }
 interface Dashboard {
   readonly panels: readonly Panel[];
-  readonly templating: { readonly list: ReadonlyArray<{ readonly type: string; readonly name: string; readonly query?: unknown }> };
+  readonly templating: {
+    readonly list: ReadonlyArray<{ readonly type: string; readonly name: string; readonly query?: unknown }>;
+  };
 }
 
 const DASHBOARD = new URL('../../deploy/grafana/gateway.json', import.meta.url);
@@ -31,7 +33,21 @@ const EXPECTED = [
   'nodejs_eventloop_lag_p99_seconds',
 ];
 /** PromQL words that read like names but are not metrics (a function or aggregation is recognised by its `(`). */
-const KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset', 'and', 'or', 'unless', 'inf', 'nan']);
+const KEYWORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'offset',
+  'and',
+  'or',
+  'unless',
+  'inf',
+  'nan',
+]);
 /** Series a histogram exports under its family name (Prometheus exposition format). */
 const HISTOGRAM_SUFFIXES = ['_bucket', '_sum', '_count'];
 
@@ -46,7 +62,9 @@ function metricNames(expr: string): string[] {
     .replace(/\[[^\]]*\]/g, ' ')
     .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
   // Not after a digit or dot (the `m` of `5m`, the `e3` of `1e3`), not before `(` (a function).
-  const names = [...bare.matchAll(/(?<![a-zA-Z0-9_:.])[a-zA-Z_:][a-zA-Z0-9_:]*(?!\s*\(|[a-zA-Z0-9_:])/g)].map((match) => match[0]);
+  const names = [...bare.matchAll(/(?<![a-zA-Z0-9_:.])[a-zA-Z_:][a-zA-Z0-9_:]*(?!\s*\(|[a-zA-Z0-9_:])/g)].map(
+    (match) => match[0],
+  );
   return names.filter((name) => !KEYWORDS.has(name.toLowerCase()));
 }
 
@@ -59,11 +77,13 @@ function allPanels(panels: readonly Panel[]): Panel[] {
 function dashboardMetrics(dashboard: Dashboard): Map<string, string> {
   const used = new Map<string, string>();
   for (const panel of allPanels(dashboard.panels)) {
-    for (const target of panel.targets ?? []) for (const name of metricNames(target.expr ?? '')) used.set(name, panel.title);
+    for (const target of panel.targets ?? [])
+      for (const name of metricNames(target.expr ?? '')) used.set(name, panel.title);
   }
   for (const variable of dashboard.templating.list) {
     const query = JSON.stringify(variable.query ?? '');
-    for (const [, name] of query.matchAll(/label_values\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*)/g)) used.set(name!, `variable $${variable.name}`);
+    for (const [, name] of query.matchAll(/label_values\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*)/g))
+      used.set(name!, `variable $${variable.name}`);
   }
   return used;
 }
@@ -96,7 +116,9 @@ function missing(names: Iterable<string>, text: string): string[] {
 describe('Grafana dashboard deploy/grafana/gateway.json', () => {
   const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as Dashboard;
   const used = dashboardMetrics(dashboard);
-  const fixture = useGateway({ env: async () => ({ INVENTORY_SERVICE_URL: `http://127.0.0.1:${await closedPort()}`, RATE_LIMIT_MAX: '3' }) });
+  const fixture = useGateway({
+    env: async () => ({ INVENTORY_SERVICE_URL: `http://127.0.0.1:${await closedPort()}`, RATE_LIMIT_MAX: '3' }),
+  });
   let scrape: string;
 
   before(async () => {
@@ -109,7 +131,8 @@ describe('Grafana dashboard deploy/grafana/gateway.json', () => {
   });
 
   it('when the extractor reads a query, then it keeps metric names and drops functions, labels, ranges and grouping', () => {
-    const expr = 'histogram_quantile(0.99, sum by (le, route) (rate(a_seconds_bucket{status=~"5..", job="x"}[5m]))) / ignoring(code) sum without (instance) (b_total offset 5m) * 1e3 and on(route) c';
+    const expr =
+      'histogram_quantile(0.99, sum by (le, route) (rate(a_seconds_bucket{status=~"5..", job="x"}[5m]))) / ignoring(code) sum without (instance) (b_total offset 5m) * 1e3 and on(route) c';
     expect(metricNames(expr)).to.deep.equal(['a_seconds_bucket', 'b_total', 'c']);
   });
 
@@ -118,7 +141,12 @@ describe('Grafana dashboard deploy/grafana/gateway.json', () => {
   });
 
   it('when a query names a metric the gateway does not export, then the comparison reports it', () => {
-    expect(missing(['gateway_never_exported_total', 'gateway_http_request_duration_seconds_bucket', 'gateway_http_requests_total'], scrape)).to.deep.equal(['gateway_never_exported_total']);
+    expect(
+      missing(
+        ['gateway_never_exported_total', 'gateway_http_request_duration_seconds_bucket', 'gateway_http_requests_total'],
+        scrape,
+      ),
+    ).to.deep.equal(['gateway_never_exported_total']);
   });
 
   it('when every panel and variable query is compared with a scrape of a running gateway, then each metric it names is exported with samples', () => {
@@ -140,19 +168,33 @@ describe('Grafana dashboard deploy/grafana/gateway.json', () => {
 
 describe('Grafana exemplar links (deploy/grafana)', () => {
   const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as Dashboard;
-  const provisioning = parse(readFileSync(new URL('../../deploy/grafana/datasources.yaml', import.meta.url), 'utf8')) as {
-    datasources: Array<{ type: string; uid: string; jsonData?: { exemplarTraceIdDestinations?: Array<{ name: string; datasourceUid: string }> } }>;
+  const provisioning = parse(
+    readFileSync(new URL('../../deploy/grafana/datasources.yaml', import.meta.url), 'utf8'),
+  ) as {
+    datasources: Array<{
+      type: string;
+      uid: string;
+      jsonData?: { exemplarTraceIdDestinations?: Array<{ name: string; datasourceUid: string }> };
+    }>;
   };
 
   it('when a latency panel is drawn, then it asks for exemplars', () => {
-    const latency = allPanels(dashboard.panels).filter((panel) => (panel.targets ?? []).some((target) => target.expr?.includes('gateway_http_request_duration_seconds_bucket')));
+    const latency = allPanels(dashboard.panels).filter((panel) =>
+      (panel.targets ?? []).some((target) => target.expr?.includes('gateway_http_request_duration_seconds_bucket')),
+    );
     expect(latency).to.have.length.greaterThan(0);
-    for (const panel of latency) expect(panel.targets!.every((target) => (target as { exemplar?: boolean }).exemplar === true), panel.title).to.equal(true);
+    for (const panel of latency)
+      expect(
+        panel.targets!.every((target) => (target as { exemplar?: boolean }).exemplar === true),
+        panel.title,
+      ).to.equal(true);
   });
 
   it('when Grafana shows an exemplar, then its trace_id (the label the gateway writes) links to the provisioned Jaeger data source', () => {
     const prometheus = provisioning.datasources.find((source) => source.type === 'prometheus');
     const jaeger = provisioning.datasources.find((source) => source.type === 'jaeger');
-    expect(prometheus?.jsonData?.exemplarTraceIdDestinations).to.deep.equal([{ name: 'trace_id', datasourceUid: jaeger?.uid }]);
+    expect(prometheus?.jsonData?.exemplarTraceIdDestinations).to.deep.equal([
+      { name: 'trace_id', datasourceUid: jaeger?.uid },
+    ]);
   });
 });

@@ -11,9 +11,14 @@ import { AUTH_ENV, TEST_ISSUER } from '../helpers/tokens.js';
 const DEMO_AUTH_ENV = { ...AUTH_ENV, JWT_SECRET: DEMO_JWT_SECRET };
 
 /** The stubs, and an in-process gateway in front of them verifying with the same JWT settings. */
-async function startStack(jwt: JwtSettings, gatewayEnv: Record<string, string>): Promise<{ gateway: RunningGateway; stubs: RunningStub[] }> {
+async function startStack(
+  jwt: JwtSettings,
+  gatewayEnv: Record<string, string>,
+): Promise<{ gateway: RunningGateway; stubs: RunningStub[] }> {
   const stubs = await Promise.all(STUB_IDS.map((id) => startStub(id, { host: '127.0.0.1', port: 0, jwt })));
-  const urls = Object.fromEntries(stubs.map((stub) => [`${SERVICES[stub.id].env}_SERVICE_URL`, `http://127.0.0.1:${stub.port}`]));
+  const urls = Object.fromEntries(
+    stubs.map((stub) => [`${SERVICES[stub.id].env}_SERVICE_URL`, `http://127.0.0.1:${stub.port}`]),
+  );
   return { stubs, gateway: await startGateway({ ...urls, ...gatewayEnv }) };
 }
 
@@ -27,7 +32,13 @@ const claimsOf = (token: string): Record<string, unknown> => partOf(token, 1);
 describe('demo stub services behind the gateway', () => {
   let stack: { gateway: RunningGateway; stubs: RunningStub[] };
   const post = (path: string, body: unknown): Promise<TestResponse> =>
-    send({ port: stack.gateway.port, method: 'POST', path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    send({
+      port: stack.gateway.port,
+      method: 'POST',
+      path,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const get = (path: string, token?: string): Promise<TestResponse> =>
     send({ port: stack.gateway.port, path, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
   async function login(email: string, password = DEMO_PASSWORD): Promise<TestResponse> {
@@ -47,12 +58,22 @@ describe('demo stub services behind the gateway', () => {
     const user = USERS[1]!;
     const response = await login(user.email);
     expect(response.status).to.equal(200);
-    const { accessToken, tokenType, expiresIn } = response.json<{ accessToken: string; tokenType: string; expiresIn: number }>();
+    const { accessToken, tokenType, expiresIn } = response.json<{
+      accessToken: string;
+      tokenType: string;
+      expiresIn: number;
+    }>();
     expect(tokenType).to.equal('Bearer');
     // 64 decoded bytes: jjwt's signWith picks HS512, and so does the stub.
     expect(partOf(accessToken, 0)).to.deep.equal({ alg: 'HS512', typ: 'JWT' });
     const claims = claimsOf(accessToken);
-    expect(claims).to.include({ sub: user.email, userId: user.id, role: user.role, tokenType: 'access', iss: TEST_ISSUER });
+    expect(claims).to.include({
+      sub: user.email,
+      userId: user.id,
+      role: user.role,
+      tokenType: 'access',
+      iss: TEST_ISSUER,
+    });
     expect(claims.exp).to.equal((claims.iat as number) + expiresIn);
     const profile = await get(`/api/v1/users/${user.id}`, accessToken);
     expect(profile.status).to.equal(200);
@@ -90,7 +111,11 @@ describe('demo stub services behind the gateway', () => {
     expect((await post('/api/v1/auth/register', registration)).status).to.equal(409);
   });
 
-  for (const [path, records] of [['/api/v1/users', USERS], ['/api/v1/products', PRODUCTS], ['/api/v1/inventory', INVENTORY]] as const) {
+  for (const [path, records] of [
+    ['/api/v1/users', USERS],
+    ['/api/v1/products', PRODUCTS],
+    ['/api/v1/inventory', INVENTORY],
+  ] as const) {
     it(`when ${path} is listed and asked for ids, then it answers its records, and 404 for an unknown id`, async () => {
       const { accessToken } = (await login(USERS[0]!.email)).json<{ accessToken: string }>();
       expect((await get(path, accessToken)).json()).to.deep.include({ data: records });
@@ -112,18 +137,39 @@ describe('demo stub services behind the gateway', () => {
 
   it('when JWT_SECRET is Base64 of 32 bytes, then the stub signs HS256 with the decoded bytes and the gateway, reading it the same way, accepts the token', async () => {
     const secret = Buffer.from('a 32-byte key, decoded from b64!').toString('base64');
-    const base64 = await startStack({ secret, encoding: 'auto', issuer: undefined }, { REQUIRE_AUTH: 'true', JWT_SECRET: secret, JWT_ISSUER: '' });
+    const base64 = await startStack(
+      { secret, encoding: 'auto', issuer: undefined },
+      { REQUIRE_AUTH: 'true', JWT_SECRET: secret, JWT_ISSUER: '' },
+    );
     try {
       const body = JSON.stringify({ email: USERS[0]!.email, password: DEMO_PASSWORD });
       const headers = { 'content-type': 'application/json' };
-      const { accessToken } = (await send({ port: base64.gateway.port, method: 'POST', path: '/api/v1/auth/login', headers, body })).json<{ accessToken: string }>();
+      const { accessToken } = (
+        await send({ port: base64.gateway.port, method: 'POST', path: '/api/v1/auth/login', headers, body })
+      ).json<{ accessToken: string }>();
       expect(claimsOf(accessToken)).not.to.have.property('iss');
       expect(partOf(accessToken, 0).alg).to.equal('HS256');
-      expect((await send({ port: base64.gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${accessToken}` } })).status).to.equal(200);
+      expect(
+        (
+          await send({
+            port: base64.gateway.port,
+            path: '/api/v1/products/1',
+            headers: { authorization: `Bearer ${accessToken}` },
+          })
+        ).status,
+      ).to.equal(200);
       // The same token is refused by a gateway that reads the secret as UTF-8 text: the key bytes really differ.
       const utf8 = await startGateway({ ...AUTH_ENV, JWT_SECRET: secret, JWT_SECRET_ENCODING: 'utf8', JWT_ISSUER: '' });
       try {
-        expect((await send({ port: utf8.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${accessToken}` } })).status).to.equal(401);
+        expect(
+          (
+            await send({
+              port: utf8.port,
+              path: '/api/v1/products/1',
+              headers: { authorization: `Bearer ${accessToken}` },
+            })
+          ).status,
+        ).to.equal(401);
       } finally {
         await utf8.close();
       }
@@ -134,11 +180,21 @@ describe('demo stub services behind the gateway', () => {
   });
 
   it('when the auth stub is given a secret jjwt cannot decode, then it is healthy but logging in answers 500 naming JWT_SECRET, and signs nothing', async () => {
-    const stub = await startStub('auth', { host: '127.0.0.1', port: 0, jwt: { secret: 'qeetmart-demo-secret-not-for-production-use', encoding: 'utf8', issuer: undefined } });
+    const stub = await startStub('auth', {
+      host: '127.0.0.1',
+      port: 0,
+      jwt: { secret: 'qeetmart-demo-secret-not-for-production-use', encoding: 'utf8', issuer: undefined },
+    });
     try {
       expect((await send({ port: stub.port, path: SERVICES.auth.healthPath })).status).to.equal(200);
       const body = JSON.stringify({ email: USERS[0]!.email, password: DEMO_PASSWORD });
-      const response = await send({ port: stub.port, method: 'POST', path: '/auth/login', headers: { 'content-type': 'application/json' }, body });
+      const response = await send({
+        port: stub.port,
+        method: 'POST',
+        path: '/auth/login',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       expect(response.status).to.equal(500);
       expect(response.json<{ message: string }>().message).to.match(/^JWT_SECRET cannot be used by the auth service: /);
     } finally {

@@ -32,15 +32,21 @@ async function demoPorts(): Promise<Ports> {
 
 /** The gateway's JSON log lines among the demo's output, reduced to `msg` and the shutdown fields. */
 function gatewayLogs(stdout: string): Array<Record<string, unknown>> {
-  return stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => {
-    const { msg, signal, outcome } = JSON.parse(line) as Record<string, unknown>;
-    return Object.fromEntries(Object.entries({ msg, signal, outcome }).filter(([, value]) => value !== undefined));
-  });
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => {
+      const { msg, signal, outcome } = JSON.parse(line) as Record<string, unknown>;
+      return Object.fromEntries(Object.entries({ msg, signal, outcome }).filter(([, value]) => value !== undefined));
+    });
 }
 
 /** Every JSON log line of the gateway among the demo's output, as logged. */
 function gatewayLogLines(stdout: string): Array<{ level: number; msg: string }> {
-  return stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { level: number; msg: string });
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { level: number; msg: string });
 }
 
 describe('the demo (node dist-demo/demo/index.js)', function () {
@@ -70,13 +76,22 @@ describe('the demo (node dist-demo/demo/index.js)', function () {
     const { accessToken, tokenType } = login.json<{ accessToken: string; tokenType: string }>();
     expect(tokenType).to.equal('Bearer');
     // The demo secret is 64 Base64 bytes: the stub signs HS512, as the shop's auth service would.
-    expect(JSON.parse(Buffer.from(accessToken.split('.')[0]!, 'base64url').toString('utf8'))).to.deep.equal({ alg: 'HS512', typ: 'JWT' });
+    expect(JSON.parse(Buffer.from(accessToken.split('.')[0]!, 'base64url').toString('utf8'))).to.deep.equal({
+      alg: 'HS512',
+      typ: 'JWT',
+    });
     // The gateway read the same 64 bytes, and no start-up line warns (no "the auth service cannot sign with this JWT_SECRET").
     const startup = gatewayLogLines(demo.stdout());
-    expect(startup.map((line) => line.msg)).to.include('JWT_SECRET read as base64 (auto): 64-byte key, accepting HS256, HS384, HS512');
+    expect(startup.map((line) => line.msg)).to.include(
+      'JWT_SECRET read as base64 (auto): 64-byte key, accepting HS256, HS384, HS512',
+    );
     expect(startup.filter((line) => line.level >= 40)).to.deep.equal([]);
 
-    const allowed = await send({ port: ports.gateway, path: '/api/v1/products/1', headers: { authorization: `Bearer ${accessToken}` } });
+    const allowed = await send({
+      port: ports.gateway,
+      path: '/api/v1/products/1',
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
     expect(allowed.status).to.equal(200);
     const body = allowed.json<{ data: { id: number }; received: Record<string, string> }>();
     expect(body.data.id).to.equal(1);
@@ -88,7 +103,11 @@ describe('the demo (node dist-demo/demo/index.js)', function () {
     expect(refused.status).to.equal(401);
     expect(refused.json()).to.deep.equal({
       success: false,
-      error: { message: 'Authentication required', code: 'UNAUTHORIZED', correlationId: refused.headers['x-correlation-id'] },
+      error: {
+        message: 'Authentication required',
+        code: 'UNAUTHORIZED',
+        correlationId: refused.headers['x-correlation-id'],
+      },
     });
 
     const below = descendantsOf(demo.child.pid!);
@@ -96,12 +115,15 @@ describe('the demo (node dist-demo/demo/index.js)', function () {
     demo.child.kill('SIGINT');
     expect(await demo.waitForExit(DEMO_WAIT_MS)).to.deep.equal({ code: 0, signal: null });
     // The gateway drained on the forwarded signal rather than being killed with the demo.
-    expect(gatewayLogs(demo.stdout()).filter((line) => line.msg === 'shutdown requested' || line.msg === 'stopped')).to.deep.include.members([
+    expect(
+      gatewayLogs(demo.stdout()).filter((line) => line.msg === 'shutdown requested' || line.msg === 'stopped'),
+    ).to.deep.include.members([
       { msg: 'shutdown requested', signal: 'SIGINT' },
       { msg: 'stopped', outcome: 'drained' },
     ]);
     expect(below.filter(isRunning), 'processes left running').to.deep.equal([]);
-    for (const port of [ports.gateway, ...ports.stubs]) expect(await isClosed(port), `port ${port} closed`).to.equal(true);
+    for (const port of [ports.gateway, ...ports.stubs])
+      expect(await isClosed(port), `port ${port} closed`).to.equal(true);
   });
 
   it('when the gateway dies under the demo, then the demo closes its stubs and exits 1', async () => {
@@ -127,7 +149,8 @@ describe('the demo (node dist-demo/demo/index.js)', function () {
         expect(lines).to.have.length(1);
         expect(lines[0]).to.match(new RegExp(`^${variable}: `));
         expect(demo.stdout()).not.to.include('gateway listening');
-        for (const port of ports.stubs) if (port !== Number(ports.env[variable])) expect(await isClosed(port)).to.equal(true);
+        for (const port of ports.stubs)
+          if (port !== Number(ports.env[variable])) expect(await isClosed(port)).to.equal(true);
       } finally {
         await new Promise((resolve) => squatter.close(resolve));
       }
@@ -149,6 +172,7 @@ describe('the demo (node dist-demo/demo/index.js)', function () {
     expect(lines).to.have.length(1);
     expect(lines[0]).to.match(/^Invalid demo configuration: JWT_SECRET cannot be used by the auth service: /);
     expect(demo.stdout()).to.equal('');
-    for (const port of [ports.gateway, ...ports.stubs]) expect(await isClosed(port), `port ${port} closed`).to.equal(true);
+    for (const port of [ports.gateway, ...ports.stubs])
+      expect(await isClosed(port), `port ${port} closed`).to.equal(true);
   });
 });

@@ -44,10 +44,18 @@ describe('security headers on every error the gateway writes', () => {
 
   const POST = 'POST /api/v1/products HTTP/1.1\r\nHost: gateway.test\r\n';
   const refusedByTheParser: Array<[what: string, raw: string, status: number]> = [
-    ['a header value with a control character (400)', 'GET /api/v1/products/1 HTTP/1.1\r\nHost: gateway.test\r\nX-Bad: a\x01b\r\n\r\n', 400],
+    [
+      'a header value with a control character (400)',
+      'GET /api/v1/products/1 HTTP/1.1\r\nHost: gateway.test\r\nX-Bad: a\x01b\r\n\r\n',
+      400,
+    ],
     // Node's parser counts the bytes of names and values against its 16 KiB limit: 3000 lines of
     // `X-A: 1` (12 KB) passed it and were refused by the request guard, inside Koa.
-    ['3000 small headers (431)', `GET /api/v1/products/1 HTTP/1.1\r\nHost: gateway.test\r\n${'X-A: 1234567\r\n'.repeat(3000)}\r\n`, 431],
+    [
+      '3000 small headers (431)',
+      `GET /api/v1/products/1 HTTP/1.1\r\nHost: gateway.test\r\n${'X-A: 1234567\r\n'.repeat(3000)}\r\n`,
+      431,
+    ],
     ['a body slower than the request timeout (408)', `${POST}Content-Length: 10\r\n\r\nab`, 408],
     ['a CONNECT (405)', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 405],
   ];
@@ -62,12 +70,18 @@ describe('security headers on every error the gateway writes', () => {
       const headers = rawHeaders(reply);
       for (const name of SECURITY_HEADER_NAMES) expect(headers[name], name).to.equal(reference[name]);
       expect(headers['content-type']).to.equal('application/json; charset=utf-8');
-      expect((reply.json as { error: { correlationId: string } }).error.correlationId).to.equal(headers['x-correlation-id']);
+      expect((reply.json as { error: { correlationId: string } }).error.correlationId).to.equal(
+        headers['x-correlation-id'],
+      );
     });
   }
 
-  it('when Koa\'s layers refuse a request (a disallowed Origin, 403), then the answer carries the same security headers', async () => {
-    const response = await send({ port: fixture.gateway.port, path: '/api/v1/products/1', headers: { origin: 'https://evil.example' } });
+  it("when Koa's layers refuse a request (a disallowed Origin, 403), then the answer carries the same security headers", async () => {
+    const response = await send({
+      port: fixture.gateway.port,
+      path: '/api/v1/products/1',
+      headers: { origin: 'https://evil.example' },
+    });
     expect(response.status).to.equal(403);
     for (const name of SECURITY_HEADER_NAMES) expect(response.headers[name], name).to.equal(reference[name]);
   });

@@ -49,7 +49,11 @@ describe('error envelope: one test per row of the error table', () => {
 
   it('when the Origin is not in CORS_ORIGINS, then 403 FORBIDDEN with no CORS headers and nothing forwarded', async () => {
     const before = fixture.upstream.seen.length;
-    const response = await send({ port: fixture.gateway.port, path: '/api/v1/products/1', headers: { origin: 'https://evil.example' } });
+    const response = await send({
+      port: fixture.gateway.port,
+      path: '/api/v1/products/1',
+      headers: { origin: 'https://evil.example' },
+    });
     expectEnvelope(response, 403, 'FORBIDDEN');
     expect(Object.keys(response.headers).filter((name) => name.startsWith('access-control-'))).to.deep.equal([]);
     expect(fixture.upstream.seen.length).to.equal(before);
@@ -75,7 +79,10 @@ describe('error envelope: one test per row of the error table', () => {
   });
 
   it('when a chunked body grows past MAX_BODY_BYTES while streaming, then 413', async () => {
-    const response = await chunkedPost(fixture.gateway.port, '/api/v1/products', [Buffer.alloc(600, 1), Buffer.alloc(600, 2)]);
+    const response = await chunkedPost(fixture.gateway.port, '/api/v1/products', [
+      Buffer.alloc(600, 1),
+      Buffer.alloc(600, 2),
+    ]);
     expectEnvelope(response, 413, 'PAYLOAD_TOO_LARGE');
   });
 
@@ -84,7 +91,9 @@ describe('error envelope: one test per row of the error table', () => {
     try {
       const response = await send({ port: refusing.port, path: '/api/v1/products/1' });
       expectEnvelope(response, 502, 'SERVICE_UNAVAILABLE');
-      expect(response.json<{ error: { message: string } }>().error.message).to.equal('Service product-service is unavailable');
+      expect(response.json<{ error: { message: string } }>().error.message).to.equal(
+        'Service product-service is unavailable',
+      );
     } finally {
       await refusing.close();
     }
@@ -162,7 +171,10 @@ describe('requests the HTTP parser refuses', () => {
   const fixture = useGateway();
 
   it('when a header value is malformed, then 400 BAD_REQUEST as a JSON envelope', async () => {
-    const response = await rawRequest(fixture.gateway.port, 'GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n');
+    const response = await rawRequest(
+      fixture.gateway.port,
+      'GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n',
+    );
     expect(response).to.match(/^HTTP\/1\.1 400 /);
     expect(response).to.include('"code":"BAD_REQUEST"');
     expect(response).to.match(/x-correlation-id: [0-9a-f-]{36}/);
@@ -170,21 +182,32 @@ describe('requests the HTTP parser refuses', () => {
 
   it('regression: when a request has more than 100 header lines (Node would keep 2000, Tomcat refuses past 100), then 431 as JSON', async () => {
     const many = Array.from({ length: 101 }, (_, i) => `X-H${i}: v\r\n`).join('');
-    const response = await rawRequest(fixture.gateway.port, `GET /health HTTP/1.1\r\nHost: x\r\n${many}Connection: close\r\n\r\n`);
+    const response = await rawRequest(
+      fixture.gateway.port,
+      `GET /health HTTP/1.1\r\nHost: x\r\n${many}Connection: close\r\n\r\n`,
+    );
     expect(response).to.match(/^HTTP\/1\.1 431 /);
     expect(response).to.include('"code":"REQUEST_HEADER_FIELDS_TOO_LARGE"');
     const fine = Array.from({ length: 90 }, (_, i) => `X-H${i}: v\r\n`).join('');
-    expect(await rawRequest(fixture.gateway.port, `GET /health HTTP/1.1\r\nHost: x\r\n${fine}Connection: close\r\n\r\n`)).to.match(/^HTTP\/1\.1 200 /);
+    expect(
+      await rawRequest(fixture.gateway.port, `GET /health HTTP/1.1\r\nHost: x\r\n${fine}Connection: close\r\n\r\n`),
+    ).to.match(/^HTTP\/1\.1 200 /);
   });
 
   it('regression: when a request has two Host headers, then 400 as JSON (RFC 9112 §3.2)', async () => {
-    const response = await rawRequest(fixture.gateway.port, 'GET /health HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\nConnection: close\r\n\r\n');
+    const response = await rawRequest(
+      fixture.gateway.port,
+      'GET /health HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\nConnection: close\r\n\r\n',
+    );
     expect(response).to.match(/^HTTP\/1\.1 400 /);
     expect(response).to.include('"code":"BAD_REQUEST"');
   });
 
   it('when the headers are larger than the server accepts, then 431 as a JSON envelope', async () => {
-    const response = await rawRequest(fixture.gateway.port, `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    const response = await rawRequest(
+      fixture.gateway.port,
+      `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
     expect(response).to.match(/^HTTP\/1\.1 431 /);
     expect(response).to.include('"code":"REQUEST_HEADER_FIELDS_TOO_LARGE"');
   });

@@ -32,22 +32,25 @@ function readEvents(port: number, path: string, boundMs: number): Promise<Receiv
       clearTimeout(bound);
       resolve({ status, type, events, outcome, elapsedMs: Date.now() - started });
     };
-    const client = http.get({ host: '127.0.0.1', port, path, agent: false, headers: { accept: 'text/event-stream' } }, (response) => {
-      status = response.statusCode ?? 0;
-      type = response.headers['content-type'];
-      let buffered = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        buffered += chunk;
-        let end: number;
-        while ((end = buffered.indexOf('\n\n')) !== -1) {
-          events.push({ data: buffered.slice(0, end).replace(/^data: /, ''), atMs: Date.now() - started });
-          buffered = buffered.slice(end + 2);
-        }
-      });
-      response.on('end', () => settle('complete'));
-      response.on('close', () => settle(response.complete ? 'complete' : 'cut'));
-    });
+    const client = http.get(
+      { host: '127.0.0.1', port, path, agent: false, headers: { accept: 'text/event-stream' } },
+      (response) => {
+        status = response.statusCode ?? 0;
+        type = response.headers['content-type'];
+        let buffered = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          buffered += chunk;
+          let end: number;
+          while ((end = buffered.indexOf('\n\n')) !== -1) {
+            events.push({ data: buffered.slice(0, end).replace(/^data: /, ''), atMs: Date.now() - started });
+            buffered = buffered.slice(end + 2);
+          }
+        });
+        response.on('end', () => settle('complete'));
+        response.on('close', () => settle(response.complete ? 'complete' : 'cut'));
+      },
+    );
     client.on('error', () => settle('cut'));
     const bound = setTimeout(() => {
       settle('hung');
@@ -81,7 +84,10 @@ describe('event streams (SSE) through the gateway: the idle timeout, not the ser
       timers.add(timer);
     },
     streaming: true,
-    env: { PRODUCT_SERVICE_TIMEOUT_MS: String(SERVICE_TIMEOUT_MS), PRODUCT_SERVICE_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) },
+    env: {
+      PRODUCT_SERVICE_TIMEOUT_MS: String(SERVICE_TIMEOUT_MS),
+      PRODUCT_SERVICE_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS),
+    },
   });
 
   it(`when events come ${EVENT_GAP_MS} ms apart (over the ${SERVICE_TIMEOUT_MS} ms service timeout), then every event flows through as it is sent and the stream ends whole`, async () => {
@@ -91,7 +97,10 @@ describe('event streams (SSE) through the gateway: the idle timeout, not the ser
     // Each event reaches the client when the service sends it, not when the stream ends.
     expect(received.events[0]!.atMs).to.be.below(EVENT_GAP_MS / 2);
     for (let i = 1; i < EVENTS; i += 1) {
-      expect(received.events[i]!.atMs - received.events[i - 1]!.atMs).to.be.within(EVENT_GAP_MS - 200, EVENT_GAP_MS + 400);
+      expect(received.events[i]!.atMs - received.events[i - 1]!.atMs).to.be.within(
+        EVENT_GAP_MS - 200,
+        EVENT_GAP_MS + 400,
+      );
     }
   });
 
@@ -100,11 +109,20 @@ describe('event streams (SSE) through the gateway: the idle timeout, not the ser
     expect(received).to.include({ status: 200, outcome: 'cut' });
     expect(received.events.map((event) => event.data)).to.deep.equal(['0']);
     expect(received.elapsedMs).to.be.within(IDLE_TIMEOUT_MS - 50, IDLE_TIMEOUT_MS + 700);
-    await waitFor(() => fixture.gateway.logs.some((line) => line.path === '/api/v1/products/silent' && line.msg === 'request completed'), 2000);
+    await waitFor(
+      () =>
+        fixture.gateway.logs.some(
+          (line) => line.path === '/api/v1/products/silent' && line.msg === 'request completed',
+        ),
+      2000,
+    );
     // Anything logged twice would show up within this pause.
     await new Promise((resolve) => setTimeout(resolve, 100));
     const lines = fixture.gateway.logs.filter((line) => line.path === '/api/v1/products/silent');
-    expect(lines.map((line) => line.msg)).to.deep.equal(['upstream response failed mid-body; response cut', 'request completed']);
+    expect(lines.map((line) => line.msg)).to.deep.equal([
+      'upstream response failed mid-body; response cut',
+      'request completed',
+    ]);
     expect(lines[0]).to.include({ cause: 'ETIMEDOUT', service: 'product-service' });
     expect(lines[1]).to.include({ status: 502, upstreamStatus: 200, upstreamError: 'ETIMEDOUT' });
   });

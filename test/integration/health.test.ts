@@ -28,7 +28,9 @@ describe('health endpoints', () => {
   });
 
   it('when /health is asked many times, then it is never rate limited', async () => {
-    const statuses = await Promise.all(Array.from({ length: 5 }, () => send({ port: fixture.gateway.port, path: '/health' }).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 5 }, () => send({ port: fixture.gateway.port, path: '/health' }).then((r) => r.status)),
+    );
     expect(statuses).to.deep.equal([200, 200, 200, 200, 200]);
   });
 

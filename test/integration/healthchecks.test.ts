@@ -13,7 +13,10 @@ const PROBE_TIMEOUT_MS = 10_000;
 function runProbe(command: readonly string[], env: Record<string, string> = {}): Promise<number | null> {
   expect(command[0]).to.equal('node');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, command.slice(1), { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
+    const child = spawn(process.execPath, command.slice(1), {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: 'ignore',
+    });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`probe still running after ${PROBE_TIMEOUT_MS} ms`));
@@ -39,16 +42,18 @@ describe('healthcheck commands, run with node as the containers run them', funct
     await killSpawnedGateways();
   });
 
-  it('when the image\'s HEALTHCHECK runs against a serving gateway, then it exits 0; with nothing listening on PORT, then 1', async () => {
+  it("when the image's HEALTHCHECK runs against a serving gateway, then it exits 0; with nothing listening on PORT, then 1", async () => {
     const command = execForm(readDockerfile().find((step) => step.keyword === 'HEALTHCHECK')!.args);
     const gateway = await spawnGateway({});
     expect(await runProbe(command, { PORT: String(gateway.port) })).to.equal(0);
     expect(await runProbe(command, { PORT: String(await closedPort()) })).to.equal(1);
   });
 
-  it('when a compose stub\'s healthcheck runs against that stub, then it exits 0; against a port that answers 404 there, then 1', async () => {
+  it("when a compose stub's healthcheck runs against that stub, then it exits 0; against a port that answers 404 there, then 1", async () => {
     const { services } = readCompose();
-    const stubs = Object.values(services).filter((service) => service.command?.includes('dist-demo/demo/stub-services.js'));
+    const stubs = Object.values(services).filter((service) =>
+      service.command?.includes('dist-demo/demo/stub-services.js'),
+    );
     expect(stubs).to.have.length(4);
     const jwt = { secret: 'probe-test-secret', encoding: 'utf8' as const, issuer: undefined };
     for (const service of stubs) {

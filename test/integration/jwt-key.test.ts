@@ -22,8 +22,16 @@ describe('JWT keys of the auth service (test/fixtures/jjwt-key-vectors.tsv)', ()
   const fixture = useUpstream();
 
   /** A gateway that requires tokens and verifies them with `JWT_SECRET=secret`. */
-  async function withGateway(env: Record<string, string>, use: (gateway: RunningGateway) => Promise<void>): Promise<void> {
-    const gateway = await startGateway({ ...allServicesAt(fixture.upstream.url), REQUIRE_AUTH: 'true', JWT_ISSUER: TEST_ISSUER, ...env });
+  async function withGateway(
+    env: Record<string, string>,
+    use: (gateway: RunningGateway) => Promise<void>,
+  ): Promise<void> {
+    const gateway = await startGateway({
+      ...allServicesAt(fixture.upstream.url),
+      REQUIRE_AUTH: 'true',
+      JWT_ISSUER: TEST_ISSUER,
+      ...env,
+    });
     try {
       await use(gateway);
     } finally {
@@ -32,7 +40,9 @@ describe('JWT keys of the auth service (test/fixtures/jjwt-key-vectors.tsv)', ()
   }
 
   async function statusOf(gateway: RunningGateway, token: string): Promise<number> {
-    return (await send({ port: gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${token}` } })).status;
+    return (
+      await send({ port: gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${token}` } })
+    ).status;
   }
 
   for (const vector of VECTORS.filter((candidate) => isAlgorithm(candidate.algorithm))) {
@@ -42,8 +52,10 @@ describe('JWT keys of the auth service (test/fixtures/jjwt-key-vectors.tsv)', ()
     it(`when JWT_SECRET is line ${vector.line} (${vector.keyBytes} bytes), then the auth service's ${algorithm} token passes${weaker.length > 0 ? ` and so do ${weaker.join(', ')}` : ''}${stronger.length > 0 ? `; ${stronger.join(', ')} (key too short) are refused` : ''}`, async () => {
       await withGateway({ JWT_SECRET: vector.secret }, async (gateway) => {
         expect(await statusOf(gateway, signHmac(accessClaims(), keyOf(vector), algorithm)), algorithm).to.equal(200);
-        for (const alg of weaker) expect(await statusOf(gateway, signHmac(accessClaims(), keyOf(vector), alg)), alg).to.equal(200);
-        for (const alg of stronger) expect(await statusOf(gateway, signHmac(accessClaims(), keyOf(vector), alg)), alg).to.equal(401);
+        for (const alg of weaker)
+          expect(await statusOf(gateway, signHmac(accessClaims(), keyOf(vector), alg)), alg).to.equal(200);
+        for (const alg of stronger)
+          expect(await statusOf(gateway, signHmac(accessClaims(), keyOf(vector), alg)), alg).to.equal(401);
         const reasons = gateway.logs.filter((line) => line.msg === 'authentication refused').map((line) => line.reason);
         expect(reasons).to.deep.equal(stronger.map(() => 'invalid algorithm'));
       });
@@ -54,7 +66,8 @@ describe('JWT keys of the auth service (test/fixtures/jjwt-key-vectors.tsv)', ()
     it(`when JWT_SECRET is line ${vector.line} (${vector.keyBytes} bytes, too weak for the auth service), then every token is refused`, async () => {
       await withGateway({ JWT_SECRET: vector.secret }, async (gateway) => {
         const before = fixture.upstream.seen.length;
-        for (const alg of ALGORITHMS) expect(await statusOf(gateway, signHmac(accessClaims(), keyOf(vector), alg)), alg).to.equal(401);
+        for (const alg of ALGORITHMS)
+          expect(await statusOf(gateway, signHmac(accessClaims(), keyOf(vector), alg)), alg).to.equal(401);
         expect(fixture.upstream.seen.length).to.equal(before);
       });
     });
@@ -64,7 +77,7 @@ describe('JWT keys of the auth service (test/fixtures/jjwt-key-vectors.tsv)', ()
     const keyLines = (gateway: RunningGateway): Array<Record<string, unknown>> =>
       gateway.logs.filter((line) => 'keyBytes' in line || 'authService' in line);
 
-    it('when JWT_SECRET is the auth service\'s 48-byte Base64 secret, then one info line says base64 (auto), 48 bytes, HS256 and HS384, no warning, and never the secret', async () => {
+    it("when JWT_SECRET is the auth service's 48-byte Base64 secret, then one info line says base64 (auto), 48 bytes, HS256 and HS384, no warning, and never the secret", async () => {
       const vector = vectorSigning('HS384');
       await withGateway({ JWT_SECRET: vector.secret }, async (gateway) => {
         const lines = keyLines(gateway);
@@ -85,17 +98,27 @@ describe('JWT keys of the auth service (test/fixtures/jjwt-key-vectors.tsv)', ()
         expect(info).to.include({ level: 30, secretEncoding: 'utf8', readBy: 'auto', keyBytes: 28 });
         expect(info!.algorithms).to.deep.equal([]);
         expect(warnings.map((line) => [line.level, line.msg])).to.deep.equal([
-          [40, "JWT key is 28 bytes, under the 32 that HS256 needs: every token will be refused; use Base64 of 32 or more random bytes on one line, e.g. `openssl rand -base64 64 | tr -d '\\n'`"],
-          [40, "the auth service cannot sign with this JWT_SECRET: its Base64 decoder (jjwt) refuses it and does not fall back to text; use Base64 of 32 or more random bytes on one line, e.g. `openssl rand -base64 64 | tr -d '\\n'`"],
+          [
+            40,
+            "JWT key is 28 bytes, under the 32 that HS256 needs: every token will be refused; use Base64 of 32 or more random bytes on one line, e.g. `openssl rand -base64 64 | tr -d '\\n'`",
+          ],
+          [
+            40,
+            "the auth service cannot sign with this JWT_SECRET: its Base64 decoder (jjwt) refuses it and does not fall back to text; use Base64 of 32 or more random bytes on one line, e.g. `openssl rand -base64 64 | tr -d '\\n'`",
+          ],
         ]);
-        expect(await statusOf(gateway, signHmac(accessClaims(), 'CHANGE_ME_TO_A_STRONG_SECRET', 'HS256'))).to.equal(401);
+        expect(await statusOf(gateway, signHmac(accessClaims(), 'CHANGE_ME_TO_A_STRONG_SECRET', 'HS256'))).to.equal(
+          401,
+        );
       } finally {
         await gateway.close();
       }
     });
 
     it('when JWT_SECRET is a service-fails row long enough for the gateway, then the gateway verifies its UTF-8 bytes and warns only about the auth service', async () => {
-      const vector = VECTORS.find((candidate) => candidate.reading.startsWith('service-fails') && Buffer.byteLength(candidate.secret) >= 32)!;
+      const vector = VECTORS.find(
+        (candidate) => candidate.reading.startsWith('service-fails') && Buffer.byteLength(candidate.secret) >= 32,
+      )!;
       await withGateway({ JWT_SECRET: vector.secret }, async (gateway) => {
         const [info, ...warnings] = keyLines(gateway);
         expect(info).to.include({ secretEncoding: 'utf8', keyBytes: Buffer.byteLength(vector.secret) });
@@ -104,20 +127,27 @@ describe('JWT keys of the auth service (test/fixtures/jjwt-key-vectors.tsv)', ()
       });
     });
 
-    it('when JWT_SECRET is the auth service\'s 24-byte Base64 secret, then it warns that every token is refused and that the auth service refuses the weak key', async () => {
+    it("when JWT_SECRET is the auth service's 24-byte Base64 secret, then it warns that every token is refused and that the auth service refuses the weak key", async () => {
       const vector = VECTORS.find((candidate) => candidate.algorithm === 'weak-key' && candidate.keyBytes === 24)!;
       await withGateway({ JWT_SECRET: vector.secret }, async (gateway) => {
         const [info, ...warnings] = keyLines(gateway);
         expect(info).to.include({ secretEncoding: 'base64', keyBytes: 24 });
-        expect(warnings.map((line) => [line.level, line.keyBytes ?? line.authService])).to.deep.equal([[40, 24], [40, 'WeakKeyException']]);
+        expect(warnings.map((line) => [line.level, line.keyBytes ?? line.authService])).to.deep.equal([
+          [40, 24],
+          [40, 'WeakKeyException'],
+        ]);
       });
     });
 
-    it('when JWT_SECRET_ENCODING=utf8 reads a Base64 secret as text, then it says so and warns that the auth service\'s tokens will be refused', async () => {
+    it("when JWT_SECRET_ENCODING=utf8 reads a Base64 secret as text, then it says so and warns that the auth service's tokens will be refused", async () => {
       const vector = vectorSigning('HS512');
       await withGateway({ JWT_SECRET: vector.secret, JWT_SECRET_ENCODING: 'utf8' }, async (gateway) => {
         const [info, ...warnings] = keyLines(gateway);
-        expect(info).to.include({ secretEncoding: 'utf8', readBy: 'JWT_SECRET_ENCODING', keyBytes: Buffer.byteLength(vector.secret) });
+        expect(info).to.include({
+          secretEncoding: 'utf8',
+          readBy: 'JWT_SECRET_ENCODING',
+          keyBytes: Buffer.byteLength(vector.secret),
+        });
         expect(warnings.map((line) => line.msg)).to.deep.equal([
           'JWT_SECRET_ENCODING=utf8 gives JWT_SECRET other key bytes than the auth service (base64, 64 bytes, HS512): its tokens will be refused',
         ]);
@@ -137,15 +167,32 @@ describe('JWT keys end to end through the built gateway (npm start)', () => {
   for (const algorithm of ['HS384', 'HS512'] as const) {
     it(`when the auth service signs ${algorithm} with its ${algorithm === 'HS384' ? 48 : 64}-byte Base64 secret, then the token passes and the service sees the user context`, async () => {
       const vector = vectorSigning(algorithm);
-      const gateway = await spawnGateway({ ...allServicesAt(fixture.upstream.url), REQUIRE_AUTH: 'true', JWT_SECRET: vector.secret, JWT_ISSUER: TEST_ISSUER });
-      const token = signHmac(accessClaims({ userId: 7, sub: 'grace@example.com', role: 'ADMIN' }), keyOf(vector), algorithm);
+      const gateway = await spawnGateway({
+        ...allServicesAt(fixture.upstream.url),
+        REQUIRE_AUTH: 'true',
+        JWT_SECRET: vector.secret,
+        JWT_ISSUER: TEST_ISSUER,
+      });
+      const token = signHmac(
+        accessClaims({ userId: 7, sub: 'grace@example.com', role: 'ADMIN' }),
+        keyOf(vector),
+        algorithm,
+      );
 
-      const response = await send({ port: gateway.port, path: '/api/v1/users/7?full=1', headers: { authorization: `Bearer ${token}` } });
+      const response = await send({
+        port: gateway.port,
+        path: '/api/v1/users/7?full=1',
+        headers: { authorization: `Bearer ${token}` },
+      });
 
       expect(response.status).to.equal(200);
       const seen = fixture.upstream.seen.at(-1)!;
       expect(seen.url).to.equal('/users/7?full=1');
-      expect([seen.headers['x-user-id'], seen.headers['x-user-email'], seen.headers['x-user-role']]).to.deep.equal(['7', 'grace@example.com', 'ADMIN']);
+      expect([seen.headers['x-user-id'], seen.headers['x-user-email'], seen.headers['x-user-role']]).to.deep.equal([
+        '7',
+        'grace@example.com',
+        'ADMIN',
+      ]);
       expect(seen.headers.authorization).to.equal(`Bearer ${token}`);
       const keyLine = gateway.logs.find((line) => 'keyBytes' in line);
       expect(keyLine).to.include({ secretEncoding: 'base64', readBy: 'auto', keyBytes: vector.keyBytes });
@@ -157,6 +204,9 @@ describe('JWT keys end to end through the built gateway (npm start)', () => {
     const warnings = gateway.logs.filter((line) => line.level === 40).map((line) => String(line.msg));
     expect(warnings.some((msg) => msg.includes('every token will be refused'))).to.equal(true);
     const token = signHmac(accessClaims(), 'CHANGE_ME_TO_A_STRONG_SECRET', 'HS256');
-    expect((await send({ port: gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${token}` } })).status).to.equal(401);
+    expect(
+      (await send({ port: gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${token}` } }))
+        .status,
+    ).to.equal(401);
   });
 });

@@ -10,7 +10,13 @@ import { waitFor } from '../helpers/wait.js';
 const PREVIOUS_SECRET = 'the-auth-service-secret-before-the-rotation-2025';
 
 async function statusWith(fixture: GatewayFixture, token: string): Promise<number> {
-  return (await send({ port: fixture.gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${token}` } })).status;
+  return (
+    await send({
+      port: fixture.gateway.port,
+      path: '/api/v1/products/1',
+      headers: { authorization: `Bearer ${token}` },
+    })
+  ).status;
 }
 
 /** `gateway_jwt_verified_total` by key, from the gateway's own registry. */
@@ -21,7 +27,12 @@ function lastRefusal(fixture: GatewayFixture): unknown {
 
 async function verifiedCounts(fixture: GatewayFixture): Promise<Record<string, number>> {
   const text = await fixture.gateway.gateway.metrics.registry.metrics();
-  return Object.fromEntries([...text.matchAll(/^gateway_jwt_verified_total\{key="(\w+)"\} (\d+)$/gm)].map((match) => [match[1]!, Number(match[2])]));
+  return Object.fromEntries(
+    [...text.matchAll(/^gateway_jwt_verified_total\{key="(\w+)"\} (\d+)$/gm)].map((match) => [
+      match[1]!,
+      Number(match[2]),
+    ]),
+  );
 }
 
 describe('JWT key rotation', () => {
@@ -47,15 +58,22 @@ describe('JWT key rotation', () => {
     });
 
     it('when a token is signed with neither key, then 401 invalid signature', async () => {
-      expect(await statusWith(fixture, signHs256(accessClaims(), 'a-third-secret-nobody-configured-at-all-here'))).to.equal(401);
+      expect(
+        await statusWith(fixture, signHs256(accessClaims(), 'a-third-secret-nobody-configured-at-all-here')),
+      ).to.equal(401);
       expect(lastRefusal(fixture)).to.equal('invalid signature');
     });
 
     it('when the gateway starts, then each key has its own start-up line, and neither secret is logged', () => {
-      const lines = fixture.gateway.logs.filter((line) => line.variable !== undefined).map(({ variable, msg }) => ({ variable, msg }));
+      const lines = fixture.gateway.logs
+        .filter((line) => line.variable !== undefined)
+        .map(({ variable, msg }) => ({ variable, msg }));
       expect(lines).to.deep.equal([
         { variable: 'JWT_SECRET', msg: 'JWT_SECRET read as utf8 (auto): 47-byte key, accepting HS256' },
-        { variable: 'JWT_SECRET_PREVIOUS', msg: 'JWT_SECRET_PREVIOUS read as utf8 (auto): 48-byte key, accepting HS256, HS384' },
+        {
+          variable: 'JWT_SECRET_PREVIOUS',
+          msg: 'JWT_SECRET_PREVIOUS read as utf8 (auto): 48-byte key, accepting HS256, HS384',
+        },
       ]);
       const everything = JSON.stringify(fixture.gateway.logs);
       expect(everything).not.to.include(PREVIOUS_SECRET.slice(0, 16));

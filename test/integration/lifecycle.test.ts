@@ -40,7 +40,10 @@ describe('process lifecycle of the built gateway', function () {
 
     beforeEach(async () => {
       upstream = await startUpstream((request, response) => {
-        setTimeout(() => response.end(JSON.stringify({ url: request.url })), request.url === '/products/slow' ? 800 : 0);
+        setTimeout(
+          () => response.end(JSON.stringify({ url: request.url })),
+          request.url === '/products/slow' ? 800 : 0,
+        );
       });
     });
 

@@ -30,7 +30,13 @@ describe('config/nginx.conf in front of three gateway processes sharing Redis', 
     replicas = await Promise.all([spawnGateway(env), spawnGateway(env), spawnGateway(env)]);
     await Promise.all(replicas.map((replica) => waitFor(() => replica.logs.some((line) => line.redis === 'ready'))));
     const config = readRepoFile('config/nginx.conf');
-    nginx = await startNginx((port) => renderForLoopback(config, replicas.map((replica) => replica.port), port));
+    nginx = await startNginx((port) =>
+      renderForLoopback(
+        config,
+        replicas.map((replica) => replica.port),
+        port,
+      ),
+    );
   });
 
   after(async () => {
@@ -70,14 +76,16 @@ describe('config/nginx.conf in front of three gateway processes sharing Redis', 
     }
     // Each replica alone would let all of its 4 through: exactly LIMIT pass only because they share one count.
     expect(statuses).to.deep.equal([...Array<number>(LIMIT).fill(200), 429, 429]);
-    await waitFor(() => replicas.reduce((sum, replica) => sum + completed(replica, '/api/v1/products/1'), 0) === LIMIT + 2);
+    await waitFor(
+      () => replicas.reduce((sum, replica) => sum + completed(replica, '/api/v1/products/1'), 0) === LIMIT + 2,
+    );
     expect(replicas.map((replica) => completed(replica, '/api/v1/products/1'))).to.deep.equal([4, 4, 4]);
     const seen = upstream.seen.at(-1)!;
     expect(seen.headers['x-forwarded-for']).to.equal(`203.0.113.${LIMIT - 1}, 127.0.0.1, 127.0.0.1`);
     expect(seen.headers['x-forwarded-proto']).to.equal('http');
   });
 
-  it('when no replica is reachable, then nginx answers 502 in the gateway\'s JSON envelope', async () => {
+  it("when no replica is reachable, then nginx answers 502 in the gateway's JSON envelope", async () => {
     await killSpawnedGateways();
     const response = await send({ port: nginx!.port, path: '/api/v1/products/1' });
     expect(response.status).to.equal(502);

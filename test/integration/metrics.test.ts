@@ -14,7 +14,9 @@ function sample(text: string, series: string): number | undefined {
 }
 
 describe('Prometheus metrics', () => {
-  const fixture = useGateway({ env: async () => ({ INVENTORY_SERVICE_URL: `http://127.0.0.1:${await closedPort()}`, RATE_LIMIT_MAX: '4' }) });
+  const fixture = useGateway({
+    env: async () => ({ INVENTORY_SERVICE_URL: `http://127.0.0.1:${await closedPort()}`, RATE_LIMIT_MAX: '4' }),
+  });
   let metricsServer: http.Server;
   let metricsPort: number;
 
@@ -39,12 +41,18 @@ describe('Prometheus metrics', () => {
     expect(scrape.status).to.equal(200);
     const text = scrape.text;
     expect(sample(text, 'gateway_http_requests_total{route="/api/v1/products",method="GET",status="200"}')).to.equal(2);
-    expect(sample(text, 'gateway_http_requests_total{route="/api/v1/inventory",method="GET",status="502"}')).to.equal(1);
+    expect(sample(text, 'gateway_http_requests_total{route="/api/v1/inventory",method="GET",status="502"}')).to.equal(
+      1,
+    );
     expect(sample(text, 'gateway_http_requests_total{route="unmatched",method="GET",status="404"}')).to.equal(1);
     expect(sample(text, 'gateway_http_requests_total{route="/api/v1/products",method="GET",status="429"}')).to.equal(1);
     expect(sample(text, 'gateway_http_requests_total{route="/health",method="GET",status="200"}')).to.equal(1);
-    expect(sample(text, 'gateway_http_request_duration_seconds_count{route="/api/v1/products",method="GET",status="200"}')).to.equal(2);
-    expect(sample(text, 'gateway_upstream_errors_total{service="inventory-service",code="SERVICE_UNAVAILABLE"}')).to.equal(1);
+    expect(
+      sample(text, 'gateway_http_request_duration_seconds_count{route="/api/v1/products",method="GET",status="200"}'),
+    ).to.equal(2);
+    expect(
+      sample(text, 'gateway_upstream_errors_total{service="inventory-service",code="SERVICE_UNAVAILABLE"}'),
+    ).to.equal(1);
     expect(sample(text, 'gateway_rate_limited_total{limit="ip"}')).to.equal(1);
     expect(sample(text, 'gateway_rate_limited_total{limit="user"}')).to.equal(0);
     expect(sample(text, 'gateway_rate_limiter_store{store="memory"}')).to.equal(1);

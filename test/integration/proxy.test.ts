@@ -92,7 +92,15 @@ describe('forwarding through the whole onion (real sockets)', () => {
       },
     });
     const { headers } = fixture.upstream.seen[0]!;
-    for (const name of ['x-secret-hop', 'keep-alive', 'te', 'proxy-authorization', 'upgrade', 'x-user-id', 'x-user-role']) {
+    for (const name of [
+      'x-secret-hop',
+      'keep-alive',
+      'te',
+      'proxy-authorization',
+      'upgrade',
+      'x-user-id',
+      'x-user-role',
+    ]) {
       expect(headers, name).not.to.have.property(name);
     }
     expect(headers['x-end-to-end']).to.equal('kept');
@@ -117,7 +125,11 @@ describe('upstream responses pass through', () => {
           response.end('ok');
           return;
         case '/products/gzip':
-          response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': gzipped.length });
+          response.writeHead(200, {
+            'content-type': 'application/json',
+            'content-encoding': 'gzip',
+            'content-length': gzipped.length,
+          });
           response.end(gzipped);
           return;
         case '/products/headers':
@@ -163,7 +175,11 @@ describe('upstream responses pass through', () => {
   });
 
   it('when the upstream body is gzip-encoded, then the bytes and Content-Encoding reach the client unchanged', async () => {
-    const response = await send({ port: fixture.gateway.port, path: '/api/v1/products/gzip', headers: { 'accept-encoding': 'gzip' } });
+    const response = await send({
+      port: fixture.gateway.port,
+      path: '/api/v1/products/gzip',
+      headers: { 'accept-encoding': 'gzip' },
+    });
     expect(response.headers['content-encoding']).to.equal('gzip');
     expect(response.headers['content-length']).to.equal(String(gzipped.length));
     expect(response.body.equals(gzipped)).to.equal(true);

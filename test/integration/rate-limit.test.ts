@@ -15,8 +15,15 @@ const count = (values: number[], wanted: number): number => values.filter((value
 describe('rate limiting, in memory (no REDIS_URL)', () => {
   const fixture = useUpstream();
 
-  async function withGateway(env: Record<string, string>, test: (gateway: RunningGateway) => Promise<void>): Promise<void> {
-    const gateway = await startGateway({ ...allServicesAt(fixture.upstream.url), RATE_LIMIT_WINDOW_MS: '60000', ...env });
+  async function withGateway(
+    env: Record<string, string>,
+    test: (gateway: RunningGateway) => Promise<void>,
+  ): Promise<void> {
+    const gateway = await startGateway({
+      ...allServicesAt(fixture.upstream.url),
+      RATE_LIMIT_WINDOW_MS: '60000',
+      ...env,
+    });
     try {
       await test(gateway);
     } finally {
@@ -44,7 +51,9 @@ describe('rate limiting, in memory (no REDIS_URL)', () => {
 
   it('when 20 requests arrive at once with a limit of 5, then exactly 5 pass', () =>
     withGateway({ RATE_LIMIT_MAX: '5' }, async (gateway) => {
-      const responses = await Promise.all(Array.from({ length: 20 }, () => send({ port: gateway.port, path: '/api/v1/products/1' })));
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, () => send({ port: gateway.port, path: '/api/v1/products/1' })),
+      );
       expect(count(statuses(responses), 200)).to.equal(5);
       expect(count(statuses(responses), 429)).to.equal(15);
     }));
@@ -53,7 +62,9 @@ describe('rate limiting, in memory (no REDIS_URL)', () => {
     withGateway({ RATE_LIMIT_MAX: '2', TRUST_PROXY: 'false' }, async (gateway) => {
       const responses: TestResponse[] = [];
       for (const ip of ['1.1.1.1', '2.2.2.2', '3.3.3.3']) {
-        responses.push(await send({ port: gateway.port, path: '/api/v1/products/1', headers: { 'x-forwarded-for': ip } }));
+        responses.push(
+          await send({ port: gateway.port, path: '/api/v1/products/1', headers: { 'x-forwarded-for': ip } }),
+        );
       }
       expect(statuses(responses)).to.deep.equal([200, 200, 429]);
     }));
@@ -61,7 +72,9 @@ describe('rate limiting, in memory (no REDIS_URL)', () => {
   it('when TRUST_PROXY=true, then clients named by the proxy get separate buckets', () =>
     withGateway({ RATE_LIMIT_MAX: '1', TRUST_PROXY: 'true' }, async (gateway) => {
       const ask = (forwardedFor: string): Promise<number> =>
-        send({ port: gateway.port, path: '/api/v1/products/1', headers: { 'x-forwarded-for': forwardedFor } }).then((r) => r.status);
+        send({ port: gateway.port, path: '/api/v1/products/1', headers: { 'x-forwarded-for': forwardedFor } }).then(
+          (r) => r.status,
+        );
       expect(await ask('10.0.0.1')).to.equal(200);
       expect(await ask('10.0.0.2')).to.equal(200);
       expect(await ask('10.0.0.1')).to.equal(429);
@@ -72,13 +85,24 @@ describe('rate limiting, in memory (no REDIS_URL)', () => {
   it('when one client spends its login budget (RATE_LIMIT_AUTH_MAX), then login gets 429 while other paths and other clients are still served', () =>
     withGateway({ RATE_LIMIT_MAX: '100', RATE_LIMIT_AUTH_MAX: '3', TRUST_PROXY: 'true' }, async (gateway) => {
       const from = (ip: string, path: string): Promise<TestResponse> =>
-        send({ port: gateway.port, method: 'POST', path, headers: { 'x-forwarded-for': ip, 'content-type': 'application/json' }, body: '{}' });
+        send({
+          port: gateway.port,
+          method: 'POST',
+          path,
+          headers: { 'x-forwarded-for': ip, 'content-type': 'application/json' },
+          body: '{}',
+        });
       const logins: TestResponse[] = [];
       for (let i = 0; i < 4; i += 1) logins.push(await from('10.1.0.1', '/api/v1/auth/login'));
       expect(statuses(logins)).to.deep.equal([200, 200, 200, 429]);
       // The route limit is nearer to exhaustion than the IP limit: the headers describe it.
-      expect(logins.map((response) => [response.headers['ratelimit-limit'], response.headers['ratelimit-remaining']])).to.deep.equal([
-        ['3', '2'], ['3', '1'], ['3', '0'], ['3', '0'],
+      expect(
+        logins.map((response) => [response.headers['ratelimit-limit'], response.headers['ratelimit-remaining']]),
+      ).to.deep.equal([
+        ['3', '2'],
+        ['3', '1'],
+        ['3', '0'],
+        ['3', '0'],
       ]);
       expect(Number(logins[3]!.headers['retry-after'])).to.be.within(1, 60);
       expect((await from('10.1.0.1', '/api/v1/products/1')).headers['ratelimit-limit']).to.equal('100');
@@ -88,26 +112,38 @@ describe('rate limiting, in memory (no REDIS_URL)', () => {
     }));
 
   it('when one user sends tokens from several addresses, then they share one user budget (RATE_LIMIT_USER_MAX)', () =>
-    withGateway({ ...AUTH_ENV, RATE_LIMIT_MAX: '100', RATE_LIMIT_USER_MAX: '3', TRUST_PROXY: 'true' }, async (gateway) => {
-      // Two tokens of user 42 (different iat), four addresses.
-      const tokens = [accessToken({ userId: 42 }), accessToken({ userId: 42, iat: epochSeconds(-60) })];
-      const responses: TestResponse[] = [];
-      for (let i = 0; i < 4; i += 1) {
-        const headers = { authorization: `Bearer ${tokens[i % 2]!}`, 'x-forwarded-for': `10.2.0.${i}` };
-        responses.push(await send({ port: gateway.port, path: '/api/v1/products/1', headers }));
-      }
-      expect(statuses(responses)).to.deep.equal([200, 200, 200, 429]);
-      expect(responses.map((response) => response.headers['ratelimit-remaining'])).to.deep.equal(['2', '1', '0', '0']);
-      expect(responses[3]!.json<{ error: { code: string } }>().error.code).to.equal('TOO_MANY_REQUESTS');
-      expect(Number(responses[3]!.headers['retry-after'])).to.be.within(1, 60);
-      const limited = await gateway.gateway.metrics.registry.getSingleMetricAsString('gateway_rate_limited_total');
-      expect(limited).to.include('gateway_rate_limited_total{limit="user"} 1');
-    }));
+    withGateway(
+      { ...AUTH_ENV, RATE_LIMIT_MAX: '100', RATE_LIMIT_USER_MAX: '3', TRUST_PROXY: 'true' },
+      async (gateway) => {
+        // Two tokens of user 42 (different iat), four addresses.
+        const tokens = [accessToken({ userId: 42 }), accessToken({ userId: 42, iat: epochSeconds(-60) })];
+        const responses: TestResponse[] = [];
+        for (let i = 0; i < 4; i += 1) {
+          const headers = { authorization: `Bearer ${tokens[i % 2]!}`, 'x-forwarded-for': `10.2.0.${i}` };
+          responses.push(await send({ port: gateway.port, path: '/api/v1/products/1', headers }));
+        }
+        expect(statuses(responses)).to.deep.equal([200, 200, 200, 429]);
+        expect(responses.map((response) => response.headers['ratelimit-remaining'])).to.deep.equal([
+          '2',
+          '1',
+          '0',
+          '0',
+        ]);
+        expect(responses[3]!.json<{ error: { code: string } }>().error.code).to.equal('TOO_MANY_REQUESTS');
+        expect(Number(responses[3]!.headers['retry-after'])).to.be.within(1, 60);
+        const limited = await gateway.gateway.metrics.registry.getSingleMetricAsString('gateway_rate_limited_total');
+        expect(limited).to.include('gateway_rate_limited_total{limit="user"} 1');
+      },
+    ));
 
   it('when many users share one address (a NAT), then each user has a budget of its own', () =>
     withGateway({ ...AUTH_ENV, RATE_LIMIT_MAX: '100', RATE_LIMIT_USER_MAX: '2' }, async (gateway) => {
       const ask = (userId: number): Promise<number> =>
-        send({ port: gateway.port, path: '/api/v1/products/1', headers: { authorization: `Bearer ${accessToken({ userId })}` } }).then((r) => r.status);
+        send({
+          port: gateway.port,
+          path: '/api/v1/products/1',
+          headers: { authorization: `Bearer ${accessToken({ userId })}` },
+        }).then((r) => r.status);
       const results: number[] = [];
       for (const userId of [1, 2, 3, 1, 2, 3, 1]) results.push(await ask(userId));
       expect(results).to.deep.equal([200, 200, 200, 200, 200, 200, 429]);
@@ -169,12 +205,14 @@ describe('rate limiting shared through Redis', function () {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 30 });
     const token = accessToken({ userId: 7 });
     const responses = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => send({
-        port: replicas[i % 3]!.port,
-        path: '/api/v1/products/1',
-        headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': `10.3.0.${i}` },
-        agent,
-      })),
+      Array.from({ length: 30 }, (_, i) =>
+        send({
+          port: replicas[i % 3]!.port,
+          path: '/api/v1/products/1',
+          headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': `10.3.0.${i}` },
+          agent,
+        }),
+      ),
     );
     agent.destroy();
     expect(count(statuses(responses), 200)).to.equal(10);
@@ -183,13 +221,22 @@ describe('rate limiting shared through Redis', function () {
 
   it('when one client is counted 1000 times at the default limit of 1000, then all of its keys together hold under 1 KB of Redis', async () => {
     const prefix = uniquePrefix('footprint');
-    const gateway = await startGateway({ ...allServicesAt(fixture.upstream.url), REDIS_URL, RATE_LIMIT_REDIS_PREFIX: prefix, RATE_LIMIT_REDIS_TIMEOUT_MS: '5000' });
+    const gateway = await startGateway({
+      ...allServicesAt(fixture.upstream.url),
+      REDIS_URL,
+      RATE_LIMIT_REDIS_PREFIX: prefix,
+      RATE_LIMIT_REDIS_TIMEOUT_MS: '5000',
+    });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 20 });
     try {
       await waitFor(() => gateway.logs.some((line) => line.redis === 'ready'));
       const results: TestResponse[] = [];
       for (let i = 0; i < 1000; i += 20) {
-        results.push(...(await Promise.all(Array.from({ length: 20 }, () => send({ port: gateway.port, path: '/api/v1/products/1', agent })))));
+        results.push(
+          ...(await Promise.all(
+            Array.from({ length: 20 }, () => send({ port: gateway.port, path: '/api/v1/products/1', agent })),
+          )),
+        );
       }
       expect(count(statuses(results), 200)).to.equal(1000);
       expect((await send({ port: gateway.port, path: '/api/v1/products/1', agent })).status).to.equal(429);
@@ -214,7 +261,11 @@ describe('rate limiting shared through Redis', function () {
     const outage = useGateway({
       env: async () => {
         privateRedis = await startPrivateRedis();
-        return { REDIS_URL: privateRedis.url, RATE_LIMIT_REDIS_PREFIX: uniquePrefix('fallback'), RATE_LIMIT_MAX: '1000' };
+        return {
+          REDIS_URL: privateRedis.url,
+          RATE_LIMIT_REDIS_PREFIX: uniquePrefix('fallback'),
+          RATE_LIMIT_MAX: '1000',
+        };
       },
     });
     // Registered after useGateway's: stops Redis once the gateway has closed.
@@ -226,7 +277,8 @@ describe('rate limiting shared through Redis', function () {
       return { status: response.status, ms: Date.now() - started };
     }
 
-    const redisKeys = (): Promise<string[]> => keysWithPrefix(privateRedis!.url, outage.gateway.config.rateLimit.redisPrefix);
+    const redisKeys = (): Promise<string[]> =>
+      keysWithPrefix(privateRedis!.url, outage.gateway.config.rateLimit.redisPrefix);
 
     it('then requests keep being served promptly from memory, the change is logged once each way, and shared limits resume', async () => {
       await waitFor(() => outage.gateway.logs.some((line) => line.redis === 'ready'));
@@ -245,7 +297,10 @@ describe('rate limiting shared through Redis', function () {
 
       await privateRedis!.start();
       const fellBackAt = fallbacks[0]!.time as number;
-      await waitFor(() => outage.gateway.logs.some((line) => line.redis === 'ready' && (line.time as number) > fellBackAt), 10_000);
+      await waitFor(
+        () => outage.gateway.logs.some((line) => line.redis === 'ready' && (line.time as number) > fellBackAt),
+        10_000,
+      );
       await new Promise((resolve) => setTimeout(resolve, 1100)); // past the retry pause after the last failure
       expect((await timedRequest()).status).to.equal(200);
       expect(await redisKeys()).to.have.length(1);

@@ -49,14 +49,20 @@ describe('shared rate limiting over TLS (rediss://)', function () {
     });
     await waitFor(() => gateway.logs.some((line) => line.redis === 'ready'), 10_000);
     const statuses = [];
-    for (let i = 0; i < 3; i += 1) statuses.push((await send({ port: gateway.port, path: '/api/v1/products/1' })).status);
+    for (let i = 0; i < 3; i += 1)
+      statuses.push((await send({ port: gateway.port, path: '/api/v1/products/1' })).status);
     expect(statuses).to.deep.equal([200, 200, 429]);
     expect(await tlsKeys(prefix)).to.have.length(1);
   });
 
   it('when REDIS_URL is rediss:// and the certificate is not trusted, then the gateway never connects and serves from memory', async () => {
     const prefix = uniquePrefix('tls-untrusted');
-    const gateway = await spawnGateway({ ...allServicesAt(upstream!.url), REDIS_URL: redis!.url, RATE_LIMIT_REDIS_PREFIX: prefix, LOG_LEVEL: 'debug' });
+    const gateway = await spawnGateway({
+      ...allServicesAt(upstream!.url),
+      REDIS_URL: redis!.url,
+      RATE_LIMIT_REDIS_PREFIX: prefix,
+      LOG_LEVEL: 'debug',
+    });
     await waitFor(() => gateway.logs.some((line) => line.msg === 'redis connection error'), 10_000);
     expect((await send({ port: gateway.port, path: '/api/v1/products/1' })).status).to.equal(200);
     expect(gateway.logs.find((line) => line.msg === 'redis connection error')?.code, 'the reason').to.match(/CERT/);

@@ -7,7 +7,10 @@ type Envelope = { success: boolean; error: { code: string; message: string; corr
 
 function expectError(response: TestResponse, status: number, code: string, message: string): void {
   expect(response.status, response.text).to.equal(status);
-  expect(response.json<Envelope>()).to.deep.equal({ success: false, error: { code, message, correlationId: response.headers['x-correlation-id'] } });
+  expect(response.json<Envelope>()).to.deep.equal({
+    success: false,
+    error: { code, message, correlationId: response.headers['x-correlation-id'] },
+  });
 }
 
 describe('route roles of the default gateway file (REQUIRE_AUTH=true)', () => {
@@ -17,7 +20,10 @@ describe('route roles of the default gateway file (REQUIRE_AUTH=true)', () => {
       port: fixture.gateway.port,
       method,
       path,
-      headers: { authorization: `Bearer ${accessToken(role === null ? { role: undefined } : role === undefined ? {} : { role })}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${accessToken(role === null ? { role: undefined } : role === undefined ? {} : { role })}`,
+        'content-type': 'application/json',
+      },
       ...(method === 'POST' || method === 'PUT' ? { body: '{"name":"lamp"}' } : {}),
     });
 
@@ -26,8 +32,16 @@ describe('route roles of the default gateway file (REQUIRE_AUTH=true)', () => {
     const response = await call('POST', '/api/v1/products');
     expectError(response, 403, 'FORBIDDEN', 'Insufficient role');
     expect(fixture.upstream.seen.length).to.equal(before);
-    const refusal = fixture.gateway.logs.find((line) => line.msg === 'role refused' && line.correlationId === response.headers['x-correlation-id']);
-    expect(refusal).to.deep.include({ userId: '42', role: 'USER', requiredRoles: ['ADMIN'], method: 'POST', path: '/api/v1/products' });
+    const refusal = fixture.gateway.logs.find(
+      (line) => line.msg === 'role refused' && line.correlationId === response.headers['x-correlation-id'],
+    );
+    expect(refusal).to.deep.include({
+      userId: '42',
+      role: 'USER',
+      requiredRoles: ['ADMIN'],
+      method: 'POST',
+      path: '/api/v1/products',
+    });
   });
 
   for (const role of ['ADMIN', 'admin', 'ROLE_ADMIN', 'ROLE_admin']) {
@@ -81,7 +95,13 @@ describe('route roles of the default gateway file (REQUIRE_AUTH=true)', () => {
   }
 
   it('when a client without a token logs out, then the request reaches the auth service (logout is public)', async () => {
-    const response = await send({ port: fixture.gateway.port, method: 'POST', path: '/api/v1/auth/logout', body: '{"refreshToken":"r"}', headers: { 'content-type': 'application/json' } });
+    const response = await send({
+      port: fixture.gateway.port,
+      method: 'POST',
+      path: '/api/v1/auth/logout',
+      body: '{"refreshToken":"r"}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(response.status).to.equal(200);
     expect(fixture.upstream.seen.at(-1)).to.deep.include({ method: 'POST', url: '/auth/logout' });
   });
@@ -93,16 +113,23 @@ describe('route roles with REQUIRE_AUTH=false', () => {
   it('when a request has no token, then roles are not checked (as authentication is not); one with a USER token is refused', async () => {
     const anonymous = await send({ port: fixture.gateway.port, method: 'POST', path: '/api/v1/products', body: '{}' });
     expect(anonymous.status).to.equal(200);
-    const customer = await send({ port: fixture.gateway.port, method: 'POST', path: '/api/v1/products', body: '{}', headers: { authorization: `Bearer ${accessToken()}` } });
+    const customer = await send({
+      port: fixture.gateway.port,
+      method: 'POST',
+      path: '/api/v1/products',
+      body: '{}',
+      headers: { authorization: `Bearer ${accessToken()}` },
+    });
     expect(customer.status).to.equal(403);
   });
 });
 
 describe('route methods (test/fixtures/gateway/policies.yaml)', () => {
   const fixture = useGateway({ env: { GATEWAY_CONFIG: 'test/fixtures/gateway/policies.yaml' } });
-  const call = (method: string, path: string): Promise<TestResponse> => send({ port: fixture.gateway.port, method, path });
+  const call = (method: string, path: string): Promise<TestResponse> =>
+    send({ port: fixture.gateway.port, method, path });
 
-  it('when a method the route does not allow arrives, then 405 METHOD_NOT_ALLOWED with the route\'s Allow, and nothing is forwarded', async () => {
+  it("when a method the route does not allow arrives, then 405 METHOD_NOT_ALLOWED with the route's Allow, and nothing is forwarded", async () => {
     const before = fixture.upstream.seen.length;
     const response = await call('DELETE', '/api/v1/products/7');
     expectError(response, 405, 'METHOD_NOT_ALLOWED', 'Method DELETE is not allowed');
@@ -110,7 +137,7 @@ describe('route methods (test/fixtures/gateway/policies.yaml)', () => {
     expect(fixture.upstream.seen.length).to.equal(before);
   });
 
-  it('when a path narrows the methods, then its own Allow holds there, and the route\'s elsewhere', async () => {
+  it("when a path narrows the methods, then its own Allow holds there, and the route's elsewhere", async () => {
     const response = await call('POST', '/api/v1/products/search');
     expectError(response, 405, 'METHOD_NOT_ALLOWED', 'Method POST is not allowed');
     expect(response.headers.allow).to.equal('GET, HEAD');

@@ -15,11 +15,20 @@ describe('stub services on their own (node dist-demo/demo/stub-services.js)', fu
 
   it('when one stub is named, then only it listens, on its DEMO_<NAME>_PORT, and SIGTERM ends it with exit 0', async () => {
     const [inventory, products] = (await freePorts(2)) as [number, number];
-    stubs = spawnScript(STUBS_ENTRY, ['inventory'], { DEMO_INVENTORY_PORT: String(inventory), DEMO_PRODUCT_PORT: String(products) });
+    stubs = spawnScript(STUBS_ENTRY, ['inventory'], {
+      DEMO_INVENTORY_PORT: String(inventory),
+      DEMO_PRODUCT_PORT: String(products),
+    });
     await stubs.waitForLine(() => true, DEMO_WAIT_MS);
-    expect(stubs.stdout().trim().split('\n')).to.deep.equal([`inventory-service stub listening on 127.0.0.1:${inventory} (health /health)`]);
+    expect(stubs.stdout().trim().split('\n')).to.deep.equal([
+      `inventory-service stub listening on 127.0.0.1:${inventory} (health /health)`,
+    ]);
     expect((await send({ port: inventory, path: '/health' })).status).to.equal(200);
-    const item = await send({ port: inventory, path: '/inventory/1', headers: { 'x-correlation-id': 'walkthrough-1' } });
+    const item = await send({
+      port: inventory,
+      path: '/inventory/1',
+      headers: { 'x-correlation-id': 'walkthrough-1' },
+    });
     expect(item.json()).to.deep.include({ received: { 'x-correlation-id': 'walkthrough-1' } });
     expect(await isClosed(products)).to.equal(true);
     stubs.child.kill('SIGTERM');
@@ -30,9 +39,16 @@ describe('stub services on their own (node dist-demo/demo/stub-services.js)', fu
   it('when no stub is named, then all four listen on their ports', async () => {
     const ports = await freePorts(4);
     const [auth, user, product, inventory] = ports.map(String) as [string, string, string, string];
-    stubs = spawnScript(STUBS_ENTRY, [], { DEMO_AUTH_PORT: auth, DEMO_USER_PORT: user, DEMO_PRODUCT_PORT: product, DEMO_INVENTORY_PORT: inventory });
+    stubs = spawnScript(STUBS_ENTRY, [], {
+      DEMO_AUTH_PORT: auth,
+      DEMO_USER_PORT: user,
+      DEMO_PRODUCT_PORT: product,
+      DEMO_INVENTORY_PORT: inventory,
+    });
     await stubs.waitForLine('inventory-service stub listening', DEMO_WAIT_MS);
-    const health = await Promise.all(ports.map((port, index) => send({ port, path: index === 3 ? '/health' : '/actuator/health' })));
+    const health = await Promise.all(
+      ports.map((port, index) => send({ port, path: index === 3 ? '/health' : '/actuator/health' })),
+    );
     expect(health.map((response) => response.status)).to.deep.equal([200, 200, 200, 200]);
   });
 
@@ -44,7 +60,10 @@ describe('stub services on their own (node dist-demo/demo/stub-services.js)', fu
     expect(lines[0]).to.include('"payments"');
   });
 
-  for (const [kind, secret] of [['not Base64', 'qeetmart-demo-secret-not-for-production-use'], ['Base64 of 24 bytes', Buffer.alloc(24, 5).toString('base64')]] as const) {
+  for (const [kind, secret] of [
+    ['not Base64', 'qeetmart-demo-secret-not-for-production-use'],
+    ['Base64 of 24 bytes', Buffer.alloc(24, 5).toString('base64')],
+  ] as const) {
     it(`when the auth stub starts with a JWT_SECRET that is ${kind}, then it refuses, as the auth service fails: exit 1, one line naming JWT_SECRET, nothing listening`, async () => {
       const [auth] = (await freePorts(1)) as [number];
       stubs = spawnScript(STUBS_ENTRY, ['auth'], { DEMO_AUTH_PORT: String(auth), JWT_SECRET: secret });
@@ -63,7 +82,13 @@ describe('stub services on their own (node dist-demo/demo/stub-services.js)', fu
     stubs = spawnScript(STUBS_ENTRY, ['auth'], { DEMO_AUTH_PORT: String(auth) });
     await stubs.waitForLine('auth-service stub listening', DEMO_WAIT_MS);
     const body = JSON.stringify({ email: USERS[0]!.email, password: DEMO_PASSWORD });
-    const login = await send({ port: auth, method: 'POST', path: '/auth/login', headers: { 'content-type': 'application/json' }, body });
+    const login = await send({
+      port: auth,
+      method: 'POST',
+      path: '/auth/login',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     expect(login.status).to.equal(200);
     const header = login.json<{ accessToken: string }>().accessToken.split('.')[0]!;
     expect(JSON.parse(Buffer.from(header, 'base64url').toString('utf8'))).to.deep.equal({ alg: 'HS512', typ: 'JWT' });

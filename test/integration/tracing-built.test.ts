@@ -23,7 +23,7 @@ describe('tracing through the built gateway', function () {
     await killSpawnedGateways();
   });
 
-  it('when the full onion is on (auth, Redis limits), then a client\'s trace continues into the service and its span tree, and a 429\'s rate-limit event, reach the collector', async () => {
+  it("when the full onion is on (auth, Redis limits), then a client's trace continues into the service and its span tree, and a 429's rate-limit event, reach the collector", async () => {
     const { upstream } = service;
     // Default protocol: OTLP over HTTP as protobuf.
     const gateway = await spawnGateway({
@@ -42,7 +42,15 @@ describe('tracing through the built gateway', function () {
     const [first, second, third] = [clientTrace('1'), clientTrace('2'), clientTrace('3')];
     const statuses = [];
     for (const trace of [first!, second!, third!]) {
-      statuses.push((await send({ port: gateway.port, path: '/api/v1/products/5', headers: { authorization, traceparent: trace.traceparent } })).status);
+      statuses.push(
+        (
+          await send({
+            port: gateway.port,
+            path: '/api/v1/products/5',
+            headers: { authorization, traceparent: trace.traceparent },
+          })
+        ).status,
+      );
     }
     expect(statuses).to.deep.equal([200, 200, 429]);
     const downstream = parseTraceparent(upstream.seen.at(-2)!.headers.traceparent);
@@ -59,8 +67,13 @@ describe('tracing through the built gateway', function () {
 
     const [limited] = await otlp.receiver.waitForSpans(1, (span) => span.traceId === third!.traceId);
     expect(limited!.kind).to.equal(SPAN_KIND.SERVER);
-    expect(limited!.events).to.deep.equal([{ name: 'rate limited', attributes: { 'gateway.rate_limit.kind': 'ip', 'gateway.rate_limit.limit': 2 } }]);
-    expect(limited!.attributes).to.include({ 'http.response.status_code': 429, 'gateway.error.code': 'TOO_MANY_REQUESTS' });
+    expect(limited!.events).to.deep.equal([
+      { name: 'rate limited', attributes: { 'gateway.rate_limit.kind': 'ip', 'gateway.rate_limit.limit': 2 } },
+    ]);
+    expect(limited!.attributes).to.include({
+      'http.response.status_code': 429,
+      'gateway.error.code': 'TOO_MANY_REQUESTS',
+    });
 
     const logged = gateway.logs.filter((line) => line.msg === 'request completed').map((line) => line.trace_id);
     expect(logged).to.deep.equal([first!.traceId, second!.traceId, third!.traceId]);
@@ -76,10 +89,18 @@ describe('tracing through the built gateway', function () {
       SHUTDOWN_GRACE_MS: '3000',
     });
     const trace = clientTrace('4');
-    expect((await send({ port: gateway.port, path: '/api/v1/products/6', headers: { traceparent: trace.traceparent } })).status).to.equal(200);
+    expect(
+      (await send({ port: gateway.port, path: '/api/v1/products/6', headers: { traceparent: trace.traceparent } }))
+        .status,
+    ).to.equal(200);
     expect(otlp.receiver.spans.filter((span) => span.traceId === trace.traceId)).to.deep.equal([]);
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).to.equal(0);
-    expect(otlp.receiver.spans.filter((span) => span.traceId === trace.traceId).map((span) => span.kind).sort()).to.deep.equal([SPAN_KIND.SERVER, SPAN_KIND.CLIENT]);
+    expect(
+      otlp.receiver.spans
+        .filter((span) => span.traceId === trace.traceId)
+        .map((span) => span.kind)
+        .sort(),
+    ).to.deep.equal([SPAN_KIND.SERVER, SPAN_KIND.CLIENT]);
   });
 });

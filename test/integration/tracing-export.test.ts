@@ -6,7 +6,14 @@ import { createMetricsServer } from '../../src/metrics.js';
 import { useGateway } from '../helpers/fixtures.js';
 import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { send, statusWithin } from '../helpers/http.js';
-import { exportTo, parseTraceparent, SPAN_KIND, startOtlpReceiver, useOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
+import {
+  exportTo,
+  parseTraceparent,
+  SPAN_KIND,
+  startOtlpReceiver,
+  useOtlpReceiver,
+  type OtlpReceiver,
+} from '../helpers/otlp-receiver.js';
 import { closedPort, startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { waitFor } from '../helpers/wait.js';
 import { closed, connectWebSocket, startWebSocketService, type WebSocketService } from '../helpers/websocket.js';
@@ -28,7 +35,11 @@ async function droppedSpans(gateway: RunningGateway, reason: 'queue_full' | 'exp
 describe('tracing: sampling', () => {
   const otlp = useOtlpReceiver();
   const fixture = useGateway({
-    env: () => ({ ...exportTo(otlp.receiver), OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' }),
+    env: () => ({
+      ...exportTo(otlp.receiver),
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0',
+    }),
   });
 
   it('when the ratio is 0, then a new trace is not exported but the service still gets its traceparent, flagged not sampled', async () => {
@@ -36,18 +47,33 @@ describe('tracing: sampling', () => {
     const unsampled = parseTraceparent(fixture.upstream.seen.at(-1)!.headers.traceparent);
     expect(unsampled).to.include({ sampled: false });
     // A sampled trace sent after it: the batch exports in order, so once its spans are in, the first request's would be too.
-    await send({ port: fixture.gateway.port, path: '/api/v1/products/2', headers: { traceparent: `00-${CLIENT_TRACE_ID}-${CLIENT_SPAN_ID}-01` } });
-    expect(parseTraceparent(fixture.upstream.seen.at(-1)!.headers.traceparent)).to.include({ traceId: CLIENT_TRACE_ID, sampled: true });
+    await send({
+      port: fixture.gateway.port,
+      path: '/api/v1/products/2',
+      headers: { traceparent: `00-${CLIENT_TRACE_ID}-${CLIENT_SPAN_ID}-01` },
+    });
+    expect(parseTraceparent(fixture.upstream.seen.at(-1)!.headers.traceparent)).to.include({
+      traceId: CLIENT_TRACE_ID,
+      sampled: true,
+    });
     await otlp.receiver.waitForSpans(2, (span) => span.traceId === CLIENT_TRACE_ID);
     expect(otlp.receiver.spans.filter((span) => span.traceId === unsampled!.traceId)).to.deep.equal([]);
   });
 
-  it('when the client\'s trace is not sampled, then the gateway follows its parent: nothing exported, flag 00 downstream', async () => {
+  it("when the client's trace is not sampled, then the gateway follows its parent: nothing exported, flag 00 downstream", async () => {
     const traceId = 'a'.repeat(32);
-    await send({ port: fixture.gateway.port, path: '/api/v1/products/3', headers: { traceparent: `00-${traceId}-${CLIENT_SPAN_ID}-00` } });
+    await send({
+      port: fixture.gateway.port,
+      path: '/api/v1/products/3',
+      headers: { traceparent: `00-${traceId}-${CLIENT_SPAN_ID}-00` },
+    });
     expect(parseTraceparent(fixture.upstream.seen.at(-1)!.headers.traceparent)).to.include({ traceId, sampled: false });
     const marker = 'b'.repeat(32);
-    await send({ port: fixture.gateway.port, path: '/api/v1/products/4', headers: { traceparent: `00-${marker}-${CLIENT_SPAN_ID}-01` } });
+    await send({
+      port: fixture.gateway.port,
+      path: '/api/v1/products/4',
+      headers: { traceparent: `00-${marker}-${CLIENT_SPAN_ID}-01` },
+    });
     await otlp.receiver.waitForSpans(2, (span) => span.traceId === marker);
     expect(otlp.receiver.spans.filter((span) => span.traceId === traceId)).to.deep.equal([]);
   });
@@ -58,16 +84,26 @@ describe('tracing: off (no OTLP endpoint)', () => {
 
   it('when no endpoint is set, then nothing exports, yet each exchange sends a traceparent of its own and the log names the trace', async () => {
     expect(fixture.gateway.gateway.tracing.exporting).to.equal(false);
-    const fresh = await send({ port: fixture.gateway.port, path: '/api/v1/products/1', headers: { 'x-correlation-id': 'off-1' } });
+    const fresh = await send({
+      port: fixture.gateway.port,
+      path: '/api/v1/products/1',
+      headers: { 'x-correlation-id': 'off-1' },
+    });
     expect(fresh.status).to.equal(200);
     const sent = parseTraceparent(fixture.upstream.seen.at(-1)!.headers.traceparent);
     expect(sent, 'a valid traceparent').not.to.equal(undefined);
     expect(sent!.sampled, 'the default sampler (parent-based, always on) decides').to.equal(true);
     const line = fixture.gateway.logs.find((entry) => entry.correlationId === 'off-1')!;
     expect(line.trace_id).to.equal(sent!.traceId);
-    expect(line.span_id).to.match(/^[0-9a-f]{16}$/).and.not.equal(sent!.parentId);
+    expect(line.span_id)
+      .to.match(/^[0-9a-f]{16}$/)
+      .and.not.equal(sent!.parentId);
 
-    await send({ port: fixture.gateway.port, path: '/api/v1/products/2', headers: { traceparent: `00-${CLIENT_TRACE_ID}-${CLIENT_SPAN_ID}-00`, tracestate: 'shop=1' } });
+    await send({
+      port: fixture.gateway.port,
+      path: '/api/v1/products/2',
+      headers: { traceparent: `00-${CLIENT_TRACE_ID}-${CLIENT_SPAN_ID}-00`, tracestate: 'shop=1' },
+    });
     const continued = fixture.upstream.seen.at(-1)!;
     expect(parseTraceparent(continued.headers.traceparent)).to.include({ traceId: CLIENT_TRACE_ID, sampled: false });
     expect(parseTraceparent(continued.headers.traceparent)!.parentId).not.to.equal(CLIENT_SPAN_ID);
@@ -94,7 +130,11 @@ describe('tracing: a retried exchange', () => {
 
   it('when an exchange is retried, then the retry is a second client span (resend count 1) and the service sees it as parent', async () => {
     await send({ port: fixture.gateway.port, path: '/api/v1/products/1' });
-    const response = await send({ port: fixture.gateway.port, path: '/api/v1/products/2', headers: { traceparent: `00-${CLIENT_TRACE_ID}-${CLIENT_SPAN_ID}-01` } });
+    const response = await send({
+      port: fixture.gateway.port,
+      path: '/api/v1/products/2',
+      headers: { traceparent: `00-${CLIENT_TRACE_ID}-${CLIENT_SPAN_ID}-01` },
+    });
     expect(response.status).to.equal(200);
     const spans = await otlp.receiver.waitForSpans(3, (span) => span.traceId === CLIENT_TRACE_ID);
     const server = spans.find((span) => span.kind === SPAN_KIND.SERVER)!;
@@ -127,7 +167,9 @@ describe('tracing: WebSocket handshakes', () => {
   });
 
   it('when a tunnel opens, then its handshake is a client span (101) and the server span ends only when the tunnel closes', async () => {
-    const socket = await connectWebSocket(`ws://127.0.0.1:${gateway.port}/api/v1/products/live`, { headers: { traceparent: `00-${CLIENT_TRACE_ID}-${CLIENT_SPAN_ID}-01` } });
+    const socket = await connectWebSocket(`ws://127.0.0.1:${gateway.port}/api/v1/products/live`, {
+      headers: { traceparent: `00-${CLIENT_TRACE_ID}-${CLIENT_SPAN_ID}-01` },
+    });
     const [handshake] = await otlp.receiver.waitForSpans(1, (span) => span.traceId === CLIENT_TRACE_ID);
     expect(handshake).to.include({ kind: SPAN_KIND.CLIENT, name: 'GET product-service' });
     expect(handshake!.attributes).to.include({ 'http.response.status_code': 101 });
@@ -137,11 +179,16 @@ describe('tracing: WebSocket handshakes', () => {
     expect(marker.status).to.equal(200);
     const markerTrace = gateway.logs.find((entry) => entry.correlationId === 'marker')!.trace_id;
     await otlp.receiver.waitForSpans(1, (span) => span.traceId === markerTrace);
-    expect(otlp.receiver.spans.filter((span) => span.traceId === CLIENT_TRACE_ID && span.kind === SPAN_KIND.SERVER)).to.deep.equal([]);
+    expect(
+      otlp.receiver.spans.filter((span) => span.traceId === CLIENT_TRACE_ID && span.kind === SPAN_KIND.SERVER),
+    ).to.deep.equal([]);
 
     socket.close();
     await closed(socket);
-    const [server] = await otlp.receiver.waitForSpans(1, (span) => span.traceId === CLIENT_TRACE_ID && span.kind === SPAN_KIND.SERVER);
+    const [server] = await otlp.receiver.waitForSpans(
+      1,
+      (span) => span.traceId === CLIENT_TRACE_ID && span.kind === SPAN_KIND.SERVER,
+    );
     expect(server!.name).to.equal('GET /api/v1/products');
     expect(server!.attributes).to.include({ 'http.response.status_code': 101 });
     expect(handshake!.parentSpanId).to.equal(server!.spanId);
@@ -177,11 +224,14 @@ describe('tracing: a collector that is down or hangs', function () {
   /** Sends `count` requests one after another; each must be answered 200 within 1 s. */
   async function requestsUnaffected(gateway: RunningGateway, count: number): Promise<void> {
     for (let i = 0; i < count; i += 1) {
-      expect(await statusWithin({ port: gateway.port, path: `/api/v1/products/${i}` }, 1000), `request ${i}`).to.equal(200);
+      expect(await statusWithin({ port: gateway.port, path: `/api/v1/products/${i}` }, 1000), `request ${i}`).to.equal(
+        200,
+      );
     }
   }
 
-  const outageLines = (gateway: RunningGateway): unknown[] => gateway.logs.filter((entry) => String(entry.msg).startsWith('trace export failing'));
+  const outageLines = (gateway: RunningGateway): unknown[] =>
+    gateway.logs.filter((entry) => String(entry.msg).startsWith('trace export failing'));
 
   it('when the collector refuses connections, then requests are answered as usual, the lost spans are counted, and the outage is logged once', async () => {
     const gateway = await gatewayExportingTo(`http://127.0.0.1:${await closedPort()}`);
@@ -207,7 +257,11 @@ describe('tracing: a collector that is down or hangs', function () {
 
       receiver.hang(false);
       await waitFor(() => gateway.logs.some((entry) => entry.msg === 'trace export recovered'), 5000);
-      await send({ port: gateway.port, path: '/api/v1/products/after', headers: { traceparent: `00-${CLIENT_TRACE_ID}-${CLIENT_SPAN_ID}-01` } });
+      await send({
+        port: gateway.port,
+        path: '/api/v1/products/after',
+        headers: { traceparent: `00-${CLIENT_TRACE_ID}-${CLIENT_SPAN_ID}-01` },
+      });
       await receiver.waitForSpans(2, (span) => span.traceId === CLIENT_TRACE_ID);
     } finally {
       await gateway.close();
@@ -233,18 +287,30 @@ describe('tracing: exemplars on the duration histogram', () => {
   });
 
   it('when Prometheus asks for OpenMetrics, then a duration bucket carries the trace id as its exemplar; the text format stays as it was', async () => {
-    await send({ port: fixture.gateway.port, path: '/api/v1/products/1', headers: { traceparent: `00-${CLIENT_TRACE_ID}-${CLIENT_SPAN_ID}-01` } });
+    await send({
+      port: fixture.gateway.port,
+      path: '/api/v1/products/1',
+      headers: { traceparent: `00-${CLIENT_TRACE_ID}-${CLIENT_SPAN_ID}-01` },
+    });
     // Prometheus's own Accept header.
-    const accept = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+    const accept =
+      'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
     const open = await send({ port: metricsPort, path: '/metrics', headers: { accept } });
     expect(open.headers['content-type']).to.match(/^application\/openmetrics-text; version=1\.0\.0/);
-    expect(open.text).to.match(new RegExp(`^gateway_http_request_duration_seconds_bucket\\{le="[^"]+",route="/api/v1/products",method="GET",status="200"\\} 1 # \\{trace_id="${CLIENT_TRACE_ID}"\\} `, 'm'));
+    expect(open.text).to.match(
+      new RegExp(
+        `^gateway_http_request_duration_seconds_bucket\\{le="[^"]+",route="/api/v1/products",method="GET",status="200"\\} 1 # \\{trace_id="${CLIENT_TRACE_ID}"\\} `,
+        'm',
+      ),
+    );
     expect(open.text).to.match(/^# TYPE gateway_http_requests counter$/m);
     expect(open.text.trimEnd().endsWith('# EOF')).to.equal(true);
 
     const text = await send({ port: metricsPort, path: '/metrics' });
     expect(text.headers['content-type']).to.match(/^text\/plain; version=0\.0\.4/);
-    expect(sample(text.text, 'gateway_http_requests_total{route="/api/v1/products",method="GET",status="200"}')).to.equal(1);
+    expect(
+      sample(text.text, 'gateway_http_requests_total{route="/api/v1/products",method="GET",status="200"}'),
+    ).to.equal(1);
     expect(text.text).to.match(/^# TYPE gateway_http_requests_total counter$/m);
     expect(text.text).not.to.include('trace_id');
     expect(sample(text.text, 'gateway_trace_spans_dropped_total{reason="queue_full"}')).to.equal(0);
@@ -252,9 +318,19 @@ describe('tracing: exemplars on the duration histogram', () => {
 
   it('when a trace is not recorded, then its request adds no exemplar', async () => {
     const traceId = 'c'.repeat(32);
-    await send({ port: fixture.gateway.port, path: '/api/v1/users/1', headers: { traceparent: `00-${traceId}-${CLIENT_SPAN_ID}-00` } });
-    const open = await send({ port: metricsPort, path: '/metrics', headers: { accept: 'application/openmetrics-text' } });
-    expect(open.text).to.match(/^gateway_http_request_duration_seconds_count\{route="\/api\/v1\/users",method="GET",status="200"\} 1$/m);
+    await send({
+      port: fixture.gateway.port,
+      path: '/api/v1/users/1',
+      headers: { traceparent: `00-${traceId}-${CLIENT_SPAN_ID}-00` },
+    });
+    const open = await send({
+      port: metricsPort,
+      path: '/metrics',
+      headers: { accept: 'application/openmetrics-text' },
+    });
+    expect(open.text).to.match(
+      /^gateway_http_request_duration_seconds_count\{route="\/api\/v1\/users",method="GET",status="200"\} 1$/m,
+    );
     expect(open.text).not.to.include(traceId);
   });
 });

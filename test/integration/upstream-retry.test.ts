@@ -31,7 +31,13 @@ describe('a kept-alive upstream socket closed under a request', () => {
   it('when a POST fails on the reused socket, then it is not sent again and the client gets 502', async () => {
     expect((await send({ port: fixture.gateway.port, path: '/api/v1/products/3' })).status).to.equal(200);
     const before = fixture.upstream.seen.length;
-    const response = await send({ port: fixture.gateway.port, method: 'POST', path: '/api/v1/products', body: '{"n":1}', headers: { 'content-type': 'application/json' } });
+    const response = await send({
+      port: fixture.gateway.port,
+      method: 'POST',
+      path: '/api/v1/products',
+      body: '{"n":1}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(response.status).to.equal(502);
     expect(response.json<{ error: { code: string } }>().error.code).to.equal('SERVICE_UNAVAILABLE');
     expect(fixture.upstream.seen.length - before).to.equal(1);

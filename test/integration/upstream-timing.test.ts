@@ -58,7 +58,11 @@ describe('service timeout bounds waiting, idle timeout bounds silence, neither c
       // '/products/hang' and '/inventory/hang': never answer
     },
     streaming: true,
-    env: { PRODUCT_SERVICE_TIMEOUT_MS: '300', PRODUCT_SERVICE_IDLE_TIMEOUT_MS: '600', INVENTORY_SERVICE_TIMEOUT_MS: '10000' },
+    env: {
+      PRODUCT_SERVICE_TIMEOUT_MS: '300',
+      PRODUCT_SERVICE_IDLE_TIMEOUT_MS: '600',
+      INVENTORY_SERVICE_TIMEOUT_MS: '10000',
+    },
   });
 
   it('when a download keeps flowing for longer than the timeout, then it completes', async () => {
@@ -87,23 +91,39 @@ describe('service timeout bounds waiting, idle timeout bounds silence, neither c
   it('when the upstream resets after its headers, then the client response is cut and the failure logged once as 502', async () => {
     const result = await download(fixture.gateway.port, '/api/v1/products/reset-after-headers');
     expect(result.outcome).to.equal('cut');
-    await waitFor(() => fixture.gateway.logs.some((line) => line.path === '/api/v1/products/reset-after-headers' && line.msg === 'request completed'));
+    await waitFor(() =>
+      fixture.gateway.logs.some(
+        (line) => line.path === '/api/v1/products/reset-after-headers' && line.msg === 'request completed',
+      ),
+    );
     const lines = fixture.gateway.logs.filter((line) => line.path === '/api/v1/products/reset-after-headers');
-    expect(lines.map((line) => line.msg)).to.deep.equal(['upstream response failed mid-body; response cut', 'request completed']);
+    expect(lines.map((line) => line.msg)).to.deep.equal([
+      'upstream response failed mid-body; response cut',
+      'request completed',
+    ]);
     expect(lines[1]).to.include({ status: 502, upstreamStatus: 200, upstreamError: 'ECONNRESET' });
     const metrics = await fixture.gateway.gateway.metrics.registry.metrics();
-    expect(metrics, 'the cut counted once').to.include('gateway_upstream_errors_total{service="product-service",code="ECONNRESET"} 1\n');
+    expect(metrics, 'the cut counted once').to.include(
+      'gateway_upstream_errors_total{service="product-service",code="ECONNRESET"} 1\n',
+    );
     const next = await download(fixture.gateway.port, '/api/v1/products/trickle');
     expect(next.outcome).to.equal('complete');
   });
 
   it('when the client goes away mid-body, then it is logged as 499, not as a failure of the service, and the upstream request is cancelled', async () => {
-    const request = http.get({ host: '127.0.0.1', port: fixture.gateway.port, path: '/api/v1/products/stall-then-leave', agent: false }, (response) => {
-      response.once('data', () => request.destroy());
-    });
+    const request = http.get(
+      { host: '127.0.0.1', port: fixture.gateway.port, path: '/api/v1/products/stall-then-leave', agent: false },
+      (response) => {
+        response.once('data', () => request.destroy());
+      },
+    );
     request.on('error', () => {});
     await waitFor(() => aborted.includes('/products/stall-then-leave'), 2000);
-    await waitFor(() => fixture.gateway.logs.some((line) => line.path === '/api/v1/products/stall-then-leave' && line.msg === 'request completed'));
+    await waitFor(() =>
+      fixture.gateway.logs.some(
+        (line) => line.path === '/api/v1/products/stall-then-leave' && line.msg === 'request completed',
+      ),
+    );
     const lines = fixture.gateway.logs.filter((line) => line.path === '/api/v1/products/stall-then-leave');
     expect(lines.map((line) => line.msg)).to.deep.equal(['request completed']);
     expect(lines[0]).to.include({ status: 499, upstreamStatus: 200 });
@@ -111,7 +131,12 @@ describe('service timeout bounds waiting, idle timeout bounds silence, neither c
   });
 
   it('when the client goes away while waiting, then the upstream request is cancelled', async () => {
-    const request = http.get({ host: '127.0.0.1', port: fixture.gateway.port, path: '/api/v1/inventory/hang', agent: false });
+    const request = http.get({
+      host: '127.0.0.1',
+      port: fixture.gateway.port,
+      path: '/api/v1/inventory/hang',
+      agent: false,
+    });
     request.on('error', () => {});
     await waitFor(() => fixture.upstream.seen.some((seen) => seen.url === '/inventory/hang'));
     request.destroy();

@@ -12,7 +12,10 @@ const SERVICE = 'products.shop.test';
 const ADDRESSES = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
 
 /** Sends GETs `concurrency` at a time until `count` are done; returns how many each instance answered and the failures. */
-async function load(port: number, options: { count: number; concurrency: number; path?: string; method?: string; body?: string }) {
+async function load(
+  port: number,
+  options: { count: number; concurrency: number; path?: string; method?: string; body?: string },
+) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const answeredBy = new Map<string, number>();
   const failures: Array<number | string> = [];
@@ -21,7 +24,13 @@ async function load(port: number, options: { count: number; concurrency: number;
     while (started < options.count) {
       started += 1;
       try {
-        const response = await send({ port, agent, method: options.method, path: options.path ?? '/api/v1/products/1', body: options.body });
+        const response = await send({
+          port,
+          agent,
+          method: options.method,
+          path: options.path ?? '/api/v1/products/1',
+          body: options.body,
+        });
         if (response.status !== 200) failures.push(response.status);
         else {
           const { instance } = response.json<{ instance: string }>();
@@ -108,14 +117,24 @@ describe('upstreams: every instance of a service, found through DNS', function (
 
     // A slow request in flight on 127.0.0.5 when it leaves DNS still completes.
     const leaving = fleet.at('127.0.0.5');
-    leaving.handler = (request, response) => void setTimeout(() => response.end(JSON.stringify({ instance: '127.0.0.5' })), 600);
+    leaving.handler = (request, response) =>
+      void setTimeout(() => response.end(JSON.stringify({ instance: '127.0.0.5' })), 600);
     const inFlight: Array<Promise<number>> = [];
     while (leaving.inFlight === 0) {
       inFlight.push(send({ port, path: '/api/v1/products/slow' }).then((response) => response.status));
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     dns.set(SERVICE, ADDRESSES.slice(0, 3));
-    await waitFor(() => (gateway!.logs.some((line) => line.msg === `instances of product-service changed` && JSON.stringify(line.instances) === JSON.stringify(ADDRESSES.slice(0, 3).map((address) => `${address}:${fleet.port}`)))), 3000);
+    await waitFor(
+      () =>
+        gateway!.logs.some(
+          (line) =>
+            line.msg === `instances of product-service changed` &&
+            JSON.stringify(line.instances) ===
+              JSON.stringify(ADDRESSES.slice(0, 3).map((address) => `${address}:${fleet.port}`)),
+        ),
+      3000,
+    );
     const servedBefore = leaving.served;
     result = await load(port, { count: 300, concurrency: 6 });
     expect(result.failures).to.deep.equal([]);
@@ -131,21 +150,31 @@ describe('upstreams: every instance of a service, found through DNS', function (
     const { answeredBy, failures } = await load(port, { count: 300, concurrency: 6 });
     expect(failures).to.deep.equal([]);
     expect([...answeredBy.keys()].sort()).to.deep.equal(ADDRESSES.slice(0, 3));
-    expect(gateway!.logs.filter((line) => String(line.msg).startsWith('lookup for product-service failed'))).to.have.length(1);
+    expect(
+      gateway!.logs.filter((line) => String(line.msg).startsWith('lookup for product-service failed')),
+    ).to.have.length(1);
   });
 
   it('when an instance accepts but never answers, then it is ejected after UPSTREAM_EJECT_FAILURES timeouts and tried again after UPSTREAM_EJECT_MS', async () => {
     const silent = fleet.at('127.0.0.4');
     silent.handler = () => {};
-    const { port } = await startWith({ PRODUCT_SERVICE_TIMEOUT_MS: '200', UPSTREAM_EJECT_FAILURES: '2', UPSTREAM_EJECT_MS: '1500' });
+    const { port } = await startWith({
+      PRODUCT_SERVICE_TIMEOUT_MS: '200',
+      UPSTREAM_EJECT_FAILURES: '2',
+      UPSTREAM_EJECT_MS: '1500',
+    });
     const first = await load(port, { count: 60, concurrency: 3 });
     // Two requests time out (502), then the instance is out; the rest go to the other two.
     expect(first.failures).to.deep.equal([502, 502]);
     expect(silent.served).to.equal(2);
-    expect(gateway!.logs.filter((line) => line.msg === `instance 127.0.0.4:${fleet.port} of product-service ejected`)).to.have.length(1);
+    expect(
+      gateway!.logs.filter((line) => line.msg === `instance 127.0.0.4:${fleet.port} of product-service ejected`),
+    ).to.have.length(1);
     const metrics = await gateway!.gateway.metrics.registry.metrics();
     expect(metrics).to.include('gateway_upstream_instances{service="product-service",state="ejected"} 1');
-    const report = (await send({ port, path: '/health/services' })).json<{ services: Array<{ name: string; instances: Array<{ instance: string; state: string }> }> }>();
+    const report = (await send({ port, path: '/health/services' })).json<{
+      services: Array<{ name: string; instances: Array<{ instance: string; state: string }> }>;
+    }>();
     const products = report.services.find((service) => service.name === 'product-service')!;
     expect(products.instances.map(({ instance, state }) => [instance, state])).to.deep.equal(
       ADDRESSES.slice(0, 3).map((address) => [`${address}:${fleet.port}`, address === '127.0.0.4' ? 'ejected' : 'up']),
@@ -159,20 +188,39 @@ describe('upstreams: every instance of a service, found through DNS', function (
   it('when an instance refuses connections, then every request, POST with a body included, is retried on another and answered', async () => {
     await fleet.at('127.0.0.3').kill();
     const { port } = await startWith({ UPSTREAM_EJECT_FAILURES: '3' });
-    const { answeredBy, failures } = await load(port, { count: 60, concurrency: 3, method: 'POST', body: JSON.stringify({ name: 'kettle' }) });
+    const { answeredBy, failures } = await load(port, {
+      count: 60,
+      concurrency: 3,
+      method: 'POST',
+      body: JSON.stringify({ name: 'kettle' }),
+    });
     expect(failures).to.deep.equal([]);
     expect([...answeredBy.keys()].sort()).to.deep.equal(['127.0.0.2', '127.0.0.4']);
-    expect(gateway!.logs.filter((line) => line.msg === `instance 127.0.0.3:${fleet.port} of product-service ejected`)).to.have.length(1);
+    expect(
+      gateway!.logs.filter((line) => line.msg === `instance 127.0.0.3:${fleet.port} of product-service ejected`),
+    ).to.have.length(1);
   });
 
   it('when an instance fails its active health check, then it gets no traffic until it passes again', async () => {
     fleet.at('127.0.0.2').healthStatus = 503;
     const { port } = await startWith({ PRODUCT_SERVICE_HEALTH_INTERVAL_MS: '100' });
-    await waitFor(() => gateway!.logs.some((line) => line.msg === `instance 127.0.0.2:${fleet.port} of product-service failed its health check`), 3000);
+    await waitFor(
+      () =>
+        gateway!.logs.some(
+          (line) => line.msg === `instance 127.0.0.2:${fleet.port} of product-service failed its health check`,
+        ),
+      3000,
+    );
     const down = await load(port, { count: 90, concurrency: 3 });
     expect(down.answeredBy.get('127.0.0.2')).to.equal(undefined);
     fleet.at('127.0.0.2').healthStatus = 200;
-    await waitFor(() => gateway!.logs.some((line) => line.msg === `instance 127.0.0.2:${fleet.port} of product-service is healthy again`), 3000);
+    await waitFor(
+      () =>
+        gateway!.logs.some(
+          (line) => line.msg === `instance 127.0.0.2:${fleet.port} of product-service is healthy again`,
+        ),
+      3000,
+    );
     const up = await load(port, { count: 90, concurrency: 3 });
     expect(up.answeredBy.get('127.0.0.2')).to.be.above(0);
   });
@@ -187,7 +235,8 @@ describe('upstreams: every instance of a service, found through DNS', function (
     const { port } = await startWith();
     const sockets: WebSocket[] = [];
     try {
-      for (let index = 0; index < 30; index += 1) sockets.push(await connectWebSocket(`ws://127.0.0.1:${port}/api/v1/products/live`));
+      for (let index = 0; index < 30; index += 1)
+        sockets.push(await connectWebSocket(`ws://127.0.0.1:${port}/api/v1/products/live`));
       const counts = ADDRESSES.slice(0, 3).map((address) => byInstance.get(address) ?? 0);
       expect(counts.reduce((sum, count) => sum + count, 0)).to.equal(30);
       for (const count of counts) expect(count).to.be.within(7, 13);
@@ -202,7 +251,9 @@ describe('upstreams: every instance of a service, found through DNS', function (
     const { answeredBy } = await load(port, { count: 30, concurrency: 3 });
     const metrics = await gateway!.gateway.metrics.registry.metrics();
     for (const [address, count] of answeredBy) {
-      expect(metrics).to.include(`gateway_upstream_requests_total{service="product-service",instance="${address}:${fleet.port}"} ${count}`);
+      expect(metrics).to.include(
+        `gateway_upstream_requests_total{service="product-service",instance="${address}:${fleet.port}"} ${count}`,
+      );
     }
     const logged = gateway!.logs.filter((line) => line.msg === 'request completed').map((line) => line.instance);
     expect(new Set(logged)).to.deep.equal(new Set([...answeredBy.keys()].map((address) => `${address}:${fleet.port}`)));

@@ -51,22 +51,28 @@ const ROUTES = [
 ] as const;
 
 /** An HTTP service that never switches protocols: `answer` replies to the handshake. */
-async function startRefusingService(answer: (response: http.ServerResponse) => void, options: { listenForUpgrade: boolean }): Promise<{ url: string; close(): Promise<void> }> {
+async function startRefusingService(
+  answer: (response: http.ServerResponse) => void,
+  options: { listenForUpgrade: boolean },
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((_request, response) => answer(response));
   // With an upgrade listener Node hands the handshake over bare; answering it by hand is a service refusing.
   if (options.listenForUpgrade) {
     server.on('upgrade', (_request, socket) => {
-      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: 16\r\nConnection: close\r\n\r\n{"denied":"yes"}');
+      socket.end(
+        'HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: 16\r\nConnection: close\r\n\r\n{"denied":"yes"}',
+      );
     });
   }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -81,7 +87,11 @@ async function tunnelGauge(gateway: RunningGateway): Promise<number> {
  * connection to the service on `servicePort`, announced on Node's `net.client.socket` diagnostics
  * channel when it is made.
  */
-function watchTunnelSockets(servicePort: string): { onUpgrade(request: http.IncomingMessage, socket: Socket): void; found(): Socket[]; stop(): void } {
+function watchTunnelSockets(servicePort: string): {
+  onUpgrade(request: http.IncomingMessage, socket: Socket): void;
+  found(): Socket[];
+  stop(): void;
+} {
   const accepted: Socket[] = [];
   const made: Socket[] = [];
   const onClientSocket = (message: unknown): void => void made.push((message as { socket: Socket }).socket);
@@ -126,7 +136,10 @@ describe('WebSocket tunnels through the gateway', function () {
   const open: WebSocket[] = [];
 
   async function start(env: Record<string, string> = {}, options: { now?: () => number } = {}): Promise<void> {
-    gateway = await startGateway({ ...AUTH_ENV, ...allServicesAt(service.url), REDIS_URL, RATE_LIMIT_REDIS_PREFIX: uniquePrefix('ws'), ...env }, options);
+    gateway = await startGateway(
+      { ...AUTH_ENV, ...allServicesAt(service.url), REDIS_URL, RATE_LIMIT_REDIS_PREFIX: uniquePrefix('ws'), ...env },
+      options,
+    );
     // Counts are shared through Redis once it is connected; until then the limiter counts in memory.
     await waitFor(() => gateway.logs.some((line) => line.redis === 'ready'));
   }
@@ -151,7 +164,9 @@ describe('WebSocket tunnels through the gateway', function () {
     await start();
     const token = accessToken();
     for (const [prefix, upstreamPath] of ROUTES) {
-      const socket = await connect(`${prefix}/live?x=1&access_token=${token}&y=a%20b`, { headers: { 'x-correlation-id': `ws${prefix}` } });
+      const socket = await connect(`${prefix}/live?x=1&access_token=${token}&y=a%20b`, {
+        headers: { 'x-correlation-id': `ws${prefix}` },
+      });
       socket.send('hello');
       expect(await nextMessage(socket)).to.deep.equal({ data: Buffer.from('hello'), isBinary: false });
       const binary = randomBytes(70_000);
@@ -218,7 +233,12 @@ describe('WebSocket tunnels through the gateway', function () {
     await waitFor(() => gateway.logs.some((line) => line.msg === 'request completed'));
     const lines = gateway.logs.filter((line) => line.msg === 'request completed');
     expect(lines).to.have.length(1);
-    expect(lines[0]).to.include({ status: 101, path: '/api/v1/users/live', service: 'user-service', upstreamStatus: 101 });
+    expect(lines[0]).to.include({
+      status: 101,
+      path: '/api/v1/users/live',
+      service: 'user-service',
+      upstreamStatus: 101,
+    });
     expect(lines[0]!.bytes).to.be.above(0);
   });
 
@@ -235,14 +255,19 @@ describe('WebSocket tunnels through the gateway', function () {
 
     it('when the access_token is invalid, then 401', async () => {
       await start();
-      const answer = await refusedWebSocket(`ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken({ exp: 1 })}`);
+      const answer = await refusedWebSocket(
+        `ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken({ exp: 1 })}`,
+      );
       expect(answer.status).to.equal(401);
       expect(service.seen).to.have.length(0);
     });
 
     it('when the Origin is not allowed, then the client gets the 403 envelope', async () => {
       await start();
-      const answer = await refusedWebSocket(`ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken()}`, { origin: 'https://evil.example' });
+      const answer = await refusedWebSocket(
+        `ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken()}`,
+        { origin: 'https://evil.example' },
+      );
       expect(answer.status).to.equal(403);
       expect(JSON.parse(answer.body).error.code).to.equal('FORBIDDEN');
       expect(service.seen).to.have.length(0);
@@ -250,7 +275,9 @@ describe('WebSocket tunnels through the gateway', function () {
 
     it('when the Origin is allowed, then the tunnel opens', async () => {
       await start({ CORS_ORIGINS: 'http://localhost:3000' });
-      const socket = await connect(`/api/v1/products/live?access_token=${accessToken()}`, { origin: 'http://localhost:3000' });
+      const socket = await connect(`/api/v1/products/live?access_token=${accessToken()}`, {
+        origin: 'http://localhost:3000',
+      });
       socket.send('hi');
       expect((await nextMessage(socket)).data.toString()).to.equal('hi');
       expect(service.seen[0]!.headers.origin).to.equal('http://localhost:3000');
@@ -260,7 +287,9 @@ describe('WebSocket tunnels through the gateway', function () {
       await start({ RATE_LIMIT_MAX: '2' });
       await connect(`/api/v1/products/live?access_token=${accessToken()}`);
       await connect(`/api/v1/products/live?access_token=${accessToken()}`);
-      const answer = await refusedWebSocket(`ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken()}`);
+      const answer = await refusedWebSocket(
+        `ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken()}`,
+      );
       expect(answer.status).to.equal(429);
       expect(JSON.parse(answer.body).error.code).to.equal('TOO_MANY_REQUESTS');
       expect(Number(answer.headers['retry-after'])).to.be.within(1, 60);
@@ -271,9 +300,13 @@ describe('WebSocket tunnels through the gateway', function () {
     it('when the path is unsafe or unrouted, then 400 and 404 envelopes', async () => {
       await start();
       // An encoded slash: WHATWG URL parsing in the client would already resolve a `%2e%2e` segment.
-      const unsafe = await refusedWebSocket(`ws://127.0.0.1:${gateway.port}/api/v1/products/..%2fusers?access_token=${accessToken()}`);
+      const unsafe = await refusedWebSocket(
+        `ws://127.0.0.1:${gateway.port}/api/v1/products/..%2fusers?access_token=${accessToken()}`,
+      );
       expect(unsafe.status).to.equal(400);
-      const unrouted = await refusedWebSocket(`ws://127.0.0.1:${gateway.port}/api/v1/nothing?access_token=${accessToken()}`);
+      const unrouted = await refusedWebSocket(
+        `ws://127.0.0.1:${gateway.port}/api/v1/nothing?access_token=${accessToken()}`,
+      );
       expect(unrouted.status).to.equal(404);
       expect(JSON.parse(unrouted.body).error.code).to.equal('NOT_FOUND');
     });
@@ -281,7 +314,9 @@ describe('WebSocket tunnels through the gateway', function () {
     it('when the gateway is draining, then a new handshake gets 503 SHUTTING_DOWN', async () => {
       await start();
       gateway.gateway.lifecycle.drain();
-      const answer = await refusedWebSocket(`ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken()}`);
+      const answer = await refusedWebSocket(
+        `ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken()}`,
+      );
       expect(answer.status).to.equal(503);
       expect(JSON.parse(answer.body).error.code).to.equal('SHUTTING_DOWN');
       expect(service.seen).to.have.length(0);
@@ -292,13 +327,18 @@ describe('WebSocket tunnels through the gateway', function () {
       ['answers a plain 200', false, 200, '{"plain":"http"}'],
     ] as const) {
       it(`when the service ${what}, then the client gets that answer as it is`, async () => {
-        const refusing = await startRefusingService((response) => {
-          response.setHeader('content-type', 'application/json');
-          response.end('{"plain":"http"}');
-        }, { listenForUpgrade });
+        const refusing = await startRefusingService(
+          (response) => {
+            response.setHeader('content-type', 'application/json');
+            response.end('{"plain":"http"}');
+          },
+          { listenForUpgrade },
+        );
         try {
           await start(allServicesAt(refusing.url));
-          const answer = await refusedWebSocket(`ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken()}`);
+          const answer = await refusedWebSocket(
+            `ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken()}`,
+          );
           expect(answer.status).to.equal(status);
           expect(answer.body).to.equal(body);
           expect(answer.headers['content-type']).to.equal('application/json');
@@ -311,12 +351,22 @@ describe('WebSocket tunnels through the gateway', function () {
     it('when the service is down, then the client gets the 502 envelope; once its circuit opens, then 503 CIRCUIT_OPEN', async () => {
       // The breakers' clock stands still: the whole open time is left when the refusal is written.
       const frozen = Date.now();
-      await start({ ...allServicesAt(`http://127.0.0.1:${await closedPort()}`), CIRCUIT_FAILURE_THRESHOLD: '2', CIRCUIT_OPEN_MS: '7000' }, { now: () => frozen });
+      await start(
+        {
+          ...allServicesAt(`http://127.0.0.1:${await closedPort()}`),
+          CIRCUIT_FAILURE_THRESHOLD: '2',
+          CIRCUIT_OPEN_MS: '7000',
+        },
+        { now: () => frozen },
+      );
       const url = `ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken()}`;
       for (let attempt = 0; attempt < 2; attempt += 1) {
         const answer = await refusedWebSocket(url);
         expect(answer.status).to.equal(502);
-        expect(JSON.parse(answer.body).error).to.include({ code: 'SERVICE_UNAVAILABLE', message: 'Service product-service is unavailable' });
+        expect(JSON.parse(answer.body).error).to.include({
+          code: 'SERVICE_UNAVAILABLE',
+          message: 'Service product-service is unavailable',
+        });
       }
       const open = await refusedWebSocket(url);
       expect(open.status).to.equal(503);
@@ -325,7 +375,7 @@ describe('WebSocket tunnels through the gateway', function () {
     });
   });
 
-  it('regression: when a tunnel lives past the server\'s request and header timeouts, then it stays open (those bound HTTP requests, not tunnels)', async () => {
+  it("regression: when a tunnel lives past the server's request and header timeouts, then it stays open (those bound HTTP requests, not tunnels)", async () => {
     await start({ SERVER_REQUEST_TIMEOUT_MS: '600', SERVER_HEADERS_TIMEOUT_MS: '300' });
     const socket = await connect(`/api/v1/products/live?access_token=${accessToken()}`);
     const started = Date.now();
@@ -343,9 +393,14 @@ describe('WebSocket tunnels through the gateway', function () {
     silent.on('upgrade', (_request, socket: Duplex) => held.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
-      await start({ ...allServicesAt(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`), PRODUCT_SERVICE_TIMEOUT_MS: '300' });
+      await start({
+        ...allServicesAt(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`),
+        PRODUCT_SERVICE_TIMEOUT_MS: '300',
+      });
       const started = Date.now();
-      const answer = await refusedWebSocket(`ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken()}`);
+      const answer = await refusedWebSocket(
+        `ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken()}`,
+      );
       expect(answer.status).to.equal(502);
       expect(JSON.parse(answer.body).error.code).to.equal('SERVICE_TIMEOUT');
       expect(Date.now() - started).to.be.within(250, 2000);
@@ -370,7 +425,10 @@ describe('WebSocket tunnels through the gateway', function () {
       client.terminate();
       await serviceSideClosed;
       await waitFor(() => gateway.logs.some((line) => line.msg === 'request completed'));
-      expect(gateway.logs.find((line) => line.msg === 'request completed')).to.include({ status: 499, path: '/api/v1/products/live' });
+      expect(gateway.logs.find((line) => line.msg === 'request completed')).to.include({
+        status: 499,
+        path: '/api/v1/products/live',
+      });
       expect(gateway.gateway.lifecycle.openTunnels).to.equal(0);
     } finally {
       for (const socket of held) socket.destroy();
@@ -389,12 +447,15 @@ describe('WebSocket tunnels through the gateway', function () {
       client = await rawWebSocketClient(gateway.port, `/api/v1/products/live?access_token=${accessToken()}`);
       await waitFor(() => raw.sockets.length === 1 && gateway.gateway.lifecycle.openTunnels === 1);
       const sockets = tunnelSockets.found();
-      expect(sockets, 'the client\'s socket and the gateway\'s own to the service').to.have.length(2);
+      expect(sockets, "the client's socket and the gateway's own to the service").to.have.length(2);
       let peak = 0;
       let samples = 0;
       sampler = setInterval(() => {
         samples += 1;
-        peak = Math.max(peak, sockets.reduce((sum, socket) => sum + socket.readableLength + socket.writableLength, 0));
+        peak = Math.max(
+          peak,
+          sockets.reduce((sum, socket) => sum + socket.readableLength + socket.writableLength, 0),
+        );
       }, 1);
       const message = randomBytes(MESSAGE_MiB * MiB);
       const service = raw.sockets[0]!;
@@ -404,7 +465,9 @@ describe('WebSocket tunnels through the gateway', function () {
       ] as const) {
         expect((await deliverHeld(from, to, frame)).equals(frame)).to.equal(true);
       }
-      printSummary(`most bytes held in the tunnel's sockets while ${MESSAGE_MiB} MiB crossed each way: ${(peak / 1024).toFixed(0)} KiB over ${samples} samples`);
+      printSummary(
+        `most bytes held in the tunnel's sockets while ${MESSAGE_MiB} MiB crossed each way: ${(peak / 1024).toFixed(0)} KiB over ${samples} samples`,
+      );
       expect(samples, 'samples taken during the transfers').to.be.at.least(10);
       expect(peak).to.be.below(MAX_BUFFERED_BYTES);
     } finally {
@@ -427,7 +490,11 @@ describe('WebSocket tunnels through the gateway', function () {
 
     it('when a request without a body asks for h2c, then the upgrade is ignored and it is served as HTTP/1.1', async () => {
       await start(allServicesAt(upstream.url));
-      const response = await send({ port: gateway.port, path: '/api/v1/products/1', headers: { ...h2c, Authorization: `Bearer ${accessToken()}` } });
+      const response = await send({
+        port: gateway.port,
+        path: '/api/v1/products/1',
+        headers: { ...h2c, Authorization: `Bearer ${accessToken()}` },
+      });
       expect(response.status).to.equal(200);
       expect(response.json()).to.include({ method: 'GET', url: '/products/1' });
       expect(upstream.seen[0]!.headers.upgrade).to.equal(undefined);
@@ -435,7 +502,13 @@ describe('WebSocket tunnels through the gateway', function () {
 
     it('when a request with a body asks for h2c, then 400 BAD_REQUEST and nothing is forwarded', async () => {
       await start(allServicesAt(upstream.url));
-      const response = await send({ port: gateway.port, method: 'POST', path: '/api/v1/products', body: '{"a":1}', headers: { ...h2c, Authorization: `Bearer ${accessToken()}`, 'Content-Type': 'application/json' } });
+      const response = await send({
+        port: gateway.port,
+        method: 'POST',
+        path: '/api/v1/products',
+        body: '{"a":1}',
+        headers: { ...h2c, Authorization: `Bearer ${accessToken()}`, 'Content-Type': 'application/json' },
+      });
       expect(response.status).to.equal(400);
       expect(response.json()).to.deep.nested.include({ 'error.code': 'BAD_REQUEST' });
       expect(upstream.seen).to.have.length(0);
@@ -479,9 +552,14 @@ describe('WebSocket tunnels through the built gateway', function () {
   it('when a browser opens a WebSocket through config/nginx.conf, then the handshake keeps its Upgrade and messages cross both ways', async () => {
     expect(hasNginx(), 'nginx on PATH (.ci/run installs it)').to.equal(true);
     const gateway = await spawnGateway({ ...AUTH_ENV, INVENTORY_SERVICE_URL: service.url, TRUST_PROXY: 'true' });
-    const nginx = await startNginx((port) => renderForLoopback(readRepoFile('config/nginx.conf'), [gateway.port, gateway.port, gateway.port], port));
+    const nginx = await startNginx((port) =>
+      renderForLoopback(readRepoFile('config/nginx.conf'), [gateway.port, gateway.port, gateway.port], port),
+    );
     try {
-      const socket = await connectWebSocket(`ws://127.0.0.1:${nginx.port}/api/v1/inventory/live?access_token=${accessToken()}`, { origin: 'http://localhost:5173' });
+      const socket = await connectWebSocket(
+        `ws://127.0.0.1:${nginx.port}/api/v1/inventory/live?access_token=${accessToken()}`,
+        { origin: 'http://localhost:5173' },
+      );
       socket.send('through nginx');
       expect((await nextMessage(socket)).data.toString()).to.equal('through nginx');
       socket.send(Buffer.from([1, 2, 3]));
@@ -496,7 +574,9 @@ describe('WebSocket tunnels through the built gateway', function () {
 
   it('when SIGTERM arrives with a tunnel open, then the tunnel keeps working through the grace, is closed at its end, and the exit code is 0', async () => {
     const gateway = await spawnGateway({ ...AUTH_ENV, PRODUCT_SERVICE_URL: service.url, SHUTDOWN_GRACE_MS: '1000' });
-    const socket = await connectWebSocket(`ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken()}`);
+    const socket = await connectWebSocket(
+      `ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken()}`,
+    );
     const signalled = Date.now();
     gateway.child.kill('SIGTERM');
     await waitFor(() => gateway.logs.some((line) => line.msg === 'draining'));
@@ -505,7 +585,9 @@ describe('WebSocket tunnels through the built gateway', function () {
     await closed(socket);
     expect(Date.now() - signalled).to.be.at.least(900);
     expect(await gateway.exited).to.equal(0);
-    expect(gateway.logs.some((line) => line.msg === 'shutdown grace over; closing the WebSocket tunnels still open')).to.equal(true);
+    expect(
+      gateway.logs.some((line) => line.msg === 'shutdown grace over; closing the WebSocket tunnels still open'),
+    ).to.equal(true);
     expect(gateway.logs.filter((line) => line.msg === 'request completed' && line.status === 101)).to.have.length(1);
   });
 });

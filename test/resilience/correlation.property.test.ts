@@ -18,7 +18,10 @@ const length = fc.integer({ min: 0, max: 140 });
 /** Mostly visible ASCII with the odd space, control, DEL, Latin-1 or astral character. */
 const nearlySane = length.chain((size) =>
   fc.string({
-    unit: fc.oneof({ weight: 60, arbitrary: visibleAscii }, { weight: 1, arbitrary: fc.constantFrom(' ', '\t', '\n', '\r', '\0', '\x7f', 'é', '\u00a0', '\u2028', '🙂') }),
+    unit: fc.oneof(
+      { weight: 60, arbitrary: visibleAscii },
+      { weight: 1, arbitrary: fc.constantFrom(' ', '\t', '\n', '\r', '\0', '\x7f', 'é', '\u00a0', '\u2028', '🙂') },
+    ),
     minLength: size,
     maxLength: size,
   }),
@@ -36,9 +39,14 @@ describe('correlation id check properties (fast-check)', () => {
 
   it('when a visible ASCII id is 1 to 128 long, then it is accepted; 129 or more, refused', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 160 }).chain((size) => fc.string({ unit: visibleAscii, minLength: size, maxLength: size })), (id) => {
-        expect(isSaneCorrelationId(id)).to.equal(id.length <= 128);
-      }),
+      fc.property(
+        fc
+          .integer({ min: 1, max: 160 })
+          .chain((size) => fc.string({ unit: visibleAscii, minLength: size, maxLength: size })),
+        (id) => {
+          expect(isSaneCorrelationId(id)).to.equal(id.length <= 128);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

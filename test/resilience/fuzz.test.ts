@@ -27,23 +27,97 @@ interface FuzzRequest {
 }
 
 const PIECES = [
-  '.', '..', '...', '%2e', '%2E', '.%2e', '%2e%2E', '%252e', '/', '//', '%2f', '%2F', '\\', '%5c', '%5C',
-  ';', ';jsessionid=1', '..;', '%3b', '%00', '%', '%%', '%zz', '%ff', '%c3%a9', '%E6%97%A5', 'é', '日本', '🙂',
-  'a', 'b', '1', '42', '-', '_', '~', '@', ':', '!', '$', '&', "'", '(', ')', '*', '+', ',', '=', '"', '<', '>',
-  '{', '}', '|', '^', '`', 'login', 'register', 'refresh-token', 'admin', 'actuator', 'health',
+  '.',
+  '..',
+  '...',
+  '%2e',
+  '%2E',
+  '.%2e',
+  '%2e%2E',
+  '%252e',
+  '/',
+  '//',
+  '%2f',
+  '%2F',
+  '\\',
+  '%5c',
+  '%5C',
+  ';',
+  ';jsessionid=1',
+  '..;',
+  '%3b',
+  '%00',
+  '%',
+  '%%',
+  '%zz',
+  '%ff',
+  '%c3%a9',
+  '%E6%97%A5',
+  'é',
+  '日本',
+  '🙂',
+  'a',
+  'b',
+  '1',
+  '42',
+  '-',
+  '_',
+  '~',
+  '@',
+  ':',
+  '!',
+  '$',
+  '&',
+  "'",
+  '(',
+  ')',
+  '*',
+  '+',
+  ',',
+  '=',
+  '"',
+  '<',
+  '>',
+  '{',
+  '}',
+  '|',
+  '^',
+  '`',
+  'login',
+  'register',
+  'refresh-token',
+  'admin',
+  'actuator',
+  'health',
 ];
 const STARTS = [
   ...ROUTES.map((route) => route.prefix),
   ...ROUTES.flatMap((route) => route.publicPaths),
-  '/health', '/health/ready', '/health/services', '/info', '/api', '/api/v1', '/', '', '/API/V1/PRODUCTS', '/api/v1/productsX', '/api//v1/products',
+  '/health',
+  '/health/ready',
+  '/health/services',
+  '/info',
+  '/api',
+  '/api/v1',
+  '/',
+  '',
+  '/API/V1/PRODUCTS',
+  '/api/v1/productsX',
+  '/api//v1/products',
 ];
 
 const piece = fc.constantFrom(...PIECES);
 const target = fc
   .tuple(
     fc.constantFrom(...STARTS),
-    fc.array(fc.array(piece, { maxLength: 3 }).map((parts) => parts.join('')), { maxLength: 5 }),
-    fc.option(fc.array(piece, { maxLength: 4 }).map((parts) => `?${parts.join('')}`), { nil: '' }),
+    fc.array(
+      fc.array(piece, { maxLength: 3 }).map((parts) => parts.join('')),
+      { maxLength: 5 },
+    ),
+    fc.option(
+      fc.array(piece, { maxLength: 4 }).map((parts) => `?${parts.join('')}`),
+      { nil: '' },
+    ),
   )
   .map(([start, segments, query]) => start + segments.map((segment) => `/${segment}`).join('') + query)
   .filter((text) => text.startsWith('/') || text.startsWith('?'))
@@ -68,21 +142,47 @@ const authorization = fc.oneof(
 /** Headers a hostile client might send: forged user context, hop-by-hop tricks, odd ids and origins. */
 const extraHeaders = fc.dictionary(
   fc.constantFrom(
-    'x-correlation-id', 'x-user-id', 'x-user-role', 'x-forwarded-for', 'x-forwarded-host', 'forwarded', 'connection',
-    'te', 'upgrade', 'proxy-authorization', 'origin', 'cookie', 'accept', 'content-type', 'x-request-id', 'x-custom',
+    'x-correlation-id',
+    'x-user-id',
+    'x-user-role',
+    'x-forwarded-for',
+    'x-forwarded-host',
+    'forwarded',
+    'connection',
+    'te',
+    'upgrade',
+    'proxy-authorization',
+    'origin',
+    'cookie',
+    'accept',
+    'content-type',
+    'x-request-id',
+    'x-custom',
   ),
-  fc.oneof(visible, fc.constantFrom('close', 'keep-alive, x-user-id', 'x-forwarded-for, authorization', 'http://localhost:3000', 'https://evil.example', 'trailers', 'websocket', 'a\tb', 'caf\xe9')),
+  fc.oneof(
+    visible,
+    fc.constantFrom(
+      'close',
+      'keep-alive, x-user-id',
+      'x-forwarded-for, authorization',
+      'http://localhost:3000',
+      'https://evil.example',
+      'trailers',
+      'websocket',
+      'a\tb',
+      'caf\xe9',
+    ),
+  ),
   { maxKeys: 5 },
 );
 
-const request = fc
-  .record({
-    method: fc.constantFrom('GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'),
-    target,
-    authorization: fc.option(authorization, { nil: undefined }),
-    headers: extraHeaders,
-    marked: fc.integer({ min: 0, max: 4 }).map((draw) => draw > 0),
-  });
+const request = fc.record({
+  method: fc.constantFrom('GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'),
+  target,
+  authorization: fc.option(authorization, { nil: undefined }),
+  headers: extraHeaders,
+  marked: fc.integer({ min: 0, max: 4 }).map((draw) => draw > 0),
+});
 
 describe('black-box fuzz: 10 000 random requests against a running gateway with REQUIRE_AUTH=true', function () {
   this.timeout(120_000);
@@ -99,9 +199,13 @@ describe('black-box fuzz: 10 000 random requests against a running gateway with 
         const url = request.url ?? '';
         const own = ROUTES.filter((candidate) => candidate.service === service);
         // A probe of the health path is counted with the service's first route (checked below).
-        const route = url === service.healthPath ? own[0] : own.find((candidate) => url.startsWith(candidate.upstreamPath));
+        const route =
+          url === service.healthPath ? own[0] : own.find((candidate) => url.startsWith(candidate.upstreamPath));
         const key = route?.upstreamPath ?? `${service.name} outside its routes`;
-        seenBy.set(key, [...(seenBy.get(key) ?? []), { url, correlationId: String(request.headers['x-correlation-id']) }]);
+        seenBy.set(key, [
+          ...(seenBy.get(key) ?? []),
+          { url, correlationId: String(request.headers['x-correlation-id']) },
+        ]);
         response.setHeader('content-type', 'application/json');
         response.end('{"upstream":true}');
       });
@@ -129,7 +233,8 @@ describe('black-box fuzz: 10 000 random requests against a running gateway with 
     const answeredWith = new Map<string, FuzzRequest>();
 
     async function fire(fuzz: FuzzRequest): Promise<void> {
-      const body = fuzz.method === 'POST' || fuzz.method === 'PUT' || fuzz.method === 'PATCH' ? '{"fuzz":true}' : undefined;
+      const body =
+        fuzz.method === 'POST' || fuzz.method === 'PUT' || fuzz.method === 'PATCH' ? '{"fuzz":true}' : undefined;
       const outcome = await new Promise<{ status: number | string; body: string; correlationId: string }>((resolve) => {
         let client: http.ClientRequest;
         try {
@@ -151,10 +256,20 @@ describe('black-box fuzz: 10 000 random requests against a running gateway with 
           let text = '';
           response.setEncoding('utf8');
           response.on('data', (chunk: string) => (text += chunk));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text, correlationId: String(response.headers['x-correlation-id']) }));
-          response.on('error', (error: NodeJS.ErrnoException) => resolve({ status: error.code ?? error.message, body: text, correlationId: '' }));
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              body: text,
+              correlationId: String(response.headers['x-correlation-id']),
+            }),
+          );
+          response.on('error', (error: NodeJS.ErrnoException) =>
+            resolve({ status: error.code ?? error.message, body: text, correlationId: '' }),
+          );
         });
-        client.on('error', (error: NodeJS.ErrnoException) => resolve({ status: error.code ?? error.message, body: '', correlationId: '' }));
+        client.on('error', (error: NodeJS.ErrnoException) =>
+          resolve({ status: error.code ?? error.message, body: '', correlationId: '' }),
+        );
         client.end(body);
       });
       statuses.set(outcome.status, (statuses.get(outcome.status) ?? 0) + 1);
@@ -172,12 +287,18 @@ describe('black-box fuzz: 10 000 random requests against a running gateway with 
       }),
     );
     agent.destroy();
-    const summary = [...statuses].sort(([a], [b]) => String(a).localeCompare(String(b))).map(([status, count]) => `${status}: ${count}`).join(', ');
+    const summary = [...statuses]
+      .sort(([a], [b]) => String(a).localeCompare(String(b)))
+      .map(([status, count]) => `${status}: ${count}`)
+      .join(', ');
     const forwarded = [...seenBy.values()].reduce((sum, seen) => sum + seen.length, 0);
     printSummary(`seed ${SEED}; statuses ${summary}; ${forwarded} reached an upstream`);
 
     expect(gatewayErrors.slice(0, 5), `${gatewayErrors.length} requests answered 5xx or not at all`).to.deep.equal([]);
-    expect(gateway.logs.filter((line) => line.msg === 'request failed'), 'INTERNAL_ERROR logged').to.deep.equal([]);
+    expect(
+      gateway.logs.filter((line) => line.msg === 'request failed'),
+      'INTERNAL_ERROR logged',
+    ).to.deep.equal([]);
     expect((await send({ port: gateway.port, path: '/health' })).status).to.equal(200);
     // The run is not vacuous: requests were forwarded, refused as unsafe, and refused without a valid token.
     expect(forwarded).to.be.above(500);
@@ -196,9 +317,15 @@ describe('black-box fuzz: 10 000 random requests against a running gateway with 
           continue;
         }
         const path = url.split('?')[0]!;
-        expect(path === upstreamPath || path.startsWith(`${upstreamPath}/`), `${upstreamPath} upstream saw ${url}`).to.equal(true);
+        expect(
+          path === upstreamPath || path.startsWith(`${upstreamPath}/`),
+          `${upstreamPath} upstream saw ${url}`,
+        ).to.equal(true);
         const segments = path.split('/').map((segment) => segment.replace(/%2e/gi, '.').split(';')[0]);
-        expect(segments.filter((segment) => segment === '.' || segment === '..'), `${upstreamPath} upstream saw ${url}`).to.deep.equal([]);
+        expect(
+          segments.filter((segment) => segment === '.' || segment === '..'),
+          `${upstreamPath} upstream saw ${url}`,
+        ).to.deep.equal([]);
         expect(path, `${upstreamPath} upstream saw ${url}`).not.to.match(/%2f|%5c|\\/i);
         // A marked request reached its route's upstream with the rest of its target byte for byte.
         const fuzz = answeredWith.get(correlationId);

@@ -69,32 +69,55 @@ describe('an instance killed under load (the built gateway, full onion, instance
     async function worker(method: 'GET' | 'POST'): Promise<void> {
       while (Date.now() - started < LOAD_MS) {
         const startedAt = Date.now();
-        const status = await send({ port: gateway.port, agent, method, path: '/api/v1/products/7', headers, body: method === 'POST' ? '{"name":"kettle"}' : undefined })
-          .then((response) => response.status, (error: NodeJS.ErrnoException) => error.code ?? 'error');
+        const status = await send({
+          port: gateway.port,
+          agent,
+          method,
+          path: '/api/v1/products/7',
+          headers,
+          body: method === 'POST' ? '{"name":"kettle"}' : undefined,
+        }).then(
+          (response) => response.status,
+          (error: NodeJS.ErrnoException) => error.code ?? 'error',
+        );
         outcomes.push({ method, startedAt, endedAt: Date.now(), status });
       }
     }
-    const kill = new Promise<void>((resolve) => setTimeout(() => {
-      inFlightAtKill = { ...inFlight };
-      killedAt = Date.now();
-      void victim.kill().then(resolve);
-    }, KILL_AT_MS));
+    const kill = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        inFlightAtKill = { ...inFlight };
+        killedAt = Date.now();
+        void victim.kill().then(resolve);
+      }, KILL_AT_MS),
+    );
     try {
-      await Promise.all([...Array.from({ length: 6 }, () => worker('GET')), ...Array.from({ length: 2 }, () => worker('POST')), kill]);
+      await Promise.all([
+        ...Array.from({ length: 6 }, () => worker('GET')),
+        ...Array.from({ length: 2 }, () => worker('POST')),
+        kill,
+      ]);
     } finally {
       agent.destroy();
     }
 
     const failed = outcomes.filter((outcome) => outcome.status !== 200);
-    const count = (method: string, list: readonly Outcome[]) => list.filter((outcome) => outcome.method === method).length;
-    process.stderr.write(`      ${outcomes.length} requests (${count('GET', outcomes)} GET, ${count('POST', outcomes)} POST); failed: ${count('GET', failed)} GET, ${count('POST', failed)} POST; in flight on the killed instance: ${JSON.stringify(inFlightAtKill)}\n`);
+    const count = (method: string, list: readonly Outcome[]) =>
+      list.filter((outcome) => outcome.method === method).length;
+    process.stderr.write(
+      `      ${outcomes.length} requests (${count('GET', outcomes)} GET, ${count('POST', outcomes)} POST); failed: ${count('GET', failed)} GET, ${count('POST', failed)} POST; in flight on the killed instance: ${JSON.stringify(inFlightAtKill)}\n`,
+    );
     expect(inFlightAtKill).to.not.equal(undefined);
     // Only a request under way when the instance died may fail: one it was answering (counted above), or one on
     // its way to it over a connection that was not kept alive (no retry is safe there). Everything sent after the
     // kill is answered, by the survivors.
     const underWay = (outcome: Outcome) => outcome.startedAt <= killedAt && outcome.endedAt >= killedAt;
-    expect(failed.filter((outcome) => !underWay(outcome)), 'failures of requests not under way at the kill').to.deep.equal([]);
-    expect(count('POST', failed)).to.be.at.most(outcomes.filter((outcome) => outcome.method === 'POST' && underWay(outcome)).length);
+    expect(
+      failed.filter((outcome) => !underWay(outcome)),
+      'failures of requests not under way at the kill',
+    ).to.deep.equal([]);
+    expect(count('POST', failed)).to.be.at.most(
+      outcomes.filter((outcome) => outcome.method === 'POST' && underWay(outcome)).length,
+    );
     // After the kill, the two survivors carry everything.
     const after = await send({ port: gateway.port, path: '/api/v1/products/8', headers });
     expect(after.json<{ instance: string }>().instance).to.not.equal('127.0.0.3');

@@ -10,17 +10,72 @@ import { isSafeTarget, isUnderPrefix, rewritePath } from '../../src/proxy/path.j
  * before the path guard runs (pinned in hostile-input.test.ts).
  */
 const PIECES = [
-  '.', '..', '...', '%2e', '%2E', '.%2e', '%2e.', '%2E%2e', '%2', 'e', 'E', '%', '%25', '%252e',
-  '/', '//', '%2f', '%2F', '\\', '%5c', '%5C', ';', ';x=1', '..;', '%3b', '%00', '%c3%a9',
-  'a', 'b', '1', '-', '_', '~', '@', ':', '!', '$', '&', "'", '(', ')', '*', '+', ',', '=',
-  '?', '#', '"', '<', '>', '{', '}', '|', '^', '`',
+  '.',
+  '..',
+  '...',
+  '%2e',
+  '%2E',
+  '.%2e',
+  '%2e.',
+  '%2E%2e',
+  '%2',
+  'e',
+  'E',
+  '%',
+  '%25',
+  '%252e',
+  '/',
+  '//',
+  '%2f',
+  '%2F',
+  '\\',
+  '%5c',
+  '%5C',
+  ';',
+  ';x=1',
+  '..;',
+  '%3b',
+  '%00',
+  '%c3%a9',
+  'a',
+  'b',
+  '1',
+  '-',
+  '_',
+  '~',
+  '@',
+  ':',
+  '!',
+  '$',
+  '&',
+  "'",
+  '(',
+  ')',
+  '*',
+  '+',
+  ',',
+  '=',
+  '?',
+  '#',
+  '"',
+  '<',
+  '>',
+  '{',
+  '}',
+  '|',
+  '^',
+  '`',
 ];
 
 const segment = fc.array(fc.constantFrom(...PIECES), { maxLength: 4 }).map((pieces) => pieces.join(''));
 const route = fc.constantFrom(...loadConfig({}).routes);
 /** A request target under a route's prefix: the prefix, then `/segment…` and maybe a query. */
 const targetUnderRoute = fc
-  .tuple(route, fc.array(segment, { maxLength: 6 }), fc.option(fc.constantFrom('?', '?a=1', '?next=../x', '?%2e%2e'), { nil: '' }))
+  .tuple(
+    route,
+    fc.array(segment, { maxLength: 6 }),
+    fc.option(fc.constantFrom('?', '?a=1', '?next=../x', '?%2e%2e'), { nil: '' }),
+  )
   .map(([{ prefix, upstreamPath }, segments, query]) => ({
     prefix,
     upstreamPath,
@@ -87,12 +142,18 @@ describe('path guard properties (fast-check)', () => {
 
   it('when any target is accepted, then it is origin-form with no fragment', () => {
     fc.assert(
-      fc.property(fc.tuple(fc.constantFrom('', '/', '//', 'http://h', '*'), fc.string({ unit: fc.constantFrom(...PIECES), maxLength: 12 })), ([start, rest]) => {
-        const target = start + rest;
-        fc.pre(isSafeTarget(target));
-        expect(target.startsWith('/')).to.equal(true);
-        expect(target).not.to.include('#');
-      }),
+      fc.property(
+        fc.tuple(
+          fc.constantFrom('', '/', '//', 'http://h', '*'),
+          fc.string({ unit: fc.constantFrom(...PIECES), maxLength: 12 }),
+        ),
+        ([start, rest]) => {
+          const target = start + rest;
+          fc.pre(isSafeTarget(target));
+          expect(target.startsWith('/')).to.equal(true);
+          expect(target).not.to.include('#');
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -113,7 +174,9 @@ describe('path guard properties (fast-check)', () => {
       fc.property(route, suffix, ({ prefix, upstreamPath }, rest) => {
         const rewritten = rewritePath(prefix + rest, prefix, upstreamPath);
         expect(rewritten).to.equal(upstreamPath + rest);
-        expect(Buffer.from(rewritten.slice(upstreamPath.length), 'latin1').equals(Buffer.from(rest, 'latin1'))).to.equal(true);
+        expect(
+          Buffer.from(rewritten.slice(upstreamPath.length), 'latin1').equals(Buffer.from(rest, 'latin1')),
+        ).to.equal(true);
       }),
       { numRuns: 2000 },
     );

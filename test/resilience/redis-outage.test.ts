@@ -60,19 +60,30 @@ describe('Redis killed under load and restarted', function () {
     const during = samples.filter((sample) => sample.at >= killedAt && sample.at < restartedAt);
     const failed = samples.filter((sample) => sample.status !== 200);
     const slowest = Math.max(...samples.map((sample) => sample.ms));
-    printSummary(`${samples.length} requests, ${during.length} while Redis was down, slowest ${slowest} ms, ${failed.length} not 200`);
+    printSummary(
+      `${samples.length} requests, ${during.length} while Redis was down, slowest ${slowest} ms, ${failed.length} not 200`,
+    );
     expect(failed, 'requests that failed or hung').to.deep.equal([]);
     expect(during.length, 'requests while Redis was down').to.be.above(WORKERS);
     expect(slowest).to.be.below(HANG_MS);
 
     // Shared limits resume: the restarted, empty Redis gets this client's key again.
-    await waitFor(() => fixture.gateway.logs.some((line) => String(line.msg).includes('Redis answers again')), 10_000).catch(() => {});
+    await waitFor(
+      () => fixture.gateway.logs.some((line) => String(line.msg).includes('Redis answers again')),
+      10_000,
+    ).catch(() => {});
     for (let i = 0; i < 5 && (await sharedKeys()).length === 0; i += 1) {
       await send({ port: fixture.gateway.port, path: '/api/v1/products/1', agent });
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
     expect(await sharedKeys()).to.have.length(1);
-    expect(fixture.gateway.logs.filter((line) => String(line.msg).includes('falling back')), 'fallbacks logged').to.have.length(1);
-    expect(fixture.gateway.logs.filter((line) => String(line.msg).includes('Redis answers again')), 'resumptions logged').to.have.length(1);
+    expect(
+      fixture.gateway.logs.filter((line) => String(line.msg).includes('falling back')),
+      'fallbacks logged',
+    ).to.have.length(1);
+    expect(
+      fixture.gateway.logs.filter((line) => String(line.msg).includes('Redis answers again')),
+      'resumptions logged',
+    ).to.have.length(1);
   });
 });

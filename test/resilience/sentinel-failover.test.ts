@@ -18,7 +18,8 @@ const HANG_MS = 1000;
 const LOAD_MAX_MS = 15_000;
 const PATH = '/api/v1/products/1';
 
-const count = (statuses: Array<number | string>, status: number): number => statuses.filter((value) => value === status).length;
+const count = (statuses: Array<number | string>, status: number): number =>
+  statuses.filter((value) => value === status).length;
 const message = (line: Record<string, unknown>): string => String(line.msg);
 
 describe('Redis Sentinel failover under load', function () {
@@ -57,15 +58,18 @@ describe('Redis Sentinel failover under load', function () {
 
   /** `BURST` concurrent requests from `client`, alternating between the gateways: their statuses. */
   async function burst(client: string): Promise<number[]> {
-    const responses = await Promise.all(Array.from({ length: BURST }, (_, i) =>
-      send({ port: gateways[i % 2]!.port, path: PATH, headers: { 'x-forwarded-for': client }, agent })));
+    const responses = await Promise.all(
+      Array.from({ length: BURST }, (_, i) =>
+        send({ port: gateways[i % 2]!.port, path: PATH, headers: { 'x-forwarded-for': client }, agent }),
+      ),
+    );
     return responses.map((response) => response.status);
   }
 
-
   /** The time of the first log line of `gateway` after `since` whose message contains `text`. */
   function loggedAt(gateway: RunningGateway, text: string, since: number): number | undefined {
-    return gateway.logs.find((line) => (line.time as number) >= since && message(line).includes(text))?.time as number | undefined;
+    return gateway.logs.find((line) => (line.time as number) >= since && message(line).includes(text))?.time as
+      number | undefined;
   }
 
   it('when two gateways follow the Sentinel master, then 30 concurrent requests over both with a limit of 10 let exactly 10 through', async () => {
@@ -88,7 +92,11 @@ describe('Redis Sentinel failover under load', function () {
    * load goes on until both gateways count on that master, and 500 ms beyond (the return must be
    * smooth too), bounded by LOAD_MAX_MS. Prints the timeline and returns what it saw.
    */
-  async function underLoad(what: string, event: () => Promise<void>, port: number): Promise<{ samples: Sample[]; eventAt: number; backAt: number | undefined }> {
+  async function underLoad(
+    what: string,
+    event: () => Promise<void>,
+    port: number,
+  ): Promise<{ samples: Sample[]; eventAt: number; backAt: number | undefined }> {
     const sentinelGroup = group!;
     const started = Date.now();
     let eventAt = Number.POSITIVE_INFINITY;
@@ -108,9 +116,17 @@ describe('Redis Sentinel failover under load', function () {
       const gatewayPort = gateways[index % 2]!.port;
       while (Date.now() - started < LOAD_MAX_MS && (backAt === undefined || Date.now() - backAt < 500)) {
         const at = Date.now();
-        const status = await statusWithin({ port: gatewayPort, path: PATH, headers: { 'x-forwarded-for': `10.1.0.${index}` }, agent }, HANG_MS);
+        const status = await statusWithin(
+          { port: gatewayPort, path: PATH, headers: { 'x-forwarded-for': `10.1.0.${index}` }, agent },
+          HANG_MS,
+        );
         samples.push({ at, ms: Date.now() - at, status });
-        if (backAt === undefined && namedAt !== undefined && gateways.every((gateway) => countsOn(gateway, port, eventAt))) backAt = Date.now();
+        if (
+          backAt === undefined &&
+          namedAt !== undefined &&
+          gateways.every((gateway) => countsOn(gateway, port, eventAt))
+        )
+          backAt = Date.now();
       }
     };
     await Promise.all([change, ...Array.from({ length: WORKERS }, (_, index) => worker(index))]);
@@ -119,15 +135,26 @@ describe('Redis Sentinel failover under load', function () {
     printSummary(`${what}; Sentinel named the new master at ${after(namedAt)}`);
     gateways.forEach((gateway, index) => {
       const fellBack = loggedAt(gateway, 'falling back', eventAt);
-      const moved = gateway.logs.find((line) => (line.time as number) >= eventAt && line.master === `127.0.0.1:${port}`)?.time as number | undefined;
+      const moved = gateway.logs.find((line) => (line.time as number) >= eventAt && line.master === `127.0.0.1:${port}`)
+        ?.time as number | undefined;
       const resumed = loggedAt(gateway, 'Redis answers again', eventAt);
-      const inMemory = gateway.logs.filter((line) => line.path === PATH && message(line) === 'request completed'
-        && fellBack !== undefined && (line.time as number) >= fellBack && (resumed === undefined || (line.time as number) < resumed)).length;
-      printSummary(`gateway ${index + 1}: fell back ${after(fellBack)}, connected to the new master ${after(moved)}, `
-        + `counted in Redis again ${after(resumed)}, ${inMemory} requests counted only in its memory`);
+      const inMemory = gateway.logs.filter(
+        (line) =>
+          line.path === PATH &&
+          message(line) === 'request completed' &&
+          fellBack !== undefined &&
+          (line.time as number) >= fellBack &&
+          (resumed === undefined || (line.time as number) < resumed),
+      ).length;
+      printSummary(
+        `gateway ${index + 1}: fell back ${after(fellBack)}, connected to the new master ${after(moved)}, ` +
+          `counted in Redis again ${after(resumed)}, ${inMemory} requests counted only in its memory`,
+      );
     });
     const slowest = Math.max(...samples.map((sample) => sample.ms));
-    const during = samples.filter((sample) => sample.at >= eventAt && (backAt === undefined || sample.at < backAt)).length;
+    const during = samples.filter(
+      (sample) => sample.at >= eventAt && (backAt === undefined || sample.at < backAt),
+    ).length;
     printSummary(`${samples.length} requests under load, ${during} during the failover, slowest ${slowest} ms`);
     return { samples, eventAt, backAt };
   }
@@ -136,15 +163,31 @@ describe('Redis Sentinel failover under load', function () {
    * Asserts what every failover must give: all answered in time, each gateway falling back and
    * returning once (logged once each way), both back on Redis, a fresh client's limit exact on `port`.
    */
-  async function expectSmoothFailover(run: { samples: Sample[]; eventAt: number; backAt: number | undefined }, client: string, port: number): Promise<void> {
-    expect(run.samples.filter((sample) => sample.status !== 200 && sample.status !== 429), 'requests that failed or hung').to.deep.equal([]);
+  async function expectSmoothFailover(
+    run: { samples: Sample[]; eventAt: number; backAt: number | undefined },
+    client: string,
+    port: number,
+  ): Promise<void> {
+    expect(
+      run.samples.filter((sample) => sample.status !== 200 && sample.status !== 429),
+      'requests that failed or hung',
+    ).to.deep.equal([]);
     expect(Math.max(...run.samples.map((sample) => sample.ms))).to.be.below(HANG_MS);
     expect(run.backAt, 'both gateways counting on the new master').not.to.equal(undefined);
-    expect(run.samples.filter((sample) => sample.at >= run.eventAt && sample.at < run.backAt!).length, 'requests during the failover').to.be.above(WORKERS);
+    expect(
+      run.samples.filter((sample) => sample.at >= run.eventAt && sample.at < run.backAt!).length,
+      'requests during the failover',
+    ).to.be.above(WORKERS);
     for (const gateway of gateways) {
       const since = gateway.logs.filter((line) => (line.time as number) >= run.eventAt);
-      expect(since.filter((line) => message(line).includes('falling back')), 'fallbacks logged').to.have.length(1);
-      expect(since.filter((line) => message(line).includes('Redis answers again')), 'resumptions logged').to.have.length(1);
+      expect(
+        since.filter((line) => message(line).includes('falling back')),
+        'fallbacks logged',
+      ).to.have.length(1);
+      expect(
+        since.filter((line) => message(line).includes('Redis answers again')),
+        'resumptions logged',
+      ).to.have.length(1);
     }
     for (const gateway of gateways) {
       const store = await gateway.gateway.metrics.registry.getSingleMetricAsString('gateway_rate_limiter_store');
@@ -171,7 +214,13 @@ describe('Redis Sentinel failover under load', function () {
     const run = await underLoad('switchover requested', () => group!.switchover(sentinel), masterPort);
     await expectSmoothFailover(run, '10.0.0.3', masterPort);
     // The gateways follow Sentinel's word, not the old master's demotion 8 s or more later.
-    const movedAt = gateways.map((gateway) => gateway.logs.find((line) => (line.time as number) >= run.eventAt && line.master === `127.0.0.1:${masterPort}`)!.time as number);
-    expect(Math.max(...movedAt) - run.eventAt, 'ms from the switchover to both gateways on the new master').to.be.below(5000);
+    const movedAt = gateways.map(
+      (gateway) =>
+        gateway.logs.find((line) => (line.time as number) >= run.eventAt && line.master === `127.0.0.1:${masterPort}`)!
+          .time as number,
+    );
+    expect(Math.max(...movedAt) - run.eventAt, 'ms from the switchover to both gateways on the new master').to.be.below(
+      5000,
+    );
   });
 });

@@ -84,7 +84,9 @@ function request(port: number, path: string, timeoutMs: number): Promise<Outcome
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body += chunk));
       response.on('end', () => resolve({ ...outcome, status: response.statusCode, body }));
-      response.on('error', (error: NodeJS.ErrnoException) => resolve({ ...outcome, status: response.statusCode, error: error.code ?? error.message }));
+      response.on('error', (error: NodeJS.ErrnoException) =>
+        resolve({ ...outcome, status: response.statusCode, error: error.code ?? error.message }),
+      );
     });
     client.on('socket', (socket) => socket.once('connect', () => (outcome.localPort = socket.localPort)));
     client.on('error', (error: NodeJS.ErrnoException) => resolve({ ...outcome, error: error.code ?? error.message }));
@@ -120,9 +122,12 @@ describe('SIGTERM under load (the built gateway)', function () {
     });
     // Warm the code paths first, so the drill measures draining, not a cold start.
     for (let round = 0; round < 3; round += 1) {
-      await Promise.all(Array.from({ length: 20 }, (_, i) => request(gateway.port, `/api/v1/products/warm/${round}-${i}`, 5000)));
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => request(gateway.port, `/api/v1/products/warm/${round}-${i}`, 5000)),
+      );
     }
-    const slowSeen = (): number => fixture.upstream.seen.filter((seen) => seen.url.startsWith('/products/slow/')).length;
+    const slowSeen = (): number =>
+      fixture.upstream.seen.filter((seen) => seen.url.startsWith('/products/slow/')).length;
 
     // One new connection every 4 ms; SIGTERM once half of them have reached the upstream.
     const pending: Array<Promise<Outcome>> = [];
@@ -146,7 +151,8 @@ describe('SIGTERM under load (the built gateway)', function () {
     const acceptedLine = /^accepted-ports (.*)$/m.exec(gateway.stderr())?.[1];
     expect(acceptedLine, 'the gateway reported the connections it accepted').to.be.a('string');
     const accepted = new Set(JSON.parse(acceptedLine!) as number[]);
-    const wasAccepted = (outcome: Outcome): boolean => outcome.localPort !== undefined && accepted.has(outcome.localPort);
+    const wasAccepted = (outcome: Outcome): boolean =>
+      outcome.localPort !== undefined && accepted.has(outcome.localPort);
 
     const completed = outcomes.filter((outcome) => outcome.status === 200);
     // Refused: the listener was already closed, the connection never opened. Not a reset.
@@ -154,7 +160,9 @@ describe('SIGTERM under load (the built gateway)', function () {
     // Reset in the listen backlog: the kernel completed the handshake, the gateway had not accepted
     // the connection yet when its listener closed, so the kernel reset it. No byte of the request
     // was read; like a refused connection it was never the gateway's, and the client may resend it.
-    const resetInBacklog = outcomes.filter((outcome) => outcome.error !== undefined && outcome.localPort !== undefined && !wasAccepted(outcome));
+    const resetInBacklog = outcomes.filter(
+      (outcome) => outcome.error !== undefined && outcome.localPort !== undefined && !wasAccepted(outcome),
+    );
     // A reset (ECONNRESET, socket hang up …) or a hang on a connection the gateway accepted: a lost request.
     const lost = outcomes.filter((outcome) => wasAccepted(outcome) && outcome.status !== 200);
     printSummary(
@@ -164,10 +172,15 @@ describe('SIGTERM under load (the built gateway)', function () {
 
     expect(lost, 'requests on accepted connections that did not complete with 200').to.deep.equal([]);
     expect(completed.length).to.be.at.least(CONCURRENT / 2);
-    expect(completed.every((outcome) => outcome.body === JSON.stringify({ url: outcome.path.replace('/api/v1', '') }))).to.equal(true);
+    expect(
+      completed.every((outcome) => outcome.body === JSON.stringify({ url: outcome.path.replace('/api/v1', '') })),
+    ).to.equal(true);
     expect(completed.every(wasAccepted), 'every completed request went over an accepted connection').to.equal(true);
     expect(completed.length + refused.length + resetInBacklog.length).to.equal(CONCURRENT);
-    expect(outcomes.filter((outcome) => outcome.error === 'TIMEOUT'), 'hung requests').to.deep.equal([]);
+    expect(
+      outcomes.filter((outcome) => outcome.error === 'TIMEOUT'),
+      'hung requests',
+    ).to.deep.equal([]);
     expect(exitCode).to.equal(0);
   });
 });

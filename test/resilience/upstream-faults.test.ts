@@ -51,7 +51,9 @@ function activeResources(): Map<string, number> {
 
 /** Kinds whose count is above `baseline`. */
 function grownSince(baseline: Map<string, number>): string[] {
-  return [...activeResources()].filter(([kind, count]) => count > (baseline.get(kind) ?? 0)).map(([kind, count]) => `${kind}: ${baseline.get(kind) ?? 0} -> ${count}`);
+  return [...activeResources()]
+    .filter(([kind, count]) => count > (baseline.get(kind) ?? 0))
+    .map(([kind, count]) => `${kind}: ${baseline.get(kind) ?? 0} -> ${count}`);
 }
 
 describe('upstream faults mid-body', () => {
@@ -64,7 +66,10 @@ describe('upstream faults mid-body', () => {
         response.write('a'.repeat(4096));
         setTimeout(() => {
           response.write('b'.repeat(4096));
-          setTimeout(() => (fault === 'chunked-reset' ? request.socket.resetAndDestroy() : request.socket.destroy()), 20);
+          setTimeout(
+            () => (fault === 'chunked-reset' ? request.socket.resetAndDestroy() : request.socket.destroy()),
+            20,
+          );
         }, 20);
         return;
       }
@@ -96,9 +101,15 @@ describe('upstream faults mid-body', () => {
       expect(result.status).to.equal(200);
       expect(result.outcome).to.equal('cut');
       expect(result.elapsedMs).to.be.below(1000);
-      await waitFor(() => fixture.gateway.logs.some((line) => line.path === path && line.msg === 'request completed'), 2000);
+      await waitFor(
+        () => fixture.gateway.logs.some((line) => line.path === path && line.msg === 'request completed'),
+        2000,
+      );
       const lines = fixture.gateway.logs.filter((line) => line.path === path);
-      expect(lines.map((line) => line.msg)).to.deep.equal(['upstream response failed mid-body; response cut', 'request completed']);
+      expect(lines.map((line) => line.msg)).to.deep.equal([
+        'upstream response failed mid-body; response cut',
+        'request completed',
+      ]);
       expect(lines[1]).to.include({ status: 502, upstreamStatus: 200 });
       const next = await download(fixture.gateway.port, '/api/v1/products/fine');
       expect(next).to.include({ status: 200, outcome: 'complete', bytes: 4 });
@@ -109,7 +120,9 @@ describe('upstream faults mid-body', () => {
     // Let the sockets and timers of the tests before settle, then take the baseline.
     await new Promise((resolve) => setTimeout(resolve, 100));
     const baseline = activeResources();
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => download(fixture.gateway.port, `/api/v1/products/stall/${i}`)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => download(fixture.gateway.port, `/api/v1/products/stall/${i}`)),
+    );
     for (const result of results) {
       expect(result).to.include({ status: 200, bytes: 'first bytes'.length, outcome: 'cut' });
       expect(result.elapsedMs).to.be.within(250, 1000);
@@ -117,7 +130,9 @@ describe('upstream faults mid-body', () => {
     await waitFor(() => grownSince(baseline).length === 0, 2000).catch(() => {});
     expect(grownSince(baseline), 'handles and timers above the baseline').to.deep.equal([]);
     const connections = (server: http.Server): Promise<number> =>
-      new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+      new Promise((resolve, reject) =>
+        server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      );
     expect(await connections(fixture.gateway.server), 'client connections still open on the gateway').to.equal(0);
     expect(await connections(fixture.upstream.server), 'gateway connections still open on the upstream').to.equal(0);
   });
@@ -145,7 +160,10 @@ describe('upstreams that cannot be reached', () => {
     // name before sending any query, so the lookup fails here without leaving the machine. (A name
     // under .invalid, RFC 6761, would still be sent to this machine's nameserver.)
     const host = `${'a'.repeat(64)}.invalid`;
-    const gateway = await startGateway({ PRODUCT_SERVICE_URL: `http://${host}:8083`, PRODUCT_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS) });
+    const gateway = await startGateway({
+      PRODUCT_SERVICE_URL: `http://${host}:8083`,
+      PRODUCT_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS),
+    });
     try {
       for (let i = 0; i < 5; i += 1) await expect502Within(gateway, `/api/v1/products/${i}`);
       const failures = gateway.logs.filter((line) => line.msg === 'Service product-service is unavailable');
@@ -156,21 +174,34 @@ describe('upstreams that cannot be reached', () => {
   });
 
   it('regression: a request with a body to an unreachable upstream got its connection reset; now 502 SERVICE_UNAVAILABLE and the kept-alive connection stays usable', async () => {
-    const gateway = await startGateway({ PRODUCT_SERVICE_URL: `http://127.0.0.1:${await closedPort()}`, PRODUCT_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS) });
+    const gateway = await startGateway({
+      PRODUCT_SERVICE_URL: `http://127.0.0.1:${await closedPort()}`,
+      PRODUCT_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS),
+    });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     let connections = 0;
     gateway.server.on('connection', () => (connections += 1));
     try {
       for (const body of ['{"name":"tea"}', Buffer.alloc(1024 * 1024, 1)]) {
-        const response = await send({ port: gateway.port, method: 'POST', path: '/api/v1/products', body, agent, headers: { 'content-type': 'application/json' } });
+        const response = await send({
+          port: gateway.port,
+          method: 'POST',
+          path: '/api/v1/products',
+          body,
+          agent,
+          headers: { 'content-type': 'application/json' },
+        });
         expect(response.status).to.equal(502);
         expect(response.json<{ error: { code: string } }>().error.code).to.equal('SERVICE_UNAVAILABLE');
       }
       const chunked = await new Promise<number>((resolve, reject) => {
-        const client = http.request({ host: '127.0.0.1', port: gateway.port, method: 'PUT', path: '/api/v1/products/1', agent }, (response) => {
-          response.resume();
-          response.on('end', () => resolve(response.statusCode ?? 0));
-        });
+        const client = http.request(
+          { host: '127.0.0.1', port: gateway.port, method: 'PUT', path: '/api/v1/products/1', agent },
+          (response) => {
+            response.resume();
+            response.on('end', () => resolve(response.statusCode ?? 0));
+          },
+        );
         client.on('error', reject);
         client.write('{"name":');
         client.end('"tea"}');

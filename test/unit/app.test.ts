@@ -46,14 +46,19 @@ describe('createGateway', () => {
     const strict = await startGateway({ ...allServicesAt(upstream.url), RATE_LIMIT_MAX: '2', TRUST_PROXY: 'true' });
     const roomy = await startGateway({ ...allServicesAt(upstream.url), RATE_LIMIT_MAX: '50', TRUST_PROXY: 'false' });
     try {
-      const ask = (port: number): Promise<TestResponse> => send({ port, path: '/api/v1/products/1', headers: { 'x-forwarded-for': '203.0.113.5' } });
+      const ask = (port: number): Promise<TestResponse> =>
+        send({ port, path: '/api/v1/products/1', headers: { 'x-forwarded-for': '203.0.113.5' } });
       const spent = [await ask(strict.port), await ask(strict.port), await ask(strict.port)];
       expect(spent.map((response) => response.status)).to.deep.equal([200, 200, 429]);
       const other = await ask(roomy.port);
       expect(other.status).to.equal(200);
       expect([other.headers['ratelimit-limit'], other.headers['ratelimit-remaining']]).to.deep.equal(['50', '49']);
       // Each follows its own proxy setting: only the trusting one let the header name the client.
-      expect(upstream.seen.map((seen) => seen.headers['x-forwarded-for'])).to.deep.equal(['203.0.113.5, 127.0.0.1', '203.0.113.5, 127.0.0.1', '127.0.0.1']);
+      expect(upstream.seen.map((seen) => seen.headers['x-forwarded-for'])).to.deep.equal([
+        '203.0.113.5, 127.0.0.1',
+        '203.0.113.5, 127.0.0.1',
+        '127.0.0.1',
+      ]);
     } finally {
       await strict.close();
       await roomy.close();

@@ -9,7 +9,9 @@ function httpError(status: number, message: string, expose: boolean, field: 'sta
 describe('errors', () => {
   describe('toGatewayError', () => {
     it('when given a GatewayError, then it is returned as it is', () => {
-      const error = new GatewayError(429, 'TOO_MANY_REQUESTS', 'Too many requests', { headers: { 'Retry-After': '3' } });
+      const error = new GatewayError(429, 'TOO_MANY_REQUESTS', 'Too many requests', {
+        headers: { 'Retry-After': '3' },
+      });
       expect(toGatewayError(error)).to.equal(error);
     });
 
@@ -57,7 +59,11 @@ describe('errors', () => {
     for (const [label, error] of internals) {
       it(`when given ${label}, then it is 500 INTERNAL_ERROR with a generic message`, () => {
         const mapped = toGatewayError(error);
-        expect([mapped.status, mapped.code, mapped.message]).to.deep.equal([500, 'INTERNAL_ERROR', 'Internal server error']);
+        expect([mapped.status, mapped.code, mapped.message]).to.deep.equal([
+          500,
+          'INTERNAL_ERROR',
+          'Internal server error',
+        ]);
         expect(mapped.cause).to.equal(error);
       });
     }
@@ -66,7 +72,10 @@ describe('errors', () => {
   describe('toEnvelope', () => {
     it('when a GatewayError is enveloped, then the body is success false with message, code and correlation id', () => {
       const envelope = toEnvelope(new GatewayError(404, 'NOT_FOUND', 'Route not found'), 'corr-1');
-      expect(envelope).to.deep.equal({ success: false, error: { message: 'Route not found', code: 'NOT_FOUND', correlationId: 'corr-1' } });
+      expect(envelope).to.deep.equal({
+        success: false,
+        error: { message: 'Route not found', code: 'NOT_FOUND', correlationId: 'corr-1' },
+      });
     });
 
     it('when a plain Error is enveloped, then neither its message nor its stack appears', () => {

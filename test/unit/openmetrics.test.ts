@@ -2,8 +2,12 @@ import { expect } from 'chai';
 import { wantsOpenMetrics } from '../../src/openmetrics.js';
 
 describe('wantsOpenMetrics', () => {
-  it('when the Accept header lists OpenMetrics (as Prometheus\'s does), then OpenMetrics is served', () => {
-    expect(wantsOpenMetrics('application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1')).to.equal(true);
+  it("when the Accept header lists OpenMetrics (as Prometheus's does), then OpenMetrics is served", () => {
+    expect(
+      wantsOpenMetrics(
+        'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+      ),
+    ).to.equal(true);
     expect(wantsOpenMetrics('application/openmetrics-text')).to.equal(true);
   });
 

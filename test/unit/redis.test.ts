@@ -3,7 +3,16 @@ import { createRedis, redisOptions } from '../../src/redis.js';
 import { createMemoryLogger } from '../helpers/logger.js';
 import { closedPort } from '../helpers/upstream.js';
 
-const SENTINEL = { kind: 'sentinel', sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26380 }], master: 'limits', password: 'm', sentinelPassword: 's' } as const;
+const SENTINEL = {
+  kind: 'sentinel',
+  sentinels: [
+    { host: 's1', port: 26379 },
+    { host: 's2', port: 26380 },
+  ],
+  master: 'limits',
+  password: 'm',
+  sentinelPassword: 's',
+} as const;
 
 describe('Redis connection options', () => {
   for (const target of [{ kind: 'url', url: 'redis://cache:6379' } as const, SENTINEL]) {
@@ -17,7 +26,10 @@ describe('Redis connection options', () => {
 
   it('when the target is a Sentinel group, then ioredis gets the sentinels, the master name and both passwords, without its failover detector', () => {
     const options = redisOptions(SENTINEL, 250);
-    expect(options.sentinels).to.deep.equal([{ host: 's1', port: 26379 }, { host: 's2', port: 26380 }]);
+    expect(options.sentinels).to.deep.equal([
+      { host: 's1', port: 26379 },
+      { host: 's2', port: 26380 },
+    ]);
     expect(options).to.include({ name: 'limits', password: 'm', sentinelPassword: 's', sentinelCommandTimeout: 1000 });
     expect(options.failoverDetector).not.to.equal(true);
     expect(options.sentinelRetryStrategy!(100)).to.equal(2000);
@@ -41,9 +53,19 @@ describe('Redis connection options', () => {
 
   it('when createRedis gets a rediss:// URL, then the client it builds connects with TLS to that host and port', async () => {
     const port = await closedPort();
-    const redis = createRedis({ kind: 'url', url: `rediss://:pw@127.0.0.1:${port}/2` }, { commandTimeoutMs: 250, logger: createMemoryLogger().logger });
+    const redis = createRedis(
+      { kind: 'url', url: `rediss://:pw@127.0.0.1:${port}/2` },
+      { commandTimeoutMs: 250, logger: createMemoryLogger().logger },
+    );
     try {
-      expect(redis.options).to.deep.include({ host: '127.0.0.1', port, password: 'pw', db: 2, tls: {}, enableOfflineQueue: false });
+      expect(redis.options).to.deep.include({
+        host: '127.0.0.1',
+        port,
+        password: 'pw',
+        db: 2,
+        tls: {},
+        enableOfflineQueue: false,
+      });
     } finally {
       redis.disconnect();
     }

@@ -4,7 +4,12 @@ import { loadConfig } from '../../src/config/index.js';
 import { gatewayFileText, type TestRoute } from '../helpers/gateway-file.js';
 import { createMemoryLogger } from '../helpers/logger.js';
 
-const route = (name: string, url: string): TestRoute => ({ name, url, prefix: `/api/v1/${name}`, upstreamPath: `/${name}` });
+const route = (name: string, url: string): TestRoute => ({
+  name,
+  url,
+  prefix: `/api/v1/${name}`,
+  upstreamPath: `/${name}`,
+});
 
 /** The routing of a gateway file with `routes`, read from memory. */
 function routingOf(routes: readonly TestRoute[]): ReturnType<typeof loadConfig> {
@@ -20,11 +25,17 @@ describe('RoutingSwitch', () => {
   });
 
   it('when a file is swapped in, then unchanged services keep their upstream, changed ones get a new one, and dropped ones leave the metrics', async () => {
-    const first = routingOf([route('products', 'http://127.0.0.1:8083'), route('orders', 'http://127.0.0.1:8090'), route('reviews', 'http://127.0.0.1:8091')]);
+    const first = routingOf([
+      route('products', 'http://127.0.0.1:8083'),
+      route('orders', 'http://127.0.0.1:8090'),
+      route('reviews', 'http://127.0.0.1:8091'),
+    ]);
     gateway = createGateway(first, { logger: createMemoryLogger().logger });
     const before = gateway.routing.current;
 
-    const after = await gateway.routing.swap(routingOf([route('products', 'http://127.0.0.1:8083'), route('orders', 'http://127.0.0.1:9090')]));
+    const after = await gateway.routing.swap(
+      routingOf([route('products', 'http://127.0.0.1:8083'), route('orders', 'http://127.0.0.1:9090')]),
+    );
 
     expect(gateway.routing.current).to.equal(after);
     expect(after.upstreams.get('products-service')).to.equal(before.upstreams.get('products-service'));

@@ -9,7 +9,9 @@ const MODULE = fileURLToPath(new URL('../../src/with-timeout.ts', import.meta.ur
 function lifetimeMs(body: string): number {
   const script = `const { withTimeout } = await import(${JSON.stringify(MODULE)}); ${body}`;
   const started = Date.now();
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 20_000 });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    timeout: 20_000,
+  });
   expect(result.status, result.stderr.toString()).to.equal(0);
   return Date.now() - started;
 }
@@ -26,12 +28,19 @@ describe('withTimeout', function () {
   });
 
   it('when the promise rejects first, then the rejection comes back', async () => {
-    const outcome = await withTimeout(Promise.reject(new Error('boom')), 60_000).then(() => 'resolved', (error: Error) => error.message);
+    const outcome = await withTimeout(Promise.reject(new Error('boom')), 60_000).then(
+      () => 'resolved',
+      (error: Error) => error.message,
+    );
     expect(outcome).to.equal('boom');
   });
 
   it('regression: a race won early left its 15 s timer running and kept the process alive; now the process exits at once', () => {
     const baseline = lifetimeMs('');
-    expect(lifetimeMs('await withTimeout(Promise.resolve(1), 15_000); await withTimeout(Promise.reject(new Error("x")), 15_000).catch(() => 0);')).to.be.below(baseline + 5000);
+    expect(
+      lifetimeMs(
+        'await withTimeout(Promise.resolve(1), 15_000); await withTimeout(Promise.reject(new Error("x")), 15_000).catch(() => 0);',
+      ),
+    ).to.be.below(baseline + 5000);
   });
 });

@@ -18,34 +18,124 @@ interface Kind {
   readonly name: string;
   readonly weight: number;
   readonly expected: number | 'aborted';
-  request(i: number, token: string): { method: string; path: string; headers: Record<string, string>; body?: Buffer; abortAfterMs?: number };
+  request(
+    i: number,
+    token: string,
+  ): { method: string; path: string; headers: Record<string, string>; body?: Buffer; abortAfterMs?: number };
 }
 
 const BODY = Buffer.alloc(2048, 7);
 const MIX: Kind[] = [
-  { name: 'get', weight: 55, expected: 200, request: (i, token) => ({ method: 'GET', path: `/api/v1/products/${i}?page=${i % 7}`, headers: { authorization: `Bearer ${token}` } }) },
-  { name: 'post 2 KiB', weight: 10, expected: 200, request: (_i, token) => ({ method: 'POST', path: '/api/v1/products', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, body: BODY }) },
-  { name: 'get 64 KiB', weight: 5, expected: 200, request: (_i, token) => ({ method: 'GET', path: '/api/v1/inventory/big', headers: { authorization: `Bearer ${token}` } }) },
-  { name: 'upstream 500', weight: 5, expected: 500, request: (_i, token) => ({ method: 'GET', path: '/api/v1/users/error', headers: { authorization: `Bearer ${token}` } }) },
-  { name: 'upstream reset', weight: 3, expected: 502, request: (_i, token) => ({ method: 'POST', path: '/api/v1/users/reset', headers: { authorization: `Bearer ${token}` }, body: BODY }) },
-  { name: 'no token', weight: 5, expected: 401, request: (i) => ({ method: 'GET', path: `/api/v1/products/${i}`, headers: {} }) },
-  { name: 'bad token', weight: 3, expected: 401, request: (i) => ({ method: 'GET', path: `/api/v1/products/${i}`, headers: { authorization: 'Bearer not.a.token' } }) },
-  { name: 'unsafe path', weight: 4, expected: 400, request: (i) => ({ method: 'GET', path: `/api/v1/products/%2e%2e/users/${i}`, headers: {} }) },
+  {
+    name: 'get',
+    weight: 55,
+    expected: 200,
+    request: (i, token) => ({
+      method: 'GET',
+      path: `/api/v1/products/${i}?page=${i % 7}`,
+      headers: { authorization: `Bearer ${token}` },
+    }),
+  },
+  {
+    name: 'post 2 KiB',
+    weight: 10,
+    expected: 200,
+    request: (_i, token) => ({
+      method: 'POST',
+      path: '/api/v1/products',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+      body: BODY,
+    }),
+  },
+  {
+    name: 'get 64 KiB',
+    weight: 5,
+    expected: 200,
+    request: (_i, token) => ({
+      method: 'GET',
+      path: '/api/v1/inventory/big',
+      headers: { authorization: `Bearer ${token}` },
+    }),
+  },
+  {
+    name: 'upstream 500',
+    weight: 5,
+    expected: 500,
+    request: (_i, token) => ({
+      method: 'GET',
+      path: '/api/v1/users/error',
+      headers: { authorization: `Bearer ${token}` },
+    }),
+  },
+  {
+    name: 'upstream reset',
+    weight: 3,
+    expected: 502,
+    request: (_i, token) => ({
+      method: 'POST',
+      path: '/api/v1/users/reset',
+      headers: { authorization: `Bearer ${token}` },
+      body: BODY,
+    }),
+  },
+  {
+    name: 'no token',
+    weight: 5,
+    expected: 401,
+    request: (i) => ({ method: 'GET', path: `/api/v1/products/${i}`, headers: {} }),
+  },
+  {
+    name: 'bad token',
+    weight: 3,
+    expected: 401,
+    request: (i) => ({
+      method: 'GET',
+      path: `/api/v1/products/${i}`,
+      headers: { authorization: 'Bearer not.a.token' },
+    }),
+  },
+  {
+    name: 'unsafe path',
+    weight: 4,
+    expected: 400,
+    request: (i) => ({ method: 'GET', path: `/api/v1/products/%2e%2e/users/${i}`, headers: {} }),
+  },
   { name: 'no route', weight: 3, expected: 404, request: (i) => ({ method: 'GET', path: `/v2/${i}`, headers: {} }) },
   { name: 'health', weight: 5, expected: 200, request: () => ({ method: 'GET', path: '/health', headers: {} }) },
-  { name: 'client abort', weight: 2, expected: 'aborted', request: (_i, token) => ({ method: 'GET', path: '/api/v1/products/slow', headers: { authorization: `Bearer ${token}` }, abortAfterMs: 20 }) },
+  {
+    name: 'client abort',
+    weight: 2,
+    expected: 'aborted',
+    request: (_i, token) => ({
+      method: 'GET',
+      path: '/api/v1/products/slow',
+      headers: { authorization: `Bearer ${token}` },
+      abortAfterMs: 20,
+    }),
+  },
 ];
 const WHEEL = MIX.flatMap((kind) => Array<Kind>(kind.weight).fill(kind));
 
-function fire(port: number, agent: http.Agent, kind: Kind, i: number, token: string): Promise<number | 'aborted' | string> {
+function fire(
+  port: number,
+  agent: http.Agent,
+  kind: Kind,
+  i: number,
+  token: string,
+): Promise<number | 'aborted' | string> {
   const spec = kind.request(i, token);
   return new Promise((resolve) => {
-    const client = http.request({ host: '127.0.0.1', port, method: spec.method, path: spec.path, headers: spec.headers, agent }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
-      response.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
-    });
-    client.on('error', (error: NodeJS.ErrnoException) => resolve(spec.abortAfterMs !== undefined ? 'aborted' : error.code ?? 'error'));
+    const client = http.request(
+      { host: '127.0.0.1', port, method: spec.method, path: spec.path, headers: spec.headers, agent },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+        response.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+      },
+    );
+    client.on('error', (error: NodeJS.ErrnoException) =>
+      resolve(spec.abortAfterMs !== undefined ? 'aborted' : (error.code ?? 'error')),
+    );
     client.setTimeout(10_000, () => client.destroy(new Error('timeout')));
     if (spec.abortAfterMs !== undefined) setTimeout(() => client.destroy(), spec.abortAfterMs);
     client.end(spec.body);
@@ -96,7 +186,9 @@ describe(`soak: ${REQUESTS} requests through the built gateway`, function () {
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     const token = accessToken({ exp: Math.floor(Date.now() / 1000) + 3600 });
     const unexpected = new Map<string, number>();
-    const samples: Array<{ requests: number; rssMiB: number }> = [{ requests: 0, rssMiB: memoryMiB(gateway.child.pid!, 'VmRSS') }];
+    const samples: Array<{ requests: number; rssMiB: number }> = [
+      { requests: 0, rssMiB: memoryMiB(gateway.child.pid!, 'VmRSS') },
+    ];
     let sent = 0;
     let done = 0;
     const started = Date.now();
@@ -107,9 +199,11 @@ describe(`soak: ${REQUESTS} requests through the built gateway`, function () {
           const i = sent++;
           const kind = WHEEL[i % WHEEL.length]!;
           const outcome = await fire(gateway.port, agent, kind, i, token);
-          if (outcome !== kind.expected) unexpected.set(`${kind.name}: ${outcome}`, (unexpected.get(`${kind.name}: ${outcome}`) ?? 0) + 1);
+          if (outcome !== kind.expected)
+            unexpected.set(`${kind.name}: ${outcome}`, (unexpected.get(`${kind.name}: ${outcome}`) ?? 0) + 1);
           done += 1;
-          if (done % SAMPLE_EVERY === 0) samples.push({ requests: done, rssMiB: memoryMiB(gateway.child.pid!, 'VmRSS') });
+          if (done % SAMPLE_EVERY === 0)
+            samples.push({ requests: done, rssMiB: memoryMiB(gateway.child.pid!, 'VmRSS') });
         }
       }),
     );
@@ -118,13 +212,20 @@ describe(`soak: ${REQUESTS} requests through the built gateway`, function () {
 
     printSummary(`${done} requests in ${seconds.toFixed(1)} s; gateway VmRSS (MiB) every ${SAMPLE_EVERY} requests:`);
     for (let row = 0; row < samples.length; row += 10) {
-      printSummary(`${samples.slice(row, row + 10).map((sample) => `${String(sample.requests).padStart(6)}: ${sample.rssMiB.toFixed(1)}`).join('  ')}`);
+      printSummary(
+        `${samples
+          .slice(row, row + 10)
+          .map((sample) => `${String(sample.requests).padStart(6)}: ${sample.rssMiB.toFixed(1)}`)
+          .join('  ')}`,
+      );
     }
     const measured = samples.slice(1);
     const quarter = Math.floor(measured.length / 4);
     const firstPeak = Math.max(...measured.slice(0, quarter).map((sample) => sample.rssMiB));
     const lastPeak = Math.max(...measured.slice(-quarter).map((sample) => sample.rssMiB));
-    printSummary(`first quarter peak ${firstPeak.toFixed(1)} MiB, last quarter peak ${lastPeak.toFixed(1)} MiB (margin ${SETTLE_MARGIN_MiB} MiB)`);
+    printSummary(
+      `first quarter peak ${firstPeak.toFixed(1)} MiB, last quarter peak ${lastPeak.toFixed(1)} MiB (margin ${SETTLE_MARGIN_MiB} MiB)`,
+    );
 
     expect(done, 'requests done before the deadline').to.equal(REQUESTS);
     expect(Object.fromEntries(unexpected), 'answers other than expected').to.deep.equal({});

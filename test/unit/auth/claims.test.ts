@@ -13,7 +13,11 @@ describe('readUser', () => {
   });
 
   it('when there is no userId but an email claim, then id is sub and email is the email claim', () => {
-    expect(readUser({ sub: 'u-7', email: 'grace@example.com', exp })).to.deep.equal({ id: 'u-7', email: 'grace@example.com', role: undefined });
+    expect(readUser({ sub: 'u-7', email: 'grace@example.com', exp })).to.deep.equal({
+      id: 'u-7',
+      email: 'grace@example.com',
+      role: undefined,
+    });
   });
 
   for (const [what, claims, reason] of [
@@ -22,7 +26,11 @@ describe('readUser', () => {
     ['a refresh token', { sub: 'a', exp, tokenType: 'refresh' }, 'token type refresh is not access'],
     ['no user', { exp, role: 'USER' }, 'token names no user (userId or sub)'],
     ['an object as user id', { exp, userId: { id: 1 } }, 'token names no user (userId or sub)'],
-    ['a newline in a claim', { exp, sub: 'a', role: 'USER\r\nx-user-role: ADMIN' }, 'token claims cannot be sent as headers'],
+    [
+      'a newline in a claim',
+      { exp, sub: 'a', role: 'USER\r\nx-user-role: ADMIN' },
+      'token claims cannot be sent as headers',
+    ],
   ] as const) {
     it(`when the claims have ${what}, then they are refused: ${reason}`, () => {
       expect(readUser(claims)).to.equal(reason);

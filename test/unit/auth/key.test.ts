@@ -67,7 +67,7 @@ describe('readSecretKey', () => {
     });
   }
 
-  it('when JWT_SECRET_ENCODING=utf8, then a Base64 secret is read as text and differs from the auth service\'s key', () => {
+  it("when JWT_SECRET_ENCODING=utf8, then a Base64 secret is read as text and differs from the auth service's key", () => {
     const secret = randomBytes(48).toString('base64');
     const reading = readSecretKey(secret, 'utf8');
     expect([reading.encoding, reading.forced, reading.length]).to.deep.equal(['utf8', true, 64]);
@@ -100,7 +100,7 @@ describe('readSecretKey', () => {
   });
 });
 
-describe('decodeJjwtBase64 (behaviours read from jjwt\'s Base64.decodeFast beyond the vectors)', () => {
+describe("decodeJjwtBase64 (behaviours read from jjwt's Base64.decodeFast beyond the vectors)", () => {
   it('when the text is empty, then it decodes to no bytes', () => {
     expect(decodeJjwtBase64('')).to.have.length(0);
   });

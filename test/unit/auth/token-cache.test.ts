@@ -36,6 +36,8 @@ describe('VerifiedTokenCache', () => {
     cache.set('a', { exp: 2000 }, user, 'current');
     cache.set('b', { exp: 2000 }, user, 'current');
     cache.set('c', { exp: 2000 }, user, 'current');
-    expect([cache.get('a', 1), cache.get('b', 1), cache.get('c', 1)].map((entry) => entry !== undefined)).to.deep.equal([false, true, true]);
+    expect([cache.get('a', 1), cache.get('b', 1), cache.get('c', 1)].map((entry) => entry !== undefined)).to.deep.equal(
+      [false, true, true],
+    );
   });
 });

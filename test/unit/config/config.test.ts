@@ -46,12 +46,17 @@ describe('loadConfig', () => {
     });
 
     it('when env is empty, then auth is required with the placeholder secret and the default issuer', () => {
-      expect(config.auth).to.include({ required: true, issuer: 'http://localhost:4001', audience: undefined, previousKey: undefined });
+      expect(config.auth).to.include({
+        required: true,
+        issuer: 'http://localhost:4001',
+        audience: undefined,
+        previousKey: undefined,
+      });
       expect(keyText(config)).to.equal('CHANGE_ME_TO_A_STRONG_SECRET');
       expect(config.auth.key).to.include({ encoding: 'utf8', forced: false, length: 28 });
     });
 
-    it('when env is empty, then the public paths are the auth service\'s register, login, refresh-token and logout', () => {
+    it("when env is empty, then the public paths are the auth service's register, login, refresh-token and logout", () => {
       expect(config.routes.flatMap((route) => route.publicPaths)).to.have.members([
         '/api/v1/auth/register',
         '/api/v1/auth/login',
@@ -80,11 +85,60 @@ describe('loadConfig', () => {
     });
 
     it('when env is empty, then every service has its default URL, health path and the 5000 ms timeout', () => {
-      expect(config.services.map(({ name, urls, healthPath, timeoutMs, idleTimeoutMs, healthIntervalMs, ejectFailures, ejectMs }) => ({ name, urls, healthPath, timeoutMs, idleTimeoutMs, healthIntervalMs, ejectFailures, ejectMs }))).to.deep.equal([
-        { name: 'auth-service', urls: ['http://localhost:4001'], healthPath: '/actuator/health', timeoutMs: 5000, idleTimeoutMs: 60_000, healthIntervalMs: undefined, ejectFailures: 5, ejectMs: 10_000 },
-        { name: 'user-service', urls: ['http://localhost:8082'], healthPath: '/actuator/health', timeoutMs: 5000, idleTimeoutMs: 60_000, healthIntervalMs: undefined, ejectFailures: 5, ejectMs: 10_000 },
-        { name: 'product-service', urls: ['http://localhost:8083'], healthPath: '/actuator/health', timeoutMs: 5000, idleTimeoutMs: 60_000, healthIntervalMs: undefined, ejectFailures: 5, ejectMs: 10_000 },
-        { name: 'inventory-service', urls: ['http://localhost:8080'], healthPath: '/health', timeoutMs: 5000, idleTimeoutMs: 60_000, healthIntervalMs: undefined, ejectFailures: 5, ejectMs: 10_000 },
+      expect(
+        config.services.map(
+          ({ name, urls, healthPath, timeoutMs, idleTimeoutMs, healthIntervalMs, ejectFailures, ejectMs }) => ({
+            name,
+            urls,
+            healthPath,
+            timeoutMs,
+            idleTimeoutMs,
+            healthIntervalMs,
+            ejectFailures,
+            ejectMs,
+          }),
+        ),
+      ).to.deep.equal([
+        {
+          name: 'auth-service',
+          urls: ['http://localhost:4001'],
+          healthPath: '/actuator/health',
+          timeoutMs: 5000,
+          idleTimeoutMs: 60_000,
+          healthIntervalMs: undefined,
+          ejectFailures: 5,
+          ejectMs: 10_000,
+        },
+        {
+          name: 'user-service',
+          urls: ['http://localhost:8082'],
+          healthPath: '/actuator/health',
+          timeoutMs: 5000,
+          idleTimeoutMs: 60_000,
+          healthIntervalMs: undefined,
+          ejectFailures: 5,
+          ejectMs: 10_000,
+        },
+        {
+          name: 'product-service',
+          urls: ['http://localhost:8083'],
+          healthPath: '/actuator/health',
+          timeoutMs: 5000,
+          idleTimeoutMs: 60_000,
+          healthIntervalMs: undefined,
+          ejectFailures: 5,
+          ejectMs: 10_000,
+        },
+        {
+          name: 'inventory-service',
+          urls: ['http://localhost:8080'],
+          healthPath: '/health',
+          timeoutMs: 5000,
+          idleTimeoutMs: 60_000,
+          healthIntervalMs: undefined,
+          ejectFailures: 5,
+          ejectMs: 10_000,
+        },
       ]);
     });
 
@@ -98,12 +152,19 @@ describe('loadConfig', () => {
       ]);
     });
 
-    it('when env is empty, then the services\' admin-only operations need ADMIN: writes of products and categories, the user list, every inventory POST', () => {
-      const policies = Object.fromEntries(config.routes.map((route) => [route.prefix, route.policies.map(({ path, exact, methods, roles }) => ({ path, exact, methods, roles }))]));
+    it("when env is empty, then the services' admin-only operations need ADMIN: writes of products and categories, the user list, every inventory POST", () => {
+      const policies = Object.fromEntries(
+        config.routes.map((route) => [
+          route.prefix,
+          route.policies.map(({ path, exact, methods, roles }) => ({ path, exact, methods, roles })),
+        ]),
+      );
       const writes = { POST: ['ADMIN'], PUT: ['ADMIN'], DELETE: ['ADMIN'] };
       expect(policies).to.deep.equal({
         '/api/v1/auth': [
-          ...['/api/v1/auth/refresh-token', '/api/v1/auth/register', '/api/v1/auth/logout', '/api/v1/auth/login'].map((path) => ({ path, exact: false, methods: undefined, roles: {} })),
+          ...['/api/v1/auth/refresh-token', '/api/v1/auth/register', '/api/v1/auth/logout', '/api/v1/auth/login'].map(
+            (path) => ({ path, exact: false, methods: undefined, roles: {} }),
+          ),
           { path: '/api/v1/auth', exact: false, methods: undefined, roles: {} },
         ],
         '/api/v1/users': [
@@ -112,7 +173,9 @@ describe('loadConfig', () => {
         ],
         '/api/v1/products': [{ path: '/api/v1/products', exact: false, methods: undefined, roles: writes }],
         '/api/v1/categories': [{ path: '/api/v1/categories', exact: false, methods: undefined, roles: writes }],
-        '/api/v1/inventory': [{ path: '/api/v1/inventory', exact: false, methods: undefined, roles: { POST: ['ADMIN'] } }],
+        '/api/v1/inventory': [
+          { path: '/api/v1/inventory', exact: false, methods: undefined, roles: { POST: ['ADMIN'] } },
+        ],
       });
     });
 
@@ -128,7 +191,12 @@ describe('loadConfig', () => {
       ['PORT', ' 8081 ', (c) => c.port, 8081],
       ['HOST', '127.0.0.1', (c) => c.host, '127.0.0.1'],
       ['TRUST_PROXY', 'true', (c) => c.trustProxy, true],
-      ['CORS_ORIGINS', 'https://a.example, https://b.example,', (c) => c.cors.origins, ['https://a.example', 'https://b.example']],
+      [
+        'CORS_ORIGINS',
+        'https://a.example, https://b.example,',
+        (c) => c.cors.origins,
+        ['https://a.example', 'https://b.example'],
+      ],
       ['CORS_CREDENTIALS', 'false', (c) => c.cors.credentials, false],
       ['CORS_MAX_AGE_S', '7200', (c) => c.cors.maxAgeSeconds, 7200],
       ['CORS_MAX_AGE_S', '0', (c) => c.cors.maxAgeSeconds, 0],
@@ -138,7 +206,12 @@ describe('loadConfig', () => {
       ['CROSS_ORIGIN_RESOURCE_POLICY', 'Same-Site', (c) => c.cors.resourcePolicy, 'same-site'],
       ['REQUIRE_AUTH', 'false', (c) => c.auth.required, false],
       ['JWT_SECRET', 'another-secret', (c) => keyText(c), 'another-secret'],
-      ['JWT_SECRET_PREVIOUS', 'the-secret-before', (c) => c.auth.previousKey?.key.export().toString(), 'the-secret-before'],
+      [
+        'JWT_SECRET_PREVIOUS',
+        'the-secret-before',
+        (c) => c.auth.previousKey?.key.export().toString(),
+        'the-secret-before',
+      ],
       ['JWT_SECRET_ENCODING', 'utf8', (c) => c.auth.key.forced, true],
       ['JWT_ISSUER', 'https://auth.example', (c) => c.auth.issuer, 'https://auth.example'],
       ['JWT_AUDIENCE', 'shop', (c) => c.auth.audience, 'shop'],
@@ -146,7 +219,12 @@ describe('loadConfig', () => {
       ['RATE_LIMIT_MAX', '5', (c) => c.rateLimit.max, 5],
       ['RATE_LIMIT_MAX', '5', (c) => c.rateLimit.userMax, 5],
       ['RATE_LIMIT_USER_MAX', '7', (c) => c.rateLimit.userMax, 7],
-      ['RATE_LIMIT_AUTH_MAX', '3', (c) => c.routes.flatMap((route) => route.limits).map((limit) => limit.max), [3, 3, 3]],
+      [
+        'RATE_LIMIT_AUTH_MAX',
+        '3',
+        (c) => c.routes.flatMap((route) => route.limits).map((limit) => limit.max),
+        [3, 3, 3],
+      ],
       ['REDIS_URL', 'redis://cache:6379', (c) => c.rateLimit.redis, { kind: 'url', url: 'redis://cache:6379' }],
       ['REDIS_URL', 'rediss://cache:6380', (c) => c.rateLimit.redis, { kind: 'url', url: 'rediss://cache:6380' }],
       ['REDIS_URL', 'redis://cache:6379', (c) => c.rateLimit.redis, { kind: 'url', url: 'redis://cache:6379' }],
@@ -157,8 +235,18 @@ describe('loadConfig', () => {
       ['LOG_LEVEL', 'debug', (c) => c.logLevel, 'debug'],
       ['AUTH_SERVICE_URL', 'http://auth:9001', (c) => serviceNamed(c, 'auth-service').urls, ['http://auth:9001']],
       ['USER_SERVICE_URL', 'http://users:9002', (c) => serviceNamed(c, 'user-service').urls, ['http://users:9002']],
-      ['PRODUCT_SERVICE_URL', 'https://products:9003', (c) => serviceNamed(c, 'product-service').urls, ['https://products:9003']],
-      ['INVENTORY_SERVICE_URL', 'http://inventory:9004', (c) => serviceNamed(c, 'inventory-service').urls, ['http://inventory:9004']],
+      [
+        'PRODUCT_SERVICE_URL',
+        'https://products:9003',
+        (c) => serviceNamed(c, 'product-service').urls,
+        ['https://products:9003'],
+      ],
+      [
+        'INVENTORY_SERVICE_URL',
+        'http://inventory:9004',
+        (c) => serviceNamed(c, 'inventory-service').urls,
+        ['http://inventory:9004'],
+      ],
     ];
 
     for (const [name, raw, read, expected] of overrides) {
@@ -203,14 +291,23 @@ describe('loadConfig', () => {
     });
 
     it('when a service URL ends with slashes, then they are stripped', () => {
-      const config = loadConfig({ PRODUCT_SERVICE_URL: 'http://products:9003/', USER_SERVICE_URL: 'http://users/base//' });
+      const config = loadConfig({
+        PRODUCT_SERVICE_URL: 'http://products:9003/',
+        USER_SERVICE_URL: 'http://users/base//',
+      });
       expect(serviceNamed(config, 'product-service').urls).to.deep.equal(['http://products:9003']);
       expect(serviceNamed(config, 'user-service').urls).to.deep.equal(['http://users/base']);
     });
 
     it('when a service URL is a comma-separated list, then each is an instance base URL, slashes stripped', () => {
-      const config = loadConfig({ PRODUCT_SERVICE_URL: 'http://127.0.0.2:9003/, http://products:9003,,http://[::1]:9003' });
-      expect(serviceNamed(config, 'product-service').urls).to.deep.equal(['http://127.0.0.2:9003', 'http://products:9003', 'http://[::1]:9003']);
+      const config = loadConfig({
+        PRODUCT_SERVICE_URL: 'http://127.0.0.2:9003/, http://products:9003,,http://[::1]:9003',
+      });
+      expect(serviceNamed(config, 'product-service').urls).to.deep.equal([
+        'http://127.0.0.2:9003',
+        'http://products:9003',
+        'http://[::1]:9003',
+      ]);
     });
 
     it('when the upstream variables are set, then discovery, ejection and active checks follow them', () => {
@@ -221,7 +318,13 @@ describe('loadConfig', () => {
         UPSTREAM_EJECT_MS: '300',
         INVENTORY_SERVICE_HEALTH_INTERVAL_MS: '1000',
       });
-      expect(config.discovery).to.deep.equal({ refreshMs: 250, servers: [{ host: '127.0.0.1', port: 5353 }, { host: '::1', port: 53 }] });
+      expect(config.discovery).to.deep.equal({
+        refreshMs: 250,
+        servers: [
+          { host: '127.0.0.1', port: 5353 },
+          { host: '::1', port: 53 },
+        ],
+      });
       const inventory = serviceNamed(config, 'inventory-service');
       expect([inventory.ejectFailures, inventory.ejectMs, inventory.healthIntervalMs]).to.deep.equal([2, 300, 1000]);
       expect(serviceNamed(config, 'product-service').healthIntervalMs).to.equal(undefined);
@@ -310,7 +413,9 @@ describe('loadConfig', () => {
   describe('JWT_SECRET as the auth service reads it', () => {
     it('when JWT_SECRET has surrounding whitespace, then it is kept (the auth service reads the variable as it is)', () => {
       expect(keyText(loadConfig({ JWT_SECRET: ' a-secret-with-spaces \n' }))).to.equal(' a-secret-with-spaces \n');
-      expect(loadConfig({ JWT_SECRET_PREVIOUS: ' old secret \n' }).auth.previousKey?.key.export().toString()).to.equal(' old secret \n');
+      expect(loadConfig({ JWT_SECRET_PREVIOUS: ' old secret \n' }).auth.previousKey?.key.export().toString()).to.equal(
+        ' old secret \n',
+      );
     });
 
     it('when JWT_SECRET_ENCODING=base64 and jjwt decodes JWT_SECRET, then the config loads with it', () => {
@@ -334,7 +439,9 @@ describe('loadConfig', () => {
     });
 
     it('when NODE_ENV=production and JWT_SECRET is the placeholder, then start-up stops naming JWT_SECRET', () => {
-      expect(configErrorOf({ NODE_ENV: 'production', JWT_SECRET: 'CHANGE_ME_TO_A_STRONG_SECRET' })).to.include('JWT_SECRET');
+      expect(configErrorOf({ NODE_ENV: 'production', JWT_SECRET: 'CHANGE_ME_TO_A_STRONG_SECRET' })).to.include(
+        'JWT_SECRET',
+      );
     });
 
     it('when NODE_ENV=production and JWT_SECRET has 31 characters, then start-up stops naming JWT_SECRET', () => {
@@ -351,7 +458,9 @@ describe('loadConfig', () => {
 
     it('when NODE_ENV=production and a Base64 JWT_SECRET decodes to 32 bytes, then the config loads with it', () => {
       const base64Of32Bytes = Buffer.alloc(32, 7).toString('base64');
-      expect(keyText(loadConfig({ NODE_ENV: 'production', JWT_SECRET: base64Of32Bytes }), 'base64')).to.equal(base64Of32Bytes);
+      expect(keyText(loadConfig({ NODE_ENV: 'production', JWT_SECRET: base64Of32Bytes }), 'base64')).to.equal(
+        base64Of32Bytes,
+      );
     });
 
     it('when NODE_ENV=production and JWT_SECRET has 32 characters, then the config loads with it', () => {
@@ -363,14 +472,24 @@ describe('loadConfig', () => {
     });
 
     it('when NODE_ENV=production and JWT_SECRET_PREVIOUS is short, then start-up stops naming JWT_SECRET_PREVIOUS, not the good JWT_SECRET', () => {
-      const message = configErrorOf({ NODE_ENV: 'production', JWT_SECRET: SECRET_32, JWT_SECRET_PREVIOUS: 'short-old-secret' });
+      const message = configErrorOf({
+        NODE_ENV: 'production',
+        JWT_SECRET: SECRET_32,
+        JWT_SECRET_PREVIOUS: 'short-old-secret',
+      });
       expect(message).to.include('JWT_SECRET_PREVIOUS must be set to a secret of at least 32 characters');
       expect(message.replaceAll('JWT_SECRET_PREVIOUS', '')).not.to.include('JWT_SECRET');
     });
 
     it('when JWT_SECRET_ENCODING=base64 and jjwt cannot decode JWT_SECRET_PREVIOUS, then start-up stops naming JWT_SECRET_PREVIOUS', () => {
       const secret = Buffer.alloc(48, 9).toString('base64');
-      expect(configErrorOf({ JWT_SECRET_ENCODING: 'base64', JWT_SECRET: secret, JWT_SECRET_PREVIOUS: 'old-signing-key-2025' })).to.include('JWT_SECRET_PREVIOUS is not Base64');
+      expect(
+        configErrorOf({
+          JWT_SECRET_ENCODING: 'base64',
+          JWT_SECRET: secret,
+          JWT_SECRET_PREVIOUS: 'old-signing-key-2025',
+        }),
+      ).to.include('JWT_SECRET_PREVIOUS is not Base64');
     });
   });
 
@@ -378,32 +497,67 @@ describe('loadConfig', () => {
     const SENTINELS = 's1:26379, s2:26380,10.0.0.3:26381';
 
     it('when REDIS_SENTINELS and REDIS_SENTINEL_MASTER are set, then the limiter follows that master group through the listed sentinels', () => {
-      expect(loadConfig({ REDIS_SENTINELS: SENTINELS, REDIS_SENTINEL_MASTER: 'limits' }).rateLimit.redis).to.deep.equal({
-        kind: 'sentinel',
-        sentinels: [
-          { host: 's1', port: 26379 },
-          { host: 's2', port: 26380 },
-          { host: '10.0.0.3', port: 26381 },
-        ],
-        master: 'limits',
-        password: undefined,
-        sentinelPassword: undefined,
-      });
+      expect(loadConfig({ REDIS_SENTINELS: SENTINELS, REDIS_SENTINEL_MASTER: 'limits' }).rateLimit.redis).to.deep.equal(
+        {
+          kind: 'sentinel',
+          sentinels: [
+            { host: 's1', port: 26379 },
+            { host: 's2', port: 26380 },
+            { host: '10.0.0.3', port: 26381 },
+          ],
+          master: 'limits',
+          password: undefined,
+          sentinelPassword: undefined,
+        },
+      );
     });
 
     it('when REDIS_PASSWORD and REDIS_SENTINEL_PASSWORD are set with sentinels, then the master and the sentinels get their own password', () => {
-      const target = loadConfig({ REDIS_SENTINELS: SENTINELS, REDIS_SENTINEL_MASTER: 'limits', REDIS_PASSWORD: 'm', REDIS_SENTINEL_PASSWORD: 's' }).rateLimit.redis;
+      const target = loadConfig({
+        REDIS_SENTINELS: SENTINELS,
+        REDIS_SENTINEL_MASTER: 'limits',
+        REDIS_PASSWORD: 'm',
+        REDIS_SENTINEL_PASSWORD: 's',
+      }).rateLimit.redis;
       expect(target).to.include({ kind: 'sentinel', password: 'm', sentinelPassword: 's' });
     });
 
     const refused: Array<[when: string, env: Record<string, string>, names: string[]]> = [
-      ['REDIS_URL and REDIS_SENTINELS are both set', { REDIS_URL: 'redis://cache:6379', REDIS_SENTINELS: SENTINELS, REDIS_SENTINEL_MASTER: 'limits' }, ['REDIS_URL', 'REDIS_SENTINELS']],
-      ['REDIS_SENTINELS is set without REDIS_SENTINEL_MASTER', { REDIS_SENTINELS: SENTINELS }, ['REDIS_SENTINEL_MASTER']],
-      ['REDIS_SENTINEL_MASTER is set without REDIS_SENTINELS', { REDIS_SENTINEL_MASTER: 'limits' }, ['REDIS_SENTINEL_MASTER', 'REDIS_SENTINELS']],
-      ['REDIS_PASSWORD is set with REDIS_URL', { REDIS_URL: 'redis://cache:6379', REDIS_PASSWORD: 'm' }, ['REDIS_PASSWORD']],
-      ['REDIS_SENTINEL_PASSWORD is set without sentinels', { REDIS_SENTINEL_PASSWORD: 's' }, ['REDIS_SENTINEL_PASSWORD']],
-      ['a sentinel entry has no port', { REDIS_SENTINELS: 's1:26379,s2', REDIS_SENTINEL_MASTER: 'limits' }, ['REDIS_SENTINELS', '"s2"']],
-      ['a sentinel port is 0', { REDIS_SENTINELS: 's1:0', REDIS_SENTINEL_MASTER: 'limits' }, ['REDIS_SENTINELS', '"s1:0"']],
+      [
+        'REDIS_URL and REDIS_SENTINELS are both set',
+        { REDIS_URL: 'redis://cache:6379', REDIS_SENTINELS: SENTINELS, REDIS_SENTINEL_MASTER: 'limits' },
+        ['REDIS_URL', 'REDIS_SENTINELS'],
+      ],
+      [
+        'REDIS_SENTINELS is set without REDIS_SENTINEL_MASTER',
+        { REDIS_SENTINELS: SENTINELS },
+        ['REDIS_SENTINEL_MASTER'],
+      ],
+      [
+        'REDIS_SENTINEL_MASTER is set without REDIS_SENTINELS',
+        { REDIS_SENTINEL_MASTER: 'limits' },
+        ['REDIS_SENTINEL_MASTER', 'REDIS_SENTINELS'],
+      ],
+      [
+        'REDIS_PASSWORD is set with REDIS_URL',
+        { REDIS_URL: 'redis://cache:6379', REDIS_PASSWORD: 'm' },
+        ['REDIS_PASSWORD'],
+      ],
+      [
+        'REDIS_SENTINEL_PASSWORD is set without sentinels',
+        { REDIS_SENTINEL_PASSWORD: 's' },
+        ['REDIS_SENTINEL_PASSWORD'],
+      ],
+      [
+        'a sentinel entry has no port',
+        { REDIS_SENTINELS: 's1:26379,s2', REDIS_SENTINEL_MASTER: 'limits' },
+        ['REDIS_SENTINELS', '"s2"'],
+      ],
+      [
+        'a sentinel port is 0',
+        { REDIS_SENTINELS: 's1:0', REDIS_SENTINEL_MASTER: 'limits' },
+        ['REDIS_SENTINELS', '"s1:0"'],
+      ],
     ];
 
     for (const [when, env, names] of refused) {
@@ -415,9 +569,9 @@ describe('loadConfig', () => {
     }
 
     it('when REDIS_URL and REDIS_SENTINELS are both set, then the line says to choose one', () => {
-      expect(configErrorOf({ REDIS_URL: 'redis://cache:6379', REDIS_SENTINELS: SENTINELS, REDIS_SENTINEL_MASTER: 'limits' })).to.include(
-        'REDIS_URL and REDIS_SENTINELS must not both be set',
-      );
+      expect(
+        configErrorOf({ REDIS_URL: 'redis://cache:6379', REDIS_SENTINELS: SENTINELS, REDIS_SENTINEL_MASTER: 'limits' }),
+      ).to.include('REDIS_URL and REDIS_SENTINELS must not both be set');
     });
 
     it('when REDIS_SENTINELS and REDIS_SENTINEL_MASTER are set to empty, then the limit stays in memory', () => {

@@ -10,20 +10,29 @@ const COMMENTED = /^# ([A-Z][A-Z0-9_]*)=(.*)$/;
 
 /** `[name, value]` of every line the pattern matches. */
 function assignments(pattern: RegExp): Array<[string, string]> {
-  return LINES.map((line) => pattern.exec(line)).filter((match) => match !== null).map((match) => [match[1]!, match[2]!]);
+  return LINES.map((line) => pattern.exec(line))
+    .filter((match) => match !== null)
+    .map((match) => [match[1]!, match[2]!]);
 }
 
 /** What a derived variable decides: the services, routes and limits. */
-const derivedPart = (config: Config): unknown => ({ services: config.services, routes: config.routes, rateLimit: config.rateLimit });
+const derivedPart = (config: Config): unknown => ({
+  services: config.services,
+  routes: config.routes,
+  rateLimit: config.rateLimit,
+});
 
 describe('docs/configuration.md variables table against ENV_SCHEMA', () => {
   const page = readFileSync('docs/configuration.md', 'utf8');
   const start = page.indexOf('\n## Variables\n');
   const end = page.indexOf('\n## ', start + 1);
   const section = start === -1 ? '' : page.slice(start, end === -1 ? undefined : end);
-  const rows = section.split('\n').map((line) => /^\| `([A-Z][A-Z0-9_]*)` \| ([^|]*) \|/.exec(line)).filter((match) => match !== null);
+  const rows = section
+    .split('\n')
+    .map((line) => /^\| `([A-Z][A-Z0-9_]*)` \| ([^|]*) \|/.exec(line))
+    .filter((match) => match !== null);
 
-  it('when docs/configuration.md is read, then every ENV_SCHEMA variable has one row in its Variables table, whose default is the schema\'s', () => {
+  it("when docs/configuration.md is read, then every ENV_SCHEMA variable has one row in its Variables table, whose default is the schema's", () => {
     for (const [name, variable] of Object.entries(ENV_SCHEMA)) {
       const row = rows.filter((match) => match[1] === name);
       expect(row, `docs/configuration.md row for ${name}`).to.have.length(1);
@@ -49,7 +58,7 @@ describe('.env.example against ENV_SCHEMA', () => {
     expect(set.map(([name]) => name).sort()).to.deep.equal(Object.keys(ENV_SCHEMA).sort());
   });
 
-  it('when each value set is parsed as the gateway parses it, then it is that variable\'s default', () => {
+  it("when each value set is parsed as the gateway parses it, then it is that variable's default", () => {
     for (const [name, value] of set) {
       const { read, problems } = createEnvReader({ [name]: value });
       const variable = ENV_SCHEMA[name as keyof typeof ENV_SCHEMA] as EnvVariable<unknown>;
@@ -62,7 +71,7 @@ describe('.env.example against ENV_SCHEMA', () => {
     expect(commented.map(([name]) => name).sort()).to.deep.equal([...derived].sort());
   });
 
-  it('when a commented-out value is set, then the configuration is unchanged: the comment shows today\'s default', () => {
+  it("when a commented-out value is set, then the configuration is unchanged: the comment shows today's default", () => {
     for (const [name, value] of commented) {
       expect(derivedPart(loadConfig({ [name]: value })), `${name}=${value}`).to.deep.equal(derivedPart(defaults));
     }

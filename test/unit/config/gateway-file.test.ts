@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect } from 'chai';
-import { GatewayFileError, hashGatewayFile, parseGatewayFile, readGatewayFile } from '../../../src/config/gateway-file.js';
+import {
+  GatewayFileError,
+  hashGatewayFile,
+  parseGatewayFile,
+  readGatewayFile,
+} from '../../../src/config/gateway-file.js';
 import { ConfigError, loadConfig } from '../../../src/config/index.js';
 
 const FIXTURES = 'test/fixtures/gateway';
@@ -24,40 +29,119 @@ const at = (name: string, problem: string): string => `${resolve(FIXTURES, name)
 const REFUSED: Array<[kind: string, file: string, problems: string[]]> = [
   ['unparseable YAML', 'syntax.yaml', ['line 13, column 1: Sequence item without - indicator']],
   ['a key twice in one mapping', 'duplicate-key.yaml', ['line 14, column 5: Map keys must be unique']],
-  ['unparseable JSON', 'syntax.json', ['line 3, column 45: Unexpected double-quoted-scalar token', 'line 3, column 26: Block collections are not allowed within flow collections']],
+  [
+    'unparseable JSON',
+    'syntax.json',
+    [
+      'line 3, column 45: Unexpected double-quoted-scalar token',
+      'line 3, column 26: Block collections are not allowed within flow collections',
+    ],
+  ],
   ['an empty document', 'empty.yaml', ['(the document): must be a mapping (got null)']],
   ['a missing field', 'missing-field.yaml', ['routes[0].service: is required']],
-  ['an unknown field (a typo)', 'unknown-field.yaml', ['routes[0].upstream_path: is not a field here (fields: prefix, service, upstreamPath, public, limit, methods, roles, paths)']],
+  [
+    'an unknown field (a typo)',
+    'unknown-field.yaml',
+    [
+      'routes[0].upstream_path: is not a field here (fields: prefix, service, upstreamPath, public, limit, methods, roles, paths)',
+    ],
+  ],
   ['a value of the wrong type', 'wrong-type.yaml', ['services[0].timeoutMs: must be a whole number (got "5s")']],
-  ['malformed paths', 'bad-path.yaml', [
-    'routes[0].prefix: must be a path of one or more /segments (letters, digits, - _ . ~), without a trailing slash, dot segment, query or escape (got "/api/v1/products/")',
-    'routes[0].upstreamPath: must be a path of one or more /segments (letters, digits, - _ . ~), without a trailing slash, dot segment, query or escape (got "products")',
-  ]],
-  ['a limit that is neither a number nor auth', 'bad-limit.yaml', ['routes[0].paths[0].limit: must be a whole number of requests, or auth (RATE_LIMIT_AUTH_MAX) (got "strict")']],
-  ['unknown methods', 'bad-method.yaml', [
-    'routes[0].methods[1]: must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS (got "FETCH")',
-    'routes[0].roles.WRITE: is not a method (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS) or *',
-  ]],
-  ['an exact path made public', 'exact-public.yaml', ['routes[0].paths[0].public: is not allowed here: an exact path carries methods and roles only']],
-  ['a service URL that is not http(s)', 'bad-url.yaml', ['services[0].urls[0]: must be an absolute http or https URL (got "ftp://127.0.0.1:8083")']],
-  ['service URLs with two base paths', 'mixed-urls.yaml', ['services[0].urls: must list URLs with one scheme and one base path']],
-  ['a duplicate service name', 'duplicate-service.yaml', ['services[1].name: product-service is already the name of services[0]']],
-  ['a duplicate env prefix', 'duplicate-env.yaml', ['services[1].env: PRODUCT is already the env prefix of services[0]']],
-  ['a duplicate prefix', 'duplicate-prefix.yaml', ['routes[2].prefix: /api/v1/products is already the prefix of routes[0]']],
-  ['a prefix shadowed by another', 'overlapping-prefix.yaml', ['routes[1].prefix: /api/v1/products/variants lies under routes[0].prefix /api/v1/products: one route would shadow the other']],
-  ['a prefix outside /api', 'outside-api.yaml', ['routes[0].prefix: /products is outside /api, where authentication and rate limits apply']],
-  ['a route to an unknown service', 'unknown-service.yaml', ['routes[1].service: no service is named order-service (services: product-service, auth-service)']],
-  ['a public path outside its route', 'path-outside-route.yaml', ["routes[0].paths[0].path: /api/v1/login is outside its route's prefix /api/v1/auth"]],
-  ['a path listed twice', 'duplicate-path.yaml', ['routes[0].paths[1].path: /api/v1/auth/login is already listed at routes[0].paths[0]']],
-  ['roles on public paths, written or inherited', 'public-roles.yaml', [
-    'routes[0].paths[1].roles: /api/v1/auth/register needs no token, so it cannot require roles',
-    'routes[0].paths[0]: /api/v1/auth/login needs no token, so it cannot require roles (from routes[0].roles)',
-  ]],
-  ['several problems at once', 'several.yaml', [
-    'services[1].env: PRODUCT is already the env prefix of services[0]',
-    'routes[1].prefix: /catalog is outside /api, where authentication and rate limits apply',
-    'routes[2].service: no service is named order-service (services: product-service, catalog-service)',
-  ]],
+  [
+    'malformed paths',
+    'bad-path.yaml',
+    [
+      'routes[0].prefix: must be a path of one or more /segments (letters, digits, - _ . ~), without a trailing slash, dot segment, query or escape (got "/api/v1/products/")',
+      'routes[0].upstreamPath: must be a path of one or more /segments (letters, digits, - _ . ~), without a trailing slash, dot segment, query or escape (got "products")',
+    ],
+  ],
+  [
+    'a limit that is neither a number nor auth',
+    'bad-limit.yaml',
+    ['routes[0].paths[0].limit: must be a whole number of requests, or auth (RATE_LIMIT_AUTH_MAX) (got "strict")'],
+  ],
+  [
+    'unknown methods',
+    'bad-method.yaml',
+    [
+      'routes[0].methods[1]: must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS (got "FETCH")',
+      'routes[0].roles.WRITE: is not a method (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS) or *',
+    ],
+  ],
+  [
+    'an exact path made public',
+    'exact-public.yaml',
+    ['routes[0].paths[0].public: is not allowed here: an exact path carries methods and roles only'],
+  ],
+  [
+    'a service URL that is not http(s)',
+    'bad-url.yaml',
+    ['services[0].urls[0]: must be an absolute http or https URL (got "ftp://127.0.0.1:8083")'],
+  ],
+  [
+    'service URLs with two base paths',
+    'mixed-urls.yaml',
+    ['services[0].urls: must list URLs with one scheme and one base path'],
+  ],
+  [
+    'a duplicate service name',
+    'duplicate-service.yaml',
+    ['services[1].name: product-service is already the name of services[0]'],
+  ],
+  [
+    'a duplicate env prefix',
+    'duplicate-env.yaml',
+    ['services[1].env: PRODUCT is already the env prefix of services[0]'],
+  ],
+  [
+    'a duplicate prefix',
+    'duplicate-prefix.yaml',
+    ['routes[2].prefix: /api/v1/products is already the prefix of routes[0]'],
+  ],
+  [
+    'a prefix shadowed by another',
+    'overlapping-prefix.yaml',
+    [
+      'routes[1].prefix: /api/v1/products/variants lies under routes[0].prefix /api/v1/products: one route would shadow the other',
+    ],
+  ],
+  [
+    'a prefix outside /api',
+    'outside-api.yaml',
+    ['routes[0].prefix: /products is outside /api, where authentication and rate limits apply'],
+  ],
+  [
+    'a route to an unknown service',
+    'unknown-service.yaml',
+    ['routes[1].service: no service is named order-service (services: product-service, auth-service)'],
+  ],
+  [
+    'a public path outside its route',
+    'path-outside-route.yaml',
+    ["routes[0].paths[0].path: /api/v1/login is outside its route's prefix /api/v1/auth"],
+  ],
+  [
+    'a path listed twice',
+    'duplicate-path.yaml',
+    ['routes[0].paths[1].path: /api/v1/auth/login is already listed at routes[0].paths[0]'],
+  ],
+  [
+    'roles on public paths, written or inherited',
+    'public-roles.yaml',
+    [
+      'routes[0].paths[1].roles: /api/v1/auth/register needs no token, so it cannot require roles',
+      'routes[0].paths[0]: /api/v1/auth/login needs no token, so it cannot require roles (from routes[0].roles)',
+    ],
+  ],
+  [
+    'several problems at once',
+    'several.yaml',
+    [
+      'services[1].env: PRODUCT is already the env prefix of services[0]',
+      'routes[1].prefix: /catalog is outside /api, where authentication and rate limits apply',
+      'routes[2].service: no service is named order-service (services: product-service, catalog-service)',
+    ],
+  ],
 ];
 
 describe('gateway file', () => {
@@ -77,7 +161,8 @@ describe('gateway file', () => {
         message = (error as Error).message;
       }
       expect(message).not.to.match(/[\r\n]/);
-      for (const problem of REFUSED.find(([, file]) => file === 'several.yaml')![2]) expect(message).to.include(at('several.yaml', problem));
+      for (const problem of REFUSED.find(([, file]) => file === 'several.yaml')![2])
+        expect(message).to.include(at('several.yaml', problem));
       expect(message).to.include('PORT must be a whole number');
     });
 

@@ -1,11 +1,27 @@
 import { expect } from 'chai';
-import { boolean, createEnvReader, exactText, hidePassword, hostPortList, integer, list, oneOf, optionalText, text, url } from '../../../src/config/parsers.js';
+import {
+  boolean,
+  createEnvReader,
+  exactText,
+  hidePassword,
+  hostPortList,
+  integer,
+  list,
+  oneOf,
+  optionalText,
+  text,
+  url,
+} from '../../../src/config/parsers.js';
 
 describe('env parsers', () => {
   describe('integer', () => {
     const port = integer(4000, 0, 65535);
 
-    for (const [raw, expected] of [['0', 0], ['65535', 65535], ['007', 7]] as const) {
+    for (const [raw, expected] of [
+      ['0', 0],
+      ['65535', 65535],
+      ['007', 7],
+    ] as const) {
       it(`when given ${raw}, then it reads ${expected}`, () => {
         expect(port.parse(raw)).to.equal(expected);
       });
@@ -124,7 +140,18 @@ describe('env parsers', () => {
       ]);
     });
 
-    for (const raw of ['s1', 's1:', ':26379', 's1:0', 's1:65536', 's1:port', 's1:26379:1', '::1:26379', 'redis://s1:26379', 's1:26379,s2']) {
+    for (const raw of [
+      's1',
+      's1:',
+      ':26379',
+      's1:0',
+      's1:65536',
+      's1:port',
+      's1:26379:1',
+      '::1:26379',
+      'redis://s1:26379',
+      's1:26379,s2',
+    ]) {
       it(`when given ${JSON.stringify(raw)}, then it refuses it naming the bad entry`, () => {
         expect(() => sentinels.parse(raw)).to.throw(/host:port .*bad entry/);
       });

@@ -31,11 +31,16 @@ describe('loadConfig: tracing (OTEL_*)', () => {
       timeoutMs: 10_000,
       batch: { scheduledDelayMs: 5000, exportTimeoutMs: 30_000, maxQueueSize: 2048, maxExportBatchSize: 512 },
     });
-    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector/otlp/' }).tracing.exporter?.url).to.equal('https://collector/otlp/v1/traces');
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector/otlp/' }).tracing.exporter?.url).to.equal(
+      'https://collector/otlp/v1/traces',
+    );
   });
 
   it('when OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set, then it is used exactly as written, over the base endpoint', () => {
-    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces:9999/custom/path' };
+    const env = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces:9999/custom/path',
+    };
     expect(loadConfig(env).tracing.exporter?.url).to.equal('http://traces:9999/custom/path');
   });
 
@@ -54,7 +59,9 @@ describe('loadConfig: tracing (OTEL_*)', () => {
   });
 
   it('when OTEL_SDK_DISABLED=true, then nothing is exported even with an endpoint', () => {
-    expect(loadConfig({ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing.exporter).to.equal(undefined);
+    expect(
+      loadConfig({ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing.exporter,
+    ).to.equal(undefined);
   });
 
   it('when the service is named in OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME, then OTEL_SERVICE_NAME wins and the other attributes stay', () => {
@@ -66,7 +73,9 @@ describe('loadConfig: tracing (OTEL_*)', () => {
   });
 
   it('when a ratio sampler is chosen, then OTEL_TRACES_SAMPLER_ARG is its ratio', () => {
-    expect(loadConfig({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }).tracing.sampler).to.deep.equal({
+    expect(
+      loadConfig({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }).tracing.sampler,
+    ).to.deep.equal({
       name: 'parentbased_traceidratio',
       ratio: 0.1,
     });
@@ -74,17 +83,31 @@ describe('loadConfig: tracing (OTEL_*)', () => {
 
   it('when a tracing variable is bad, then start-up stops naming it', () => {
     expect(configErrorOf({ OTEL_TRACES_SAMPLER: 'jaeger_remote' })).to.include('OTEL_TRACES_SAMPLER must be one of');
-    expect(configErrorOf({ OTEL_TRACES_SAMPLER_ARG: '1.5' })).to.include('OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1');
-    expect(configErrorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).to.include('OTEL_EXPORTER_OTLP_ENDPOINT must be an absolute http or https URL');
-    expect(configErrorOf({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).to.include('OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf or http/json');
-    expect(configErrorOf({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' })).to.include('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL must be http/protobuf or http/json');
-    expect(configErrorOf({ OTEL_BSP_MAX_QUEUE_SIZE: '10', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '20' })).to.include('OTEL_BSP_MAX_EXPORT_BATCH_SIZE must not be larger than OTEL_BSP_MAX_QUEUE_SIZE');
-    expect(configErrorOf({ OTEL_RESOURCE_ATTRIBUTES: 'team' })).to.include('OTEL_RESOURCE_ATTRIBUTES must be a comma-separated list of key=value (entry 1 is not)');
+    expect(configErrorOf({ OTEL_TRACES_SAMPLER_ARG: '1.5' })).to.include(
+      'OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1',
+    );
+    expect(configErrorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).to.include(
+      'OTEL_EXPORTER_OTLP_ENDPOINT must be an absolute http or https URL',
+    );
+    expect(configErrorOf({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).to.include(
+      'OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf or http/json',
+    );
+    expect(configErrorOf({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' })).to.include(
+      'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL must be http/protobuf or http/json',
+    );
+    expect(configErrorOf({ OTEL_BSP_MAX_QUEUE_SIZE: '10', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '20' })).to.include(
+      'OTEL_BSP_MAX_EXPORT_BATCH_SIZE must not be larger than OTEL_BSP_MAX_QUEUE_SIZE',
+    );
+    expect(configErrorOf({ OTEL_RESOURCE_ATTRIBUTES: 'team' })).to.include(
+      'OTEL_RESOURCE_ATTRIBUTES must be a comma-separated list of key=value (entry 1 is not)',
+    );
   });
 
   it('when an exporter header is malformed, then the error names the entry but never echoes its value (it may be a credential)', () => {
     const message = configErrorOf({ OTEL_EXPORTER_OTLP_HEADERS: 'x-ok=1,authorization-secret-s3cr3t' });
-    expect(message).to.include('OTEL_EXPORTER_OTLP_HEADERS must be a comma-separated list of key=value (entry 2 is not)');
+    expect(message).to.include(
+      'OTEL_EXPORTER_OTLP_HEADERS must be a comma-separated list of key=value (entry 2 is not)',
+    );
     expect(message).not.to.include('s3cr3t');
   });
 });

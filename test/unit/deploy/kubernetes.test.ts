@@ -2,7 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
-import { HorizontalPodAutoscaler, type IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import {
+  HorizontalPodAutoscaler,
+  type IHorizontalPodAutoscaler,
+} from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { PodDisruptionBudget, type IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap, type IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IContainer } from 'kubernetes-models/v1/Container';
@@ -36,7 +39,8 @@ const VALIDATORS: Readonly<Record<string, (object: KubeObject) => void>> = {
   'v1/Secret': (object) => new Secret(object as ISecret).validate(),
   'v1/Service': (object) => new Service(object as IService).validate(),
   'apps/v1/Deployment': (object) => new Deployment(object as IDeployment).validate(),
-  'autoscaling/v2/HorizontalPodAutoscaler': (object) => new HorizontalPodAutoscaler(object as IHorizontalPodAutoscaler).validate(),
+  'autoscaling/v2/HorizontalPodAutoscaler': (object) =>
+    new HorizontalPodAutoscaler(object as IHorizontalPodAutoscaler).validate(),
   'policy/v1/PodDisruptionBudget': (object) => new PodDisruptionBudget(object as IPodDisruptionBudget).validate(),
 };
 
@@ -68,13 +72,21 @@ function bytesOf(quantity: string): number {
 describe('deploy/kubernetes', () => {
   const objects = readObjects();
   const only = <T>(apiVersion: string, kind: string, name?: string): T => {
-    const found = objects.filter(({ object }) => object.apiVersion === apiVersion && object.kind === kind && (name === undefined || object.metadata?.name === name));
+    const found = objects.filter(
+      ({ object }) =>
+        object.apiVersion === apiVersion &&
+        object.kind === kind &&
+        (name === undefined || object.metadata?.name === name),
+    );
     expect(found, `one ${kind}`).to.have.length(1);
     return found[0]!.object as unknown as T;
   };
   const deployment = only<IDeployment>('apps/v1', 'Deployment');
-  const configMaps = objects.filter(({ object }) => object.kind === 'ConfigMap').map(({ object }) => object as unknown as IConfigMap);
-  const configMapNamed = (name: string | undefined): IConfigMap | undefined => configMaps.find((candidate) => candidate.metadata?.name === name);
+  const configMaps = objects
+    .filter(({ object }) => object.kind === 'ConfigMap')
+    .map(({ object }) => object as unknown as IConfigMap);
+  const configMapNamed = (name: string | undefined): IConfigMap | undefined =>
+    configMaps.find((candidate) => candidate.metadata?.name === name);
   const service = only<IService>('v1', 'Service', 'api-gateway');
   const hpa = only<IHorizontalPodAutoscaler>('autoscaling/v2', 'HorizontalPodAutoscaler');
   const pdb = only<IPodDisruptionBudget>('policy/v1', 'PodDisruptionBudget');
@@ -106,7 +118,9 @@ describe('deploy/kubernetes', () => {
     expect(objects.length).to.be.greaterThan(0);
     for (const { file, object } of objects) {
       const validate = VALIDATORS[`${object.apiVersion}/${object.kind}`];
-      expect(validate, `${file}: ${object.apiVersion} ${object.kind} is a kind these checks know`).not.to.equal(undefined);
+      expect(validate, `${file}: ${object.apiVersion} ${object.kind} is a kind these checks know`).not.to.equal(
+        undefined,
+      );
       expect(() => validate!(object), `${file}: ${object.kind} ${object.metadata?.name}`).not.to.throw();
     }
   });
@@ -117,7 +131,9 @@ describe('deploy/kubernetes', () => {
   });
 
   it('when the gateway resolves each *_SERVICE_URL, then it names a headless Service of these manifests on the same port', () => {
-    const services = objects.map(({ object }) => object as unknown as IService).filter((object) => (object as { kind?: string }).kind === 'Service');
+    const services = objects
+      .map(({ object }) => object as unknown as IService)
+      .filter((object) => (object as { kind?: string }).kind === 'Service');
     for (const name of ['AUTH', 'USER', 'PRODUCT', 'INVENTORY']) {
       const url = new URL(configMap.data![`${name}_SERVICE_URL`]!);
       const headless = services.find((candidate) => candidate.metadata?.name === url.hostname);
@@ -128,7 +144,10 @@ describe('deploy/kubernetes', () => {
   });
 
   it('when kubectl apply -k reads the kustomization, then it lists every manifest file and nothing else', () => {
-    const kustomization = parse(readFileSync(new URL(KUSTOMIZATION, DIRECTORY), 'utf8')) as { kind?: string; resources?: string[] };
+    const kustomization = parse(readFileSync(new URL(KUSTOMIZATION, DIRECTORY), 'utf8')) as {
+      kind?: string;
+      resources?: string[];
+    };
     expect(kustomization.kind).to.equal('Kustomization');
     expect([...(kustomization.resources ?? [])].sort()).to.deep.equal(manifestFiles());
   });
@@ -139,7 +158,7 @@ describe('deploy/kubernetes', () => {
     expect(pod.metadata?.labels).to.include(deployment.spec!.selector.matchLabels);
   });
 
-  it('when the kubelet probes a pod, then readiness asks /health/ready and liveness /health, on the gateway\'s PORT', () => {
+  it("when the kubelet probes a pod, then readiness asks /health/ready and liveness /health, on the gateway's PORT", () => {
     expect(container.readinessProbe?.httpGet?.path).to.equal('/health/ready');
     expect(container.livenessProbe?.httpGet?.path).to.equal('/health');
     expect(containerPort(container.readinessProbe?.httpGet?.port)).to.equal(config.port);
@@ -159,7 +178,9 @@ describe('deploy/kubernetes', () => {
     const podContext = pod.spec!.securityContext ?? {};
     const context = container.securityContext ?? {};
     expect(context.runAsNonRoot ?? podContext.runAsNonRoot).to.equal(true);
-    expect(context.runAsUser ?? podContext.runAsUser).to.be.a('number').that.is.greaterThan(0);
+    expect(context.runAsUser ?? podContext.runAsUser)
+      .to.be.a('number')
+      .that.is.greaterThan(0);
     expect(context.readOnlyRootFilesystem).to.equal(true);
     expect(context.allowPrivilegeEscalation).to.equal(false);
     expect(context.capabilities?.drop).to.include('ALL');
@@ -172,7 +193,9 @@ describe('deploy/kubernetes', () => {
     expect(requests?.cpu).to.be.a('string');
     const limit = bytesOf(String(limits?.memory));
     expect(limit).to.be.at.least(bytesOf(String(requests?.memory)));
-    const measured = [...readFileSync(new URL('deployment.yaml', DIRECTORY), 'utf8').matchAll(/(\d+) MiB/g)].map((match) => Number(match[1]) * 2 ** 20);
+    const measured = [...readFileSync(new URL('deployment.yaml', DIRECTORY), 'utf8').matchAll(/(\d+) MiB/g)].map(
+      (match) => Number(match[1]) * 2 ** 20,
+    );
     expect(measured, 'measured RSS in MiB, in deployment.yaml').not.to.be.empty;
     expect(limit).to.be.greaterThan(Math.max(...measured));
   });
@@ -205,14 +228,20 @@ describe('deploy/kubernetes', () => {
     const mounted = mountedFile(env.GATEWAY_CONFIG!);
     expect(mounted.text).to.equal(readFileSync(new URL('../../../config/gateway.yaml', import.meta.url), 'utf8'));
     expect(config.gatewayFile.path).to.equal(env.GATEWAY_CONFIG);
-    expect(config.services.map((service) => service.urls[0])).to.deep.equal(config.services.map((service) => env[`${service.env}_SERVICE_URL`]));
-    const mount = container.volumeMounts!.find((candidate) => env.GATEWAY_CONFIG!.startsWith(`${candidate.mountPath}/`))!;
+    expect(config.services.map((service) => service.urls[0])).to.deep.equal(
+      config.services.map((service) => env[`${service.env}_SERVICE_URL`]),
+    );
+    const mount = container.volumeMounts!.find((candidate) =>
+      env.GATEWAY_CONFIG!.startsWith(`${candidate.mountPath}/`),
+    )!;
     // A subPath mount is never updated when the ConfigMap changes; the directory mount is.
     expect([mount.subPath, mount.readOnly]).to.deep.equal([undefined, true]);
   });
 
   it('when a pod mounts no gateway file at GATEWAY_CONFIG, then the check above refuses it (it can fail)', () => {
-    expect(() => loadConfig({ ...env, JWT_SECRET: STRONG_SECRET, GATEWAY_CONFIG: '/etc/elsewhere/gateway.yaml' }, mountedFile)).to.throw(/not a file any volume mounts/);
+    expect(() =>
+      loadConfig({ ...env, JWT_SECRET: STRONG_SECRET, GATEWAY_CONFIG: '/etc/elsewhere/gateway.yaml' }, mountedFile),
+    ).to.throw(/not a file any volume mounts/);
   });
 
   it('when the ConfigMap names a variable, then it is one the gateway reads (ENV_SCHEMA or a per-service variable)', () => {
@@ -240,8 +269,20 @@ describe('deploy/kubernetes', () => {
       expect(names.indexOf(name!), name).to.be.lessThan(names.indexOf('OTEL_RESOURCE_ATTRIBUTES'));
     }
     expect(resource).to.include('k8s.pod.name=$(POD_NAME)');
-    const pod = loadConfig({ ...env, JWT_SECRET: STRONG_SECRET, OTEL_RESOURCE_ATTRIBUTES: resource.replaceAll('$(POD_NAME)', 'api-gateway-abc').replaceAll('$(POD_NAMESPACE)', 'shop') }, mountedFile);
-    expect(pod.tracing.resourceAttributes).to.include({ 'k8s.pod.name': 'api-gateway-abc', 'k8s.namespace.name': 'shop' });
+    const pod = loadConfig(
+      {
+        ...env,
+        JWT_SECRET: STRONG_SECRET,
+        OTEL_RESOURCE_ATTRIBUTES: resource
+          .replaceAll('$(POD_NAME)', 'api-gateway-abc')
+          .replaceAll('$(POD_NAMESPACE)', 'shop'),
+      },
+      mountedFile,
+    );
+    expect(pod.tracing.resourceAttributes).to.include({
+      'k8s.pod.name': 'api-gateway-abc',
+      'k8s.namespace.name': 'shop',
+    });
   });
 
   it('when Prometheus discovers the pods, then the scrape annotations name METRICS_PORT and /metrics, and the container exposes that port', () => {
@@ -261,7 +302,11 @@ describe('deploy/kubernetes', () => {
   });
 
   it('when load changes, then the HPA scales the Deployment on CPU from its three replicas up', () => {
-    expect(hpa.spec!.scaleTargetRef).to.deep.include({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata!.name });
+    expect(hpa.spec!.scaleTargetRef).to.deep.include({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: deployment.metadata!.name,
+    });
     expect(hpa.spec!.minReplicas).to.equal(deployment.spec!.replicas);
     expect(hpa.spec!.maxReplicas).to.be.greaterThan(hpa.spec!.minReplicas!);
     const cpu = hpa.spec!.metrics?.find((metric) => metric.type === 'Resource' && metric.resource?.name === 'cpu');
@@ -272,7 +317,10 @@ describe('deploy/kubernetes', () => {
   it('when nodes are drained, then the PDB covers the gateway pods and keeps all but one of the minimum serving', () => {
     expect(pod.metadata?.labels).to.include(pdb.spec!.selector?.matchLabels);
     const minimum = hpa.spec!.minReplicas!;
-    const available = pdb.spec!.minAvailable !== undefined ? Number(pdb.spec!.minAvailable) : minimum - Number(pdb.spec!.maxUnavailable);
+    const available =
+      pdb.spec!.minAvailable !== undefined
+        ? Number(pdb.spec!.minAvailable)
+        : minimum - Number(pdb.spec!.maxUnavailable);
     expect(available).to.be.within(1, minimum - 1);
   });
 });

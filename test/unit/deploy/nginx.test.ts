@@ -14,7 +14,7 @@ describe('config/nginx.conf', () => {
     expect(directives('listen')).to.deep.equal(['4000']);
   });
 
-  it('when connections to the replicas are reused, then HTTP/1.1 without a Connection header, closed before Node\'s 5 s keep-alive timeout', () => {
+  it("when connections to the replicas are reused, then HTTP/1.1 without a Connection header, closed before Node's 5 s keep-alive timeout", () => {
     expect(directives('keepalive')).to.have.length(1);
     expect(directives('proxy_http_version')).to.deep.equal(['1.1']);
     // An empty Connection for every request but a WebSocket handshake (the map gives '' without Upgrade).
@@ -31,7 +31,7 @@ describe('config/nginx.conf', () => {
     ]);
   });
 
-  it('when a WebSocket handshake is proxied, then its Upgrade goes on with Connection: upgrade, and nginx waits longer than the gateway\'s idle timeouts', () => {
+  it("when a WebSocket handshake is proxied, then its Upgrade goes on with Connection: upgrade, and nginx waits longer than the gateway's idle timeouts", () => {
     expect(directives('proxy_set_header')).to.include('Upgrade $http_upgrade');
     expect(config).to.match(/map\s+\$http_upgrade\s+\$connection_upgrade\s*\{[^}]*default\s+upgrade;/);
     for (const name of ['proxy_read_timeout', 'proxy_send_timeout']) {

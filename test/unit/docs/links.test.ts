@@ -19,7 +19,11 @@ const ABSOLUTE = /^(?:[a-z][a-z0-9+.-]*:|\/\/)/i;
 /** README.md and every page of docs/, as repository paths. */
 function documentationFiles(root: string): string[] {
   const docs = join(root, 'docs');
-  const pages = existsSync(docs) ? readdirSync(docs).filter((name) => name.endsWith('.md')).sort() : [];
+  const pages = existsSync(docs)
+    ? readdirSync(docs)
+        .filter((name) => name.endsWith('.md'))
+        .sort()
+    : [];
   return ['README.md', ...pages.map((name) => join('docs', name))];
 }
 
@@ -90,7 +94,11 @@ function brokenLinks(root: string, files: readonly string[]): string[] {
       const resolved = pathPart === '' ? join(root, file) : join(root, dirname(file), decodeURIComponent(pathPart));
       if (!existsSync(resolved)) {
         broken.push(`${file}: ${target} (no such file)`);
-      } else if (anchor !== undefined && resolved.endsWith('.md') && !anchorsOf(readFileSync(resolved, 'utf8')).has(anchor)) {
+      } else if (
+        anchor !== undefined &&
+        resolved.endsWith('.md') &&
+        !anchorsOf(readFileSync(resolved, 'utf8')).has(anchor)
+      ) {
         broken.push(`${file}: ${target} (no such heading)`);
       }
     }
@@ -108,18 +116,21 @@ describe('Relative links of README.md and docs/', () => {
   it('when a link names a missing file or a missing heading, then it is reported, and links in code are not read', () => {
     const root = mkdtempSync(join(tmpdir(), 'gateway-doc-links-'));
     try {
-      writeFileSync(join(root, 'README.md'), [
-        '# Title',
-        '## Setup',
-        '## Setup',
-        'See [a](docs/page.md#present-heading), [b](docs/page.md#absent), [c](docs/missing.md), [d](#setup-1), [e](#nowhere).',
-        'Code is text: `[x](docs/none.md)`',
-        '```',
-        '[y](docs/none-either.md)',
-        '```',
-        '[ref]: docs/page.md#present-heading',
-        'Outside: [site](https://example.com/#anything), [mail](mailto:ops@example.com).',
-      ].join('\n'));
+      writeFileSync(
+        join(root, 'README.md'),
+        [
+          '# Title',
+          '## Setup',
+          '## Setup',
+          'See [a](docs/page.md#present-heading), [b](docs/page.md#absent), [c](docs/missing.md), [d](#setup-1), [e](#nowhere).',
+          'Code is text: `[x](docs/none.md)`',
+          '```',
+          '[y](docs/none-either.md)',
+          '```',
+          '[ref]: docs/page.md#present-heading',
+          'Outside: [site](https://example.com/#anything), [mail](mailto:ops@example.com).',
+        ].join('\n'),
+      );
       // docs/page.md: one heading, and a link back to a README heading that exists.
       mkdirSync(join(root, 'docs'));
       writeFileSync(join(root, 'docs', 'page.md'), '# Present heading\n[back](../README.md#title)\n');
@@ -133,7 +144,7 @@ describe('Relative links of README.md and docs/', () => {
     }
   });
 
-  it('when a heading has punctuation, then its anchor is GitHub\'s: lower case, spaces to -, punctuation but - and _ dropped', () => {
+  it("when a heading has punctuation, then its anchor is GitHub's: lower case, spaces to -, punctuation but - and _ dropped", () => {
     const cases: Array<[string, string]> = [
       ['Authentication (JWT)', 'authentication-jwt'],
       ['Which wins: env over file', 'which-wins-env-over-file'],

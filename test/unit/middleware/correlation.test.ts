@@ -86,13 +86,21 @@ describe('correlation', () => {
       expect(first.header).not.to.equal(second.header);
     });
 
-    for (const [label, id] of [['a short id', 'abc-123'], ['128 visible ASCII characters', VISIBLE_ASCII + 'x'.repeat(128 - VISIBLE_ASCII.length)]]) {
+    for (const [label, id] of [
+      ['a short id', 'abc-123'],
+      ['128 visible ASCII characters', VISIBLE_ASCII + 'x'.repeat(128 - VISIBLE_ASCII.length)],
+    ]) {
       it(`when the client sends ${label}, then it is kept and echoed`, async () => {
         expect(await idFor(id)).to.deep.equal({ header: id, state: id });
       });
     }
 
-    for (const [label, id] of [['129 characters', 'x'.repeat(129)], ['a space', 'a b'], ['a non-ASCII character', 'caf\u00e9'], ['an empty value', '']]) {
+    for (const [label, id] of [
+      ['129 characters', 'x'.repeat(129)],
+      ['a space', 'a b'],
+      ['a non-ASCII character', 'caf\u00e9'],
+      ['an empty value', ''],
+    ]) {
       it(`when the client sends ${label}, then a UUID replaces it`, async () => {
         const { header, state } = await idFor(id);
         expect(header).to.match(UUID);

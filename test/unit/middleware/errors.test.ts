@@ -40,7 +40,9 @@ describe('error-envelope middleware', () => {
   let app: ServedApp;
 
   before(async () => {
-    const headers = createAnswerHeaders(loadConfig({ CORS_ORIGINS: 'https://shop.example', CROSS_ORIGIN_RESOURCE_POLICY: 'same-site' }));
+    const headers = createAnswerHeaders(
+      loadConfig({ CORS_ORIGINS: 'https://shop.example', CROSS_ORIGIN_RESOURCE_POLICY: 'same-site' }),
+    );
     app = await serve([createCorrelation(), createErrors({ logger, headers }), throwing]);
   });
 
@@ -94,7 +96,9 @@ describe('error-envelope middleware', () => {
     expect(entry?.level).to.equal(ERROR_LEVEL);
     const err = entry?.err as { message?: string; stack?: string } | undefined;
     expect(err?.message).to.equal(SECRET);
-    expect(err?.stack).to.include(SECRET).and.match(/\n\s+at /);
+    expect(err?.stack)
+      .to.include(SECRET)
+      .and.match(/\n\s+at /);
   });
 
   it('when the client sent a sane correlation id, then the envelope carries it', async () => {
@@ -123,7 +127,11 @@ describe('error-envelope middleware', () => {
     expect(response.status).to.equal(502);
     expect(response.json()).to.deep.equal({
       success: false,
-      error: { message: 'Service product-service is unavailable', code: 'SERVICE_UNAVAILABLE', correlationId: 'upstream-1' },
+      error: {
+        message: 'Service product-service is unavailable',
+        code: 'SERVICE_UNAVAILABLE',
+        correlationId: 'upstream-1',
+      },
     });
     expect(logsOf('upstream-1').map((line) => line.level)).to.deep.equal([WARN_LEVEL]);
   });

@@ -33,7 +33,17 @@ function recordingStore(): CounterStore & { keys: string[][] } {
 }
 
 function layer(store: CounterStore, options: Partial<RateLimitOptions> = {}) {
-  return createRateLimit({ scope: '/api', by: 'ip', max: 5, routes: [], windowMs: 60_000, store, prefix: 'p', metrics: createMetrics(), ...options });
+  return createRateLimit({
+    scope: '/api',
+    by: 'ip',
+    max: 5,
+    routes: [],
+    windowMs: 60_000,
+    store,
+    prefix: 'p',
+    metrics: createMetrics(),
+    ...options,
+  });
 }
 
 async function run(middleware: ReturnType<typeof layer>, ctx: GatewayContext): Promise<boolean> {
@@ -58,14 +68,21 @@ describe('rate limit layer', () => {
     const limit = layer(store, { routes: [{ path: '/api/v1/auth/login', max: 2 }] });
     await run(limit, contextFor('/api/v1/auth/login', '198.51.100.1'));
     await run(limit, contextFor('/api/v1/auth/loginX', '198.51.100.1'));
-    expect(store.keys).to.deep.equal([['p:ip:198.51.100.1', 'p:route:/api/v1/auth/login:198.51.100.1'], ['p:ip:198.51.100.1']]);
+    expect(store.keys).to.deep.equal([
+      ['p:ip:198.51.100.1', 'p:route:/api/v1/auth/login:198.51.100.1'],
+      ['p:ip:198.51.100.1'],
+    ]);
   });
 
   it('when the route limit is nearer to exhaustion than the IP limit, then the headers describe the route limit', async () => {
     const limit = layer(recordingStore(), { max: 100, routes: [{ path: '/api/v1/auth/login', max: 3 }] });
     const ctx = contextFor('/api/v1/auth/login', '198.51.100.2');
     await run(limit, ctx);
-    expect([ctx.response.get('RateLimit-Limit'), ctx.response.get('RateLimit-Remaining'), ctx.response.get('RateLimit-Reset')]).to.deep.equal(['3', '2', '60']);
+    expect([
+      ctx.response.get('RateLimit-Limit'),
+      ctx.response.get('RateLimit-Remaining'),
+      ctx.response.get('RateLimit-Reset'),
+    ]).to.deep.equal(['3', '2', '60']);
   });
 
   it('when a later layer finds a limit nearer to exhaustion, then it replaces the headers; a farther one does not', async () => {
@@ -94,7 +111,10 @@ describe('rate limit layer', () => {
     const limit = layer(recordingStore(), { max: 1 });
     await run(limit, contextFor('/api/v1/products/1', '198.51.100.5'));
     const ctx = contextFor('/api/v1/products/1', '198.51.100.5');
-    const error = await run(limit, ctx).then(() => undefined, (thrown: unknown) => thrown);
+    const error = await run(limit, ctx).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
     expect(error).to.be.instanceOf(GatewayError);
     expect((error as GatewayError).status).to.equal(429);
     expect((error as GatewayError).headers['Retry-After']).to.equal(ctx.response.get('RateLimit-Reset'));

@@ -5,10 +5,19 @@ const THRESHOLD = 5;
 const OPEN_MS = 10_000;
 
 /** A circuit on a hand-moved clock, with every change of state it reported. */
-function createCircuit(): { circuit: Circuit; changes: Array<[CircuitState, CircuitState]>; advance(ms: number): void } {
+function createCircuit(): {
+  circuit: Circuit;
+  changes: Array<[CircuitState, CircuitState]>;
+  advance(ms: number): void;
+} {
   let now = 1_000_000;
   const changes: Array<[CircuitState, CircuitState]> = [];
-  const circuit = new Circuit({ failureThreshold: THRESHOLD, openMs: OPEN_MS, now: () => now, onChange: (to, from) => changes.push([from, to]) });
+  const circuit = new Circuit({
+    failureThreshold: THRESHOLD,
+    openMs: OPEN_MS,
+    now: () => now,
+    onChange: (to, from) => changes.push([from, to]),
+  });
   return { circuit, changes, advance: (ms) => (now += ms) };
 }
 
@@ -65,7 +74,10 @@ describe('Circuit', () => {
     expect(circuit.admit()).to.deep.equal({ admitted: true, probe: true });
     expect(circuit.state).to.equal('half-open');
     for (let i = 0; i < 10; i += 1) expect(circuit.admit()).to.deep.equal({ admitted: false, retryAfterMs: 0 });
-    expect(changes).to.deep.equal([['closed', 'open'], ['open', 'half-open']]);
+    expect(changes).to.deep.equal([
+      ['closed', 'open'],
+      ['open', 'half-open'],
+    ]);
   });
 
   it('when the half-open probe succeeds, then it closes and admits everything again', () => {
@@ -85,7 +97,11 @@ describe('Circuit', () => {
     circuit.failed(circuit.admit());
     expect(circuit.state).to.equal('open');
     expect(circuit.admit()).to.deep.equal({ admitted: false, retryAfterMs: OPEN_MS });
-    expect(changes).to.deep.equal([['closed', 'open'], ['open', 'half-open'], ['half-open', 'open']]);
+    expect(changes).to.deep.equal([
+      ['closed', 'open'],
+      ['open', 'half-open'],
+      ['half-open', 'open'],
+    ]);
   });
 
   it('when the half-open probe is released (the client left), then the next request becomes the probe', () => {
@@ -111,6 +127,9 @@ describe('Circuit', () => {
   });
 
   it('when the threshold is below 1, then it is refused at once', () => {
-    expect(() => new Circuit({ failureThreshold: 0, openMs: OPEN_MS })).to.throw(RangeError, 'failureThreshold must be at least 1');
+    expect(() => new Circuit({ failureThreshold: 0, openMs: OPEN_MS })).to.throw(
+      RangeError,
+      'failureThreshold must be at least 1',
+    );
   });
 });

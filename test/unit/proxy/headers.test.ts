@@ -11,7 +11,14 @@ import {
 const PEER = '10.0.0.9';
 
 function context(overrides: Partial<ForwardingContext> = {}): ForwardingContext {
-  return { peerAddress: PEER, protocol: 'http', trustProxy: false, correlationId: 'corr-1', user: undefined, ...overrides };
+  return {
+    peerAddress: PEER,
+    protocol: 'http',
+    trustProxy: false,
+    correlationId: 'corr-1',
+    user: undefined,
+    ...overrides,
+  };
 }
 
 function upstreamHeaders(incoming: IncomingHttpHeaders, overrides: Partial<ForwardingContext> = {}) {
@@ -33,13 +40,29 @@ describe('proxy headers', () => {
         'transfer-encoding': 'chunked',
         upgrade: 'websocket',
       });
-      for (const name of ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'proxy-custom', 'te', 'trailer', 'transfer-encoding', 'upgrade']) {
+      for (const name of [
+        'connection',
+        'keep-alive',
+        'proxy-connection',
+        'proxy-authenticate',
+        'proxy-authorization',
+        'proxy-custom',
+        'te',
+        'trailer',
+        'transfer-encoding',
+        'upgrade',
+      ]) {
         expect(headers, name).not.to.have.property(name);
       }
     });
 
     it('when Connection names headers, then those headers are not forwarded', () => {
-      const headers = upstreamHeaders({ connection: 'close, X-Secret-Hop , other', 'x-secret-hop': '1', other: '2', 'x-kept': '3' });
+      const headers = upstreamHeaders({
+        connection: 'close, X-Secret-Hop , other',
+        'x-secret-hop': '1',
+        other: '2',
+        'x-kept': '3',
+      });
       expect(headers).not.to.have.property('x-secret-hop');
       expect(headers).not.to.have.property('other');
       expect(headers['x-kept']).to.equal('3');
@@ -52,7 +75,12 @@ describe('proxy headers', () => {
     });
 
     it('when the client sends x-user-* and there is no user, then none is forwarded', () => {
-      const headers = upstreamHeaders({ 'x-user-id': '1', 'x-user-email': 'a@b', 'x-user-role': 'ADMIN', 'x-user-tenant': 't' });
+      const headers = upstreamHeaders({
+        'x-user-id': '1',
+        'x-user-email': 'a@b',
+        'x-user-role': 'ADMIN',
+        'x-user-tenant': 't',
+      });
       expect(Object.keys(headers).filter((name) => name.startsWith('x-user-'))).to.deep.equal([]);
     });
 
@@ -68,7 +96,14 @@ describe('proxy headers', () => {
     });
 
     it('when the client sends headers with `_` in the name, then none is forwarded, with or without a user (CGI reads x_user_id as x-user-id)', () => {
-      const underscored = { x_user_id: '1', x_user_role: 'ADMIN', x_forwarded_for: '6.6.6.6', x_correlation_id: 'forged', my_header: 'v', x_: '1' };
+      const underscored = {
+        x_user_id: '1',
+        x_user_role: 'ADMIN',
+        x_forwarded_for: '6.6.6.6',
+        x_correlation_id: 'forged',
+        my_header: 'v',
+        x_: '1',
+      };
       for (const user of [undefined, { id: '42', email: 'ada@example.com', role: 'USER' }]) {
         const headers = upstreamHeaders({ ...underscored, 'x-kept': 'yes' }, { user });
         expect(Object.keys(headers).filter((name) => name.includes('_'))).to.deep.equal([]);
@@ -80,7 +115,10 @@ describe('proxy headers', () => {
     });
 
     it('when the user has no role, then no x-user-role is sent even if the client sent one', () => {
-      const headers = upstreamHeaders({ 'x-user-role': 'ADMIN' }, { user: { id: '42', email: 'ada@example.com', role: undefined } });
+      const headers = upstreamHeaders(
+        { 'x-user-role': 'ADMIN' },
+        { user: { id: '42', email: 'ada@example.com', role: undefined } },
+      );
       expect(headers['x-user-id']).to.equal('42');
       expect(headers).not.to.have.property('x-user-role');
     });
@@ -111,7 +149,10 @@ describe('proxy headers', () => {
     });
 
     it('when the proxy is trusted, then the incoming X-Forwarded-Host and X-Forwarded-Proto are kept', () => {
-      const headers = upstreamHeaders({ 'x-forwarded-host': 'edge.example', 'x-forwarded-proto': 'https' }, { trustProxy: true });
+      const headers = upstreamHeaders(
+        { 'x-forwarded-host': 'edge.example', 'x-forwarded-proto': 'https' },
+        { trustProxy: true },
+      );
       expect(headers['x-forwarded-host']).to.equal('edge.example');
       expect(headers['x-forwarded-proto']).to.equal('https');
     });
@@ -140,7 +181,12 @@ describe('proxy headers', () => {
     });
 
     it('when headers are built, then the incoming headers are left untouched', () => {
-      const incoming: IncomingHttpHeaders = { host: 'shop.example', connection: 'x-hop', 'x-hop': '1', 'x-user-id': '7' };
+      const incoming: IncomingHttpHeaders = {
+        host: 'shop.example',
+        connection: 'x-hop',
+        'x-hop': '1',
+        'x-user-id': '7',
+      };
       const before = { ...incoming };
       buildUpstreamHeaders(incoming, context({ user: { id: '42', email: 'e', role: 'USER' } }));
       expect(incoming).to.deep.equal(before);
@@ -181,7 +227,10 @@ describe('proxy headers', () => {
     });
 
     it('when the upstream sets two cookies, then Set-Cookie stays a list', () => {
-      expect(clientHeaders({ 'set-cookie': ['a=1; Path=/', 'b=2; HttpOnly'] })['set-cookie']).to.deep.equal(['a=1; Path=/', 'b=2; HttpOnly']);
+      expect(clientHeaders({ 'set-cookie': ['a=1; Path=/', 'b=2; HttpOnly'] })['set-cookie']).to.deep.equal([
+        'a=1; Path=/',
+        'b=2; HttpOnly',
+      ]);
     });
 
     it('when the upstream sends end-to-end headers, then they pass unchanged', () => {
@@ -241,7 +290,10 @@ describe('proxy headers', () => {
     });
 
     it('when an ordinary request is forwarded, then Upgrade is still dropped', () => {
-      expect(upstreamHeaders({ connection: 'Upgrade', upgrade: 'websocket' })).not.to.have.any.keys('upgrade', 'connection');
+      expect(upstreamHeaders({ connection: 'Upgrade', upgrade: 'websocket' })).not.to.have.any.keys(
+        'upgrade',
+        'connection',
+      );
     });
   });
 });

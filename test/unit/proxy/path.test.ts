@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { isSafeTarget, isUnderPrefix, prefixPattern, readQueryParameter, rewritePath, withoutQueryParameter } from '../../../src/proxy/path.js';
+import {
+  isSafeTarget,
+  isUnderPrefix,
+  prefixPattern,
+  readQueryParameter,
+  rewritePath,
+  withoutQueryParameter,
+} from '../../../src/proxy/path.js';
 
 describe('proxy path', () => {
   describe('isSafeTarget', () => {
@@ -83,7 +90,13 @@ describe('proxy path', () => {
       });
     }
 
-    for (const path of ['/api/v1/productsX', '/api/v1/productsX/1', '/API/v1/products', '/x/api/v1/products', '/api/v1/product']) {
+    for (const path of [
+      '/api/v1/productsX',
+      '/api/v1/productsX/1',
+      '/API/v1/products',
+      '/x/api/v1/products',
+      '/api/v1/product',
+    ]) {
       it(`when the path is ${path}, then the pattern does not match`, () => {
         expect(pattern.test(path)).to.equal(false);
       });
@@ -103,7 +116,7 @@ describe('proxy path', () => {
       ['/api/v1/products/', '/products', '/products/'],
       ['/api/v1/products?', '/products', '/products?'],
       ['/api/v1/products?q="a"&x=%zz&&', '/products', '/products?q="a"&x=%zz&&'],
-      ['/api/v1/products/a%20b?t=<x>&u=\'y\'', '/products', '/products/a%20b?t=<x>&u=\'y\''],
+      ["/api/v1/products/a%20b?t=<x>&u='y'", '/products', "/products/a%20b?t=<x>&u='y'"],
       ['/api/v1/products/1', '/base/products', '/base/products/1'],
     ];
 
@@ -134,7 +147,11 @@ describe('proxy path', () => {
     }
 
     it('when a name is read, then it is the one that is removed (same decoding both ways)', () => {
-      for (const url of ['/live?access%5Ftoken=t1', '/live?access_token=t1&access_token=t2', '/live?x=1&access_token=t1']) {
+      for (const url of [
+        '/live?access%5Ftoken=t1',
+        '/live?access_token=t1&access_token=t2',
+        '/live?x=1&access_token=t1',
+      ]) {
         expect(readQueryParameter(url, 'access_token')).to.equal('t1');
         expect(withoutQueryParameter(url, 'access_token')).not.to.include('t1');
       }

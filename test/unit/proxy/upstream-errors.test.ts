@@ -40,22 +40,48 @@ describe('mapUpstreamError', () => {
       const error = transportError(code);
       const mapped = mapUpstreamError(error, 'product-service');
       expect(mapped).to.be.instanceOf(GatewayError);
-      expect([mapped.status, mapped.code, mapped.message]).to.deep.equal([502, 'SERVICE_TIMEOUT', MESSAGES.SERVICE_TIMEOUT]);
+      expect([mapped.status, mapped.code, mapped.message]).to.deep.equal([
+        502,
+        'SERVICE_TIMEOUT',
+        MESSAGES.SERVICE_TIMEOUT,
+      ]);
       expect(mapped.cause).to.equal(error);
     });
   }
 
   it(`when the transport fails with any of ${NOT_REACHED.length} other codes (ECONNREFUSED, ECONNRESET, ENOTFOUND, EHOSTUNREACH …), then each is 502 SERVICE_UNAVAILABLE`, () => {
-    expect(NOT_REACHED).to.include.members(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+    expect(NOT_REACHED).to.include.members([
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'ECONNABORTED',
+      'EPIPE',
+      'ENOTFOUND',
+      'EAI_AGAIN',
+      'EHOSTUNREACH',
+      'ENETUNREACH',
+      'EADDRNOTAVAIL',
+    ]);
     const wrong = NOT_REACHED.map((code) => [code, mapUpstreamError(transportError(code), 'product-service')] as const)
-      .filter(([, mapped]) => mapped.status !== 502 || mapped.code !== 'SERVICE_UNAVAILABLE' || mapped.message !== MESSAGES.SERVICE_UNAVAILABLE)
+      .filter(
+        ([, mapped]) =>
+          mapped.status !== 502 ||
+          mapped.code !== 'SERVICE_UNAVAILABLE' ||
+          mapped.message !== MESSAGES.SERVICE_UNAVAILABLE,
+      )
       .map(([code, mapped]) => `${code}: ${mapped.status} ${mapped.code}`);
     expect(wrong).to.deep.equal([]);
   });
 
   it('when the error is named TimeoutError without a known code, then it is 502 SERVICE_TIMEOUT', () => {
-    const mapped = mapUpstreamError(Object.assign(new Error('Timeout awaiting response'), { name: 'TimeoutError' }), 'product-service');
-    expect([mapped.status, mapped.code, mapped.message]).to.deep.equal([502, 'SERVICE_TIMEOUT', MESSAGES.SERVICE_TIMEOUT]);
+    const mapped = mapUpstreamError(
+      Object.assign(new Error('Timeout awaiting response'), { name: 'TimeoutError' }),
+      'product-service',
+    );
+    expect([mapped.status, mapped.code, mapped.message]).to.deep.equal([
+      502,
+      'SERVICE_TIMEOUT',
+      MESSAGES.SERVICE_TIMEOUT,
+    ]);
   });
 
   for (const [label, error] of [
@@ -66,12 +92,18 @@ describe('mapUpstreamError', () => {
   ] as const) {
     it(`when the error is ${label}, then it is 502 SERVICE_UNAVAILABLE`, () => {
       const mapped = mapUpstreamError(error, 'product-service');
-      expect([mapped.status, mapped.code, mapped.message]).to.deep.equal([502, 'SERVICE_UNAVAILABLE', MESSAGES.SERVICE_UNAVAILABLE]);
+      expect([mapped.status, mapped.code, mapped.message]).to.deep.equal([
+        502,
+        'SERVICE_UNAVAILABLE',
+        MESSAGES.SERVICE_UNAVAILABLE,
+      ]);
     });
   }
 
   it('when the service is another one, then the message names that service', () => {
-    expect(mapUpstreamError(transportError('ECONNREFUSED'), 'inventory-service').message).to.equal('Service inventory-service is unavailable');
+    expect(mapUpstreamError(transportError('ECONNREFUSED'), 'inventory-service').message).to.equal(
+      'Service inventory-service is unavailable',
+    );
   });
 
   it('when the error is a GatewayError, then it is returned as it is', () => {
@@ -85,7 +117,7 @@ describe('mapUpstreamError', () => {
     expect(mapUpstreamError(wrapped, 'product-service')).to.equal(own);
   });
 
-  describe('on the errors the forwarder\'s got client raises against real loopback failures', () => {
+  describe("on the errors the forwarder's got client raises against real loopback failures", () => {
     const client = createServiceClient(loadConfig({}).services[0]!);
     const servers: http.Server[] = [];
 
@@ -113,11 +145,28 @@ describe('mapUpstreamError', () => {
       );
     }
 
-    const realFailures: Array<[what: string, url: () => Promise<string>, code: string, expected: keyof typeof MESSAGES]> = [
-      ['nothing listens on the port', async () => `http://127.0.0.1:${await closedPort()}/`, 'ECONNREFUSED', 'SERVICE_UNAVAILABLE'],
-      ['the service resets each connection', () => serverThat((socket) => socket.resetAndDestroy()), 'ECONNRESET', 'SERVICE_UNAVAILABLE'],
+    const realFailures: Array<
+      [what: string, url: () => Promise<string>, code: string, expected: keyof typeof MESSAGES]
+    > = [
+      [
+        'nothing listens on the port',
+        async () => `http://127.0.0.1:${await closedPort()}/`,
+        'ECONNREFUSED',
+        'SERVICE_UNAVAILABLE',
+      ],
+      [
+        'the service resets each connection',
+        () => serverThat((socket) => socket.resetAndDestroy()),
+        'ECONNRESET',
+        'SERVICE_UNAVAILABLE',
+      ],
       // One octet over DNS's 63-octet label limit (RFC 1035 §2.3.4): refused by the resolver without a query leaving the machine.
-      ['the host name cannot be resolved', async () => `http://${'a'.repeat(64)}.invalid/`, 'ENOTFOUND', 'SERVICE_UNAVAILABLE'],
+      [
+        'the host name cannot be resolved',
+        async () => `http://${'a'.repeat(64)}.invalid/`,
+        'ENOTFOUND',
+        'SERVICE_UNAVAILABLE',
+      ],
       ['the service never answers', () => serverThat(() => {}), 'ETIMEDOUT', 'SERVICE_TIMEOUT'],
     ];
 

@@ -19,7 +19,9 @@ describe('Redis counter store (real Redis)', () => {
     const store = createRedisStore(redis, 60_000);
     const key = `${uniquePrefix('store')}:burst`;
     const hits = await Promise.all(Array.from({ length: 50 }, () => store.hit([key])));
-    expect(hits.map(([hit]) => hit!.count).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(hits.map(([hit]) => hit!.count).sort((a, b) => a - b)).to.deep.equal(
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
     for (const [hit] of hits) expect(hit!.resetMs).to.be.within(59_000, 60_000);
     await redis.del(key);
   });

@@ -5,7 +5,9 @@ import { expect } from 'chai';
 import { createBoundedExport, type DropReason } from '../../../src/tracing/bounded-export.js';
 
 /** An exporter that holds every batch until the test settles it. */
-function heldExporter(): SpanExporter & { batches: Array<{ spans: ReadableSpan[]; done: (result: ExportResult) => void }> } {
+function heldExporter(): SpanExporter & {
+  batches: Array<{ spans: ReadableSpan[]; done: (result: ExportResult) => void }>;
+} {
   const batches: Array<{ spans: ReadableSpan[]; done: (result: ExportResult) => void }> = [];
   return {
     batches,
@@ -27,7 +29,12 @@ describe('createBoundedExport', () => {
     const exporter = heldExporter();
     const drops: Array<[DropReason, number]> = [];
     let exported = 0;
-    const processor = createBoundedExport({ exporter, batch, onDrop: (reason, count) => drops.push([reason, count]), onExported: () => (exported += 1) });
+    const processor = createBoundedExport({
+      exporter,
+      batch,
+      onDrop: (reason, count) => drops.push([reason, count]),
+      onExported: () => (exported += 1),
+    });
     const provider = new BasicTracerProvider({ spanProcessors: [processor] });
     const tracer = provider.getTracer('test');
     const end = (count: number): void => {

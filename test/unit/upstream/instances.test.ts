@@ -45,7 +45,12 @@ describe('Instance ejection', () => {
 describe('InstanceSet', () => {
   function setOf(addresses: () => string[], env: Record<string, string> = {}) {
     let now = 0;
-    const config = loadConfig({ PRODUCT_SERVICE_URL: 'http://products.test:8083', UPSTREAM_EJECT_FAILURES: '2', UPSTREAM_EJECT_MS: '1000', ...env });
+    const config = loadConfig({
+      PRODUCT_SERVICE_URL: 'http://products.test:8083',
+      UPSTREAM_EJECT_FAILURES: '2',
+      UPSTREAM_EJECT_MS: '1000',
+      ...env,
+    });
     const service = config.services.find((candidate) => candidate.name === 'product-service')!;
     const { logger, lines } = createMemoryLogger();
     const set = new InstanceSet({
@@ -64,7 +69,12 @@ describe('InstanceSet', () => {
     const { set } = setOf(() => ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']);
     await set.ready();
     for (const instance of set.list()) for (let failure = 0; failure < 4; failure += 1) set.failed(instance);
-    expect(set.list().map((instance) => instance.state(0)).filter((state) => state === 'ejected')).to.have.length(2);
+    expect(
+      set
+        .list()
+        .map((instance) => instance.state(0))
+        .filter((state) => state === 'ejected'),
+    ).to.have.length(2);
     set.close();
   });
 
