@@ -113,7 +113,7 @@ function createVerifier(auth: Config['auth'], key: SecretKeyReading): GatewayMid
     key: 'claims',
     debug: true,
     // koa-jwt reads the Authorization header itself; a handshake's query token is handed to it here.
-    getToken: (ctx) => handshakeToken(ctx as GatewayContext) ?? null,
+    getToken: (ctx) => handshakeToken(ctx) ?? null,
   }) as GatewayMiddleware;
 }
 

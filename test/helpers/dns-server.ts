@@ -33,7 +33,7 @@ export async function startDnsServer(records: Record<string, readonly string[]> 
     if (answer !== undefined) socket.send(answer, peer.port, peer.address);
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address() as AddressInfo;
+  const { port } = socket.address();
   return {
     port,
     servers: `127.0.0.1:${port}`,

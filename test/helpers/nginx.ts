@@ -64,7 +64,7 @@ export async function startNginx(render: (port: number) => string): Promise<Runn
     },
   );
   let stderr = '';
-  child.stderr!.on('data', (data: Buffer) => (stderr += data.toString('utf8')));
+  child.stderr.on('data', (data: Buffer) => (stderr += data.toString('utf8')));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let done = false;
   void exited.then(() => (done = true));

@@ -37,10 +37,7 @@ interface SwitchableService {
 
 async function startSwitchable(mode: Mode): Promise<SwitchableService> {
   const timers = new Set<NodeJS.Timeout>();
-  const service = { mode, counts: { connections: 0, requests: 0 } } as {
-    mode: Mode;
-    counts: { connections: number; requests: number };
-  };
+  const service = { mode, counts: { connections: 0, requests: 0 } };
   const server = http.createServer((request, response) => {
     service.counts.requests += 1;
     const current = service.mode;

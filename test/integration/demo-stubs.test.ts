@@ -119,7 +119,7 @@ describe('demo stub services behind the gateway', () => {
     it(`when ${path} is listed and asked for ids, then it answers its records, and 404 for an unknown id`, async () => {
       const { accessToken } = (await login(USERS[0]!.email)).json<{ accessToken: string }>();
       expect((await get(path, accessToken)).json()).to.deep.include({ data: records });
-      expect((await get(`${path}/${records[0]!.id}`, accessToken)).json()).to.deep.include({ data: records[0] });
+      expect((await get(`${path}/${records[0].id}`, accessToken)).json()).to.deep.include({ data: records[0] });
       const missing = await get(`${path}/999`, accessToken);
       expect(missing.status).to.equal(404);
       expect(missing.json<{ message: string }>().message).to.match(/ 999 not found$/);

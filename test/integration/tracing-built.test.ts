@@ -41,7 +41,7 @@ describe('tracing through the built gateway', function () {
     const authorization = `Bearer ${accessToken()}`;
     const [first, second, third] = [clientTrace('1'), clientTrace('2'), clientTrace('3')];
     const statuses = [];
-    for (const trace of [first!, second!, third!]) {
+    for (const trace of [first, second, third]) {
       statuses.push(
         (
           await send({
@@ -54,9 +54,9 @@ describe('tracing through the built gateway', function () {
     }
     expect(statuses).to.deep.equal([200, 200, 429]);
     const downstream = parseTraceparent(upstream.seen.at(-2)!.headers.traceparent);
-    expect(downstream).to.include({ traceId: first!.traceId, sampled: true });
+    expect(downstream).to.include({ traceId: first.traceId, sampled: true });
 
-    const tree = await otlp.receiver.waitForSpans(2, (span) => span.traceId === first!.traceId);
+    const tree = await otlp.receiver.waitForSpans(2, (span) => span.traceId === first.traceId);
     const server = tree.find((span) => span.kind === SPAN_KIND.SERVER)!;
     const client = tree.find((span) => span.kind === SPAN_KIND.CLIENT)!;
     expect([server.name, server.parentSpanId]).to.deep.equal(['GET /api/v1/products', '00f067aa0ba902b7']);
@@ -65,7 +65,7 @@ describe('tracing through the built gateway', function () {
     expect(server.attributes).to.include({ 'user.id': '42', 'http.response.status_code': 200 });
     expect(otlp.receiver.contentTypes[0]).to.equal('application/x-protobuf');
 
-    const [limited] = await otlp.receiver.waitForSpans(1, (span) => span.traceId === third!.traceId);
+    const [limited] = await otlp.receiver.waitForSpans(1, (span) => span.traceId === third.traceId);
     expect(limited!.kind).to.equal(SPAN_KIND.SERVER);
     expect(limited!.events).to.deep.equal([
       { name: 'rate limited', attributes: { 'gateway.rate_limit.kind': 'ip', 'gateway.rate_limit.limit': 2 } },
@@ -76,7 +76,7 @@ describe('tracing through the built gateway', function () {
     });
 
     const logged = gateway.logs.filter((line) => line.msg === 'request completed').map((line) => line.trace_id);
-    expect(logged).to.deep.equal([first!.traceId, second!.traceId, third!.traceId]);
+    expect(logged).to.deep.equal([first.traceId, second.traceId, third.traceId]);
   });
 
   it('when the gateway is stopped, then spans still queued are exported within the shutdown grace', async () => {

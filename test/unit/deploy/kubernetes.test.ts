@@ -35,13 +35,13 @@ interface KubeObject {
  * these schemas let unknown fields through: the checks below pin each field that matters by path.
  */
 const VALIDATORS: Readonly<Record<string, (object: KubeObject) => void>> = {
-  'v1/ConfigMap': (object) => new ConfigMap(object as IConfigMap).validate(),
-  'v1/Secret': (object) => new Secret(object as ISecret).validate(),
-  'v1/Service': (object) => new Service(object as IService).validate(),
-  'apps/v1/Deployment': (object) => new Deployment(object as IDeployment).validate(),
+  'v1/ConfigMap': (object) => new ConfigMap(object).validate(),
+  'v1/Secret': (object) => new Secret(object).validate(),
+  'v1/Service': (object) => new Service(object).validate(),
+  'apps/v1/Deployment': (object) => new Deployment(object).validate(),
   'autoscaling/v2/HorizontalPodAutoscaler': (object) =>
-    new HorizontalPodAutoscaler(object as IHorizontalPodAutoscaler).validate(),
-  'policy/v1/PodDisruptionBudget': (object) => new PodDisruptionBudget(object as IPodDisruptionBudget).validate(),
+    new HorizontalPodAutoscaler(object).validate(),
+  'policy/v1/PodDisruptionBudget': (object) => new PodDisruptionBudget(object).validate(),
 };
 
 /** The manifest files of deploy/kubernetes, the kustomization excepted. */

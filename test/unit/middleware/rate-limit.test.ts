@@ -16,7 +16,7 @@ function contextFor(path: string, address: string): GatewayContext {
   const request = new IncomingMessage(socket);
   request.url = path;
   request.method = 'GET';
-  return new Koa<GatewayState>().createContext(request, new ServerResponse(request)) as GatewayContext;
+  return new Koa<GatewayState>().createContext(request, new ServerResponse(request));
 }
 
 /** A store that remembers which keys it was asked to count. */
