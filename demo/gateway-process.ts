@@ -33,7 +33,9 @@ export function gatewayEnv(base: NodeJS.ProcessEnv, settings: DemoSettings): Nod
   };
 }
 
-/** Throws, naming `PORT`, when something already listens on the gateway's port: the readiness poll would ask it instead. */
+/**
+ * Throws, naming `PORT`, when something already listens on the gateway's port: the readiness poll would ask it instead.
+ */
 export async function ensurePortFree(port: number): Promise<void> {
   const probe = net.createServer();
   await new Promise<void>((resolve, reject) => {

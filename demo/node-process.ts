@@ -26,7 +26,10 @@ export interface NodeProcess {
   stderr(): string;
   /** Calls `listener` with every complete stdout line from now on (captured output only). */
   onLine(listener: (line: string) => void): void;
-  /** The first stdout line (seen before or after the call) that contains `match` or for which it holds; rejects if the child exits first or after `timeoutMs`. */
+  /**
+   * The first stdout line (seen before or after the call) that contains `match` or for which it holds; rejects if the
+   * child exits first or after `timeoutMs`.
+   */
   waitForLine(match: string | ((line: string) => boolean), timeoutMs: number): Promise<string>;
   /** How the child ended; rejects after `timeoutMs`, leaving it running. */
   waitForExit(timeoutMs: number): Promise<Ended>;

@@ -3,7 +3,10 @@ import type { Config } from './config/index.js';
 import { createCorsPolicy, type CorsPolicy, type Header } from './cors-policy.js';
 import { securityHeaders } from './security-headers.js';
 
-/** The headers of the gateway's own answers, built once from config: the security layer, the CORS layer and every error writer share them. */
+/**
+ * The headers of the gateway's own answers, built once from config: the security layer, the CORS layer and every error
+ * writer share them.
+ */
 export interface AnswerHeaders {
   /** Helmet's headers with the configured `Cross-Origin-Resource-Policy`, on every response. */
   readonly security: readonly Header[];

@@ -35,7 +35,10 @@ export interface Gateway {
   readonly routing: RoutingSwitch;
   /** Resolves once every service's host names have been looked up for the first time. */
   ready(): Promise<void>;
-  /** Security and CORS headers of the gateway's own answers: the server writes them on the answers Node's parser refuses. */
+  /**
+   * Security and CORS headers of the gateway's own answers: the server writes them on the answers Node's parser
+   * refuses.
+   */
   readonly headers: AnswerHeaders;
   /** The gateway's tracer provider (or propagation only): its own, never a global one. */
   readonly tracing: Tracing;
@@ -44,7 +47,8 @@ export interface Gateway {
 }
 
 /**
- * Builds the onion from `config`, outermost layer first (DESIGN.md, "The onion"). Nothing runs at import; a configured Redis starts
+ * Builds the onion from `config`, outermost layer first (DESIGN.md, "The onion"). Nothing runs at import; a configured
+ * Redis starts
  * connecting in the background. `now` is the circuit breakers' clock: Date.now unless a test moves its own.
  */
 export function createGateway(config: Config, options: { logger: Logger; now?: () => number }): Gateway {

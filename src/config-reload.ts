@@ -12,7 +12,10 @@ const DEBOUNCE_MS = 150;
 /** What asked for a reload: SIGHUP reloads even an unchanged file; a change in the directory only a changed one. */
 export type ReloadTrigger = 'signal' | 'file';
 
-/** How a reload ended: swapped in, refused (the running configuration stays), or skipped because the file is as last read. */
+/**
+ * How a reload ended: swapped in, refused (the running configuration stays), or skipped because the file is as last
+ * read.
+ */
 export type ReloadOutcome = 'applied' | 'rejected' | 'unchanged';
 
 /** Reloads of a running gateway's file; `close` stops watching. */

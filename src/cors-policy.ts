@@ -37,15 +37,24 @@ export interface CorsOptions {
   readonly trustProxy: boolean;
 }
 
-/** The CORS decisions and header sets, built once from config; the CORS layer and every writer of a gateway answer use it. */
+/**
+ * The CORS decisions and header sets, built once from config; the CORS layer and every writer of a gateway answer use
+ * it.
+ */
 export interface CorsPolicy {
   /** The verdict on a request whose `Origin` is `origin` (non-empty). */
   judge(origin: string, headers: IncomingHttpHeaders, encrypted: boolean): CorsVerdict;
   /** Headers of any answer but a preflight's to an allowed `origin` (the caller adds `Vary: Origin`). */
   answerHeaders(origin: string): readonly Header[];
-  /** Headers of the answer to an allowed `origin`'s preflight that asked for `requestedHeaders` (the caller adds `Vary: Origin`). */
+  /**
+   * Headers of the answer to an allowed `origin`'s preflight that asked for `requestedHeaders` (the caller adds `Vary:
+   * Origin`).
+   */
   preflightHeaders(origin: string, requestedHeaders: string): readonly Header[];
-  /** The CORS headers, `Vary` included, of an answer the gateway writes itself to a request with `headers`: an allowed origin's, else none. */
+  /**
+   * The CORS headers, `Vary` included, of an answer the gateway writes itself to a request with `headers`: an allowed
+   * origin's, else none.
+   */
   headersFor(headers: IncomingHttpHeaders, encrypted: boolean): readonly Header[];
 }
 

@@ -63,7 +63,10 @@ export function toEnvelope(error: GatewayError, correlationId: string): ErrorEnv
 /** A complete error response: what the client receives, whoever writes it to the socket. */
 export interface ErrorResponse {
   readonly status: number;
-  /** Content type, the gateway's headers for the request (security, CORS), the correlation id, then the error's own (`Retry-After` …). */
+  /**
+   * Content type, the gateway's headers for the request (security, CORS), the correlation id, then the error's own
+   * (`Retry-After` …).
+   */
   readonly headers: readonly Header[];
   readonly body: string;
 }

@@ -1,6 +1,9 @@
 import type { Socket } from 'node:net';
 
-/** Whether the gateway is serving or draining, and which tunnels are open; shared by readiness, the drain layer, the server, the tunnels and shutdown. */
+/**
+ * Whether the gateway is serving or draining, and which tunnels are open; shared by readiness, the drain layer, the
+ * server, the tunnels and shutdown.
+ */
 export class Lifecycle {
   #draining = false;
   /** Connections that have carried a request (the drain layer records each one). */
@@ -45,7 +48,10 @@ export class Lifecycle {
     return this.#tunnels.size;
   }
 
-  /** Closes every open tunnel (at the end of the shutdown grace); resolves once each has closed and written its request line. */
+  /**
+   * Closes every open tunnel (at the end of the shutdown grace); resolves once each has closed and written its request
+   * line.
+   */
   closeTunnels(): Promise<void> {
     if (this.#tunnels.size === 0) return Promise.resolve();
     const closed = new Promise<void>((resolve) => this.#tunnelsClosed.push(resolve));

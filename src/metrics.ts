@@ -8,7 +8,9 @@ import type { LimitKind } from './state.js';
 import type { InstanceState } from './upstream/instance.js';
 import type { DropReason } from './tracing/bounded-export.js';
 
-/** Label values are bounded: a method outside this set is counted as OTHER, a path outside every route as `unmatched`. */
+/**
+ * Label values are bounded: a method outside this set is counted as OTHER, a path outside every route as `unmatched`.
+ */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 /** The gauge's value for each circuit state (DESIGN.md, "Failing services"). */
 const CIRCUIT_VALUES: Record<CircuitState, number> = { closed: 0, open: 1, 'half-open': 2 };
@@ -26,7 +28,10 @@ export type LimiterStore = 'redis' | 'memory' | 'memory-fallback';
 /** The gateway's Prometheus metrics: one registry per gateway, recorded by the layers that know. */
 export interface GatewayMetrics {
   readonly registry: Registry;
-  /** Counts a completed request under its route label (see {@link createRouteLabel}); `traceId` (a sampled, recorded trace) becomes the duration's exemplar. */
+  /**
+   * Counts a completed request under its route label (see {@link createRouteLabel}); `traceId` (a sampled, recorded
+   * trace) becomes the duration's exemplar.
+   */
   observeRequest(route: string, method: string, status: number, seconds: number, traceId?: string): void;
   upstreamError(service: string, code: string): void;
   circuitState(service: string, state: CircuitState): void;
@@ -163,7 +168,8 @@ export function createMetrics(): GatewayMetrics {
     registers: [registry],
   });
   const instanceSeries = new Map<string, Map<string, () => void>>();
-  // A gauge of value "load time" rather than 1 with a time label: one series per loaded file, and `time() - gateway_config_info` is its age.
+  // A gauge of value "load time" rather than 1 with a time label: one series per loaded file, and `time() -
+  // gateway_config_info` is its age.
   const configInfo = new Gauge({
     name: 'gateway_config_info',
     help: 'The gateway file in use, by its SHA-256: the Unix time it was loaded',

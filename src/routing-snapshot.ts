@@ -112,7 +112,10 @@ export function runSnapshotLayer(name: keyof RequestRouting['layers']): GatewayM
   return (ctx, next) => ctx.state.routing.layers[name](ctx, next);
 }
 
-/** Same entry, same settings: the values are plain data (strings, numbers, lists), so their JSON is a faithful comparison. */
+/**
+ * Same entry, same settings: the values are plain data (strings, numbers, lists), so their JSON is a faithful
+ * comparison.
+ */
 function sameService(a: ServiceConfig | undefined, b: ServiceConfig): boolean {
   return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }

@@ -8,7 +8,10 @@ import {
 import type { GatewayMiddleware } from './state.js';
 import { withTimeout } from './with-timeout.js';
 
-/** A new service's first lookup is awaited this long before the swap; past it, its first requests wait for it themselves. */
+/**
+ * A new service's first lookup is awaited this long before the swap; past it, its first requests wait for it
+ * themselves.
+ */
 const READY_TIMEOUT_MS = 2000;
 
 /**

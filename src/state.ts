@@ -7,7 +7,10 @@ import type { RequestTrace } from './tracing/request-trace.js';
 export interface GatewayState {
   /** Set by the correlation layer before anything else runs. */
   correlationId: string;
-  /** The gateway file's routes, policies and upstreams this request runs on, from start to end: set by the routing layer, next after correlation. */
+  /**
+   * The gateway file's routes, policies and upstreams this request runs on, from start to end: set by the routing
+   * layer, next after correlation.
+   */
   routing: RequestRouting;
   /** Set by the tracing layer, right after the correlation id: the request's server span and trace context. */
   trace?: RequestTrace;
@@ -19,7 +22,10 @@ export interface GatewayState {
   upstream?: UpstreamState;
   /** The limit nearest to exhaustion so far, set by the rate-limit layers. */
   rateLimit?: RateLimitState;
-  /** The envelope's code and message when the gateway answered with an error, set by the error layer: the request log's reason. */
+  /**
+   * The envelope's code and message when the gateway answered with an error, set by the error layer: the request log's
+   * reason.
+   */
   refusal?: { readonly code: ErrorCode; readonly message: string };
 }
 
@@ -58,7 +64,10 @@ export interface UpstreamState {
   status?: number;
   /** Transport error code when the exchange with the service failed. */
   error?: string;
-  /** Status for the request log when the service's failure cut the response short (502); unset, a cut response is the client leaving (499). */
+  /**
+   * Status for the request log when the service's failure cut the response short (502); unset, a cut response is the
+   * client leaving (499).
+   */
   cutStatus?: number;
 }
 

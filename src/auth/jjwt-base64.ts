@@ -44,7 +44,9 @@ function sextet(seq: string, index: number): number {
   return value;
 }
 
-/** The bytes jjwt 0.12.6's `Decoders.BASE64.decode(seq)` returns; throws {@link Base64DecodingError} where it throws. */
+/**
+ * The bytes jjwt 0.12.6's `Decoders.BASE64.decode(seq)` returns; throws {@link Base64DecodingError} where it throws.
+ */
 export function decodeJjwtBase64(seq: string): Buffer {
   const sLen = seq.length;
   if (sLen === 0) return Buffer.alloc(0);

@@ -5,7 +5,8 @@ import type { SecretKeyReading } from './key.js';
 const ADVICE = "use Base64 of 32 or more random bytes on one line, e.g. `openssl rand -base64 64 | tr -d '\\n'`";
 
 /**
- * Logs at start-up how the secret of `name` (`JWT_SECRET`, `JWT_SECRET_PREVIOUS`) was read (one info line: reading, key length, algorithms;
+ * Logs at start-up how the secret of `name` (`JWT_SECRET`, `JWT_SECRET_PREVIOUS`) was read (one info line: reading, key
+ * length, algorithms;
  * never the key) and one warn line for each reason tokens will not pass: a key too short for any
  * algorithm, a secret the auth service itself cannot sign with, or a forced reading that gives
  * other bytes than the auth service's.

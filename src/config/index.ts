@@ -43,7 +43,8 @@ export const ENV_SCHEMA = {
   TRUST_PROXY: boolean(false),
   CORS_ORIGINS: list(['http://localhost:3000', 'http://localhost:5173']),
   CORS_CREDENTIALS: boolean(true),
-  // Chromium caps a preflight's cache at 7200 s, Firefox at 86400: a larger value is allowed and capped by each browser.
+  // Chromium caps a preflight's cache at 7200 s, Firefox at 86400: a larger value is allowed and capped by each
+  // browser.
   CORS_MAX_AGE_S: integer(600, 0),
   CORS_EXPOSE_HEADERS: headerNameList(),
   CROSS_ORIGIN_RESOURCE_POLICY: oneOf(CROSS_ORIGIN_RESOURCE_POLICIES, 'same-origin'),

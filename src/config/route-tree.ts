@@ -15,7 +15,9 @@ export function covers(node: Pick<PolicyNode, 'path' | 'exact'>, path: string): 
   return node.exact ? path === node.path : isUnderPrefix(path, node.path);
 }
 
-/** The route and its paths as policy nodes, most specific first: longer paths, then exact before prefix; the route last. */
+/**
+ * The route and its paths as policy nodes, most specific first: longer paths, then exact before prefix; the route last.
+ */
 export function policyNodes(route: RouteEntry, index: number): PolicyNode[] {
   const paths = (route.paths ?? []).map((entry: PathEntry, position): PolicyNode => ({
     path: entry.path,

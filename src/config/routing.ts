@@ -85,7 +85,10 @@ export interface Routing {
   readonly routes: readonly RouteConfig[];
 }
 
-/** `<ENV>_SERVICE_TIMEOUT_MS` wins over the entry's `timeoutMs`, which wins over `GATEWAY_PROXY_TIMEOUT_MS`; likewise for the others. */
+/**
+ * `<ENV>_SERVICE_TIMEOUT_MS` wins over the entry's `timeoutMs`, which wins over `GATEWAY_PROXY_TIMEOUT_MS`; likewise
+ * for the others.
+ */
 function buildService(entry: ServiceEntry, defaults: RoutingDefaults, read: ReadVariable): ServiceConfig {
   const variable = (suffix: (typeof SERVICE_VARIABLES)[number]): string => `${entry.env}_${suffix}`;
   // Already checked (gateway-checks.ts); parsed again for the trailing slash the env's URLs lose too.

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AnswerHeaders } from '../answer-headers.js';
 import { isEncrypted } from '../cors-policy.js';
-import type { GatewayError} from '../errors.js';
+import type { GatewayError } from '../errors.js';
 import { toErrorResponse, toGatewayError } from '../errors.js';
 import type { GatewayContext, GatewayMiddleware } from '../state.js';
 import { recordGatewayError } from '../tracing/events.js';

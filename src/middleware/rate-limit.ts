@@ -22,7 +22,10 @@ export interface RateLimitOptions {
   readonly routes: readonly RouteLimit[];
   readonly windowMs: number;
   readonly store: CounterStore;
-  /** Key prefix, e.g. `gateway:ratelimit`: keys are `<prefix>:ip:<ip>`, `<prefix>:route:<path>:<ip>`, `<prefix>:user:<id>`. */
+  /**
+   * Key prefix, e.g. `gateway:ratelimit`: keys are `<prefix>:ip:<ip>`, `<prefix>:route:<path>:<ip>`,
+   * `<prefix>:user:<id>`.
+   */
   readonly prefix: string;
   readonly metrics: GatewayMetrics;
 }

@@ -31,7 +31,8 @@ export function createRequestGuard(): GatewayMiddleware {
     if (ctx.method === 'TRACE') throw methodNotAllowed('TRACE');
     if (!isSafeTarget(ctx.url)) throw new GatewayError(400, 'BAD_REQUEST', 'Malformed request path');
     const { rawHeaders } = ctx.req;
-    // Either way the client would send the same head again on this connection (a cookie): it is closed, as Node's parser does.
+    // Either way the client would send the same head again on this connection (a cookie): it is closed, as Node's
+    // parser does.
     if (rawHeaders.length > MAX_HEADER_LINES * 2) {
       throw new GatewayError(
         431,

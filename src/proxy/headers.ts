@@ -34,7 +34,10 @@ const REPLACED_REQUEST_HEADERS = new Set([
   'tracestate',
 ]);
 
-/** Upstream response headers that never reach the client (with `access-control-*`: CORS is the gateway's, see cors-policy.ts). */
+/**
+ * Upstream response headers that never reach the client (with `access-control-*`: CORS is the gateway's, see
+ * cors-policy.ts).
+ */
 const DROPPED_RESPONSE_HEADERS = new Set(['x-powered-by']);
 
 /**
@@ -79,7 +82,10 @@ export function connectionOptions(connection: string | string[] | undefined): Se
   return names.size > 0 ? names : undefined;
 }
 
-/** Headers for the upstream request: end-to-end headers of the client (none with `_` in its name) plus forwarding and user context. */
+/**
+ * Headers for the upstream request: end-to-end headers of the client (none with `_` in its name) plus forwarding and
+ * user context.
+ */
 export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, context: ForwardingContext): OutgoingHttpHeaders {
   const named = connectionOptions(incoming.connection);
   const headers: OutgoingHttpHeaders = {};

@@ -90,7 +90,10 @@ export function createTunnel(options: TunnelOptions): (ctx: GatewayContext, head
   };
 }
 
-/** The 101's headers: the service's end-to-end ones (`Sec-WebSocket-*` …) unless the gateway set them, plus the upgrade itself. */
+/**
+ * The 101's headers: the service's end-to-end ones (`Sec-WebSocket-*` …) unless the gateway set them, plus the upgrade
+ * itself.
+ */
 function switchingHeaders(ctx: GatewayContext, upstream: IncomingHttpHeaders): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of responseHeaders(upstream)) if (!ctx.res.hasHeader(name)) headers[name] = value;
@@ -99,7 +102,10 @@ function switchingHeaders(ctx: GatewayContext, upstream: IncomingHttpHeaders): O
   return headers;
 }
 
-/** A service that did not switch protocols: its answer goes to the client as it is, as the forwarder relays any response. */
+/**
+ * A service that did not switch protocols: its answer goes to the client as it is, as the forwarder relays any
+ * response.
+ */
 function relay(ctx: GatewayContext, response: IncomingMessage): void {
   ctx.status = response.statusCode ?? 502;
   copyResponseHeaders(ctx, response.headers);

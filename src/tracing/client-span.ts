@@ -16,7 +16,9 @@ export interface UpstreamInstance {
   readonly port: number;
 }
 
-/** How an exchange ended: the service's status, a transport error (before or after the status), or neither (cancelled). */
+/**
+ * How an exchange ended: the service's status, a transport error (before or after the status), or neither (cancelled).
+ */
 export interface ExchangeOutcome {
   readonly status?: number;
   readonly error?: unknown;

@@ -15,7 +15,10 @@ export function markRateLimited(ctx: GatewayContext, limit: RateLimitState): voi
   });
 }
 
-/** The token was refused (401); `reason` is reduced to a fixed phrase, so nothing of the token or its claims is recorded. */
+/**
+ * The token was refused (401); `reason` is reduced to a fixed phrase, so nothing of the token or its claims is
+ * recorded.
+ */
 export function markTokenRefused(ctx: GatewayContext, reason: string): void {
   ctx.state.trace?.span.addEvent(EVENT.TOKEN_REFUSED, { [ATTR.TOKEN_REFUSAL]: refusalOf(reason) });
 }
@@ -25,7 +28,10 @@ export function markCircuitOpen(ctx: GatewayContext, service: string): void {
   ctx.state.trace?.span.addEvent(EVENT.CIRCUIT_OPEN, { [ATTR.SERVICE]: service });
 }
 
-/** The gateway answered with `error`'s envelope: its code is the span's `gateway.error.code` (and `error.type` for a 5xx). */
+/**
+ * The gateway answered with `error`'s envelope: its code is the span's `gateway.error.code` (and `error.type` for a
+ * 5xx).
+ */
 export function recordGatewayError(ctx: GatewayContext, error: GatewayError): void {
   const requestTrace = ctx.state.trace;
   if (requestTrace === undefined) return;

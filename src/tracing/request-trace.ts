@@ -1,11 +1,16 @@
 import type { Context, Span, SpanOptions } from '@opentelemetry/api';
 
-/** What starts the gateway's spans: the SDK's tracer when exporting, else one that only propagates (propagating-tracer.ts). */
+/**
+ * What starts the gateway's spans: the SDK's tracer when exporting, else one that only propagates
+ * (propagating-tracer.ts).
+ */
 export interface SpanStarter {
   startSpan(name: string, options: SpanOptions, context: Context): Span;
 }
 
-/** The trace of one request (`ctx.state.trace`), set by the tracing layer before any other layer but correlation runs. */
+/**
+ * The trace of one request (`ctx.state.trace`), set by the tracing layer before any other layer but correlation runs.
+ */
 export interface RequestTrace {
   readonly tracer: SpanStarter;
   /** The SERVER span of the request. */

@@ -54,7 +54,9 @@ export function createTracingLayer(options: TracingLayerOptions): GatewayMiddlew
   };
 }
 
-/** Status, user and outcome, then the end: a 5xx is an error of the server span, a 4xx is not (HTTP span status rules). */
+/**
+ * Status, user and outcome, then the end: a 5xx is an error of the server span, a 4xx is not (HTTP span status rules).
+ */
 function endServerSpan(ctx: GatewayContext, span: Span): void {
   const status = finalStatus(ctx);
   span.setAttribute(ATTR.STATUS_CODE, status);

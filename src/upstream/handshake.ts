@@ -5,7 +5,10 @@ import type { GatewayContext } from '../state.js';
 import { startClientSpan } from '../tracing/client-span.js';
 import type { Instance } from './instance.js';
 
-/** How a WebSocket handshake ended: the service switched protocols (with its socket), answered otherwise, failed, or the client left. */
+/**
+ * How a WebSocket handshake ended: the service switched protocols (with its socket), answered otherwise, failed, or the
+ * client left.
+ */
 export type Handshake =
   | { readonly response: IncomingMessage; readonly socket: Socket; readonly head: Buffer }
   | { readonly response: IncomingMessage; readonly socket?: undefined }

@@ -91,7 +91,10 @@ export class InstanceSet {
     return pickLeastLoaded(up.length > 0 ? up : list.filter((instance) => instance !== exclude), this.#random);
   }
 
-  /** A gateway-side failure of `instance`: ejected after `ejectFailures` in a row, unless half the instances are out already. */
+  /**
+   * A gateway-side failure of `instance`: ejected after `ejectFailures` in a row, unless half the instances are out
+   * already.
+   */
   failed(instance: Instance): void {
     if (instance.failed() < this.#service.ejectFailures || instance.retired) return;
     const now = this.#now();

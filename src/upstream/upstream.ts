@@ -164,7 +164,10 @@ export class Upstream {
     }
   }
 
-  /** Sends a WebSocket handshake to an instance (a refused connection goes once to another); throws the envelope's error when it fails. */
+  /**
+   * Sends a WebSocket handshake to an instance (a refused connection goes once to another); throws the envelope's error
+   * when it fails.
+   */
   async handshake(
     ctx: GatewayContext,
     path: string,

@@ -60,7 +60,10 @@ describe('the web app in a real browser (headless Chromium) against the built ga
   let pageServer: TestUpstream;
   /** The gateway under test: CORS_MAX_AGE_S at its default, 600. */
   let gateway: GatewayProcess;
-  /** The same gateway with CORS_MAX_AGE_S=5: what Chromium does without Access-Control-Max-Age, as the gateway answered before. */
+  /**
+   * The same gateway with CORS_MAX_AGE_S=5: what Chromium does without Access-Control-Max-Age, as the gateway answered
+   * before.
+   */
   let shortCache: GatewayProcess;
   let gatewayUrl: string;
   let page: Page;
@@ -135,7 +138,9 @@ describe('the web app in a real browser (headless Chromium) against the built ga
     ] as const);
   }
 
-  /** Preflights `target` answered for paths under `prefix`, counted from its request log once every earlier line is in. */
+  /**
+   * Preflights `target` answered for paths under `prefix`, counted from its request log once every earlier line is in.
+   */
   async function preflightsAnswered(target: GatewayProcess, prefix: string): Promise<number> {
     const sentinel = `count-${randomUUID()}`;
     await send({ port: target.port, path: '/health', headers: { 'x-correlation-id': sentinel } });

@@ -94,7 +94,8 @@ export function expectDownstream(seen: readonly SeenRequest[], expected: Expecte
   expect(request.method).to.equal(expected.method);
   expect(request.path).to.equal(expected.path);
   const { connection, traceparent, ...headers } = request.headers;
-  // Every exchange carries a trace context of its own (DESIGN.md, "Tracing"): its ids are fresh, so only its form is pinned.
+  // Every exchange carries a trace context of its own (DESIGN.md, "Tracing"): its ids are fresh, so only its form is
+  // pinned.
   expect(traceparent, 'traceparent').to.match(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
   const body: Record<string, string> =
     expected.json === undefined
@@ -122,7 +123,9 @@ export function expectDownstream(seen: readonly SeenRequest[], expected: Expecte
   expect(request.body).to.equal(expected.json?.body ?? '');
 }
 
-/** Asserts the upstream's answer reached the client: status, exact body, custom headers; its hop-by-hop headers did not. */
+/**
+ * Asserts the upstream's answer reached the client: status, exact body, custom headers; its hop-by-hop headers did not.
+ */
 export function expectRelayed(
   response: TestResponse,
   expected: { status: number; body: string; correlationId: string; headers: Record<string, string | string[]> },

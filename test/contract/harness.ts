@@ -16,7 +16,9 @@ export const UPSTREAMS = {
   inventory: 'http://inventory.contract.test:8080',
 } as const;
 
-/** The one address the suite's DNS server gives each fake host name: the gateway connects there, and nock answers there. */
+/**
+ * The one address the suite's DNS server gives each fake host name: the gateway connects there, and nock answers there.
+ */
 const ADDRESSES: Readonly<Record<string, string>> = {
   'auth.contract.test': '127.0.0.11',
   'users.contract.test': '127.0.0.12',
@@ -24,7 +26,9 @@ const ADDRESSES: Readonly<Record<string, string>> = {
   'inventory.contract.test': '127.0.0.14',
 };
 
-/** nock's interceptors for the service at `upstream` (one of {@link UPSTREAMS}): on the address its name resolves to. */
+/**
+ * nock's interceptors for the service at `upstream` (one of {@link UPSTREAMS}): on the address its name resolves to.
+ */
 export function intercept(upstream: string): nock.Scope {
   const url = new URL(upstream);
   const address = ADDRESSES[url.hostname];

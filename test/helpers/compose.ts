@@ -22,7 +22,10 @@ export function readCompose(): { services: Record<string, ComposeService> } {
   return parse(readRepoFile('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService> };
 }
 
-/** `value` as Compose interpolates it with the variables in `set` (none by default): `${NAME:-default}` is the default, `${NAME:?…}` an error. */
+/**
+ * `value` as Compose interpolates it with the variables in `set` (none by default): `${NAME:-default}` is the default,
+ * `${NAME:?…}` an error.
+ */
 export function interpolate(value: string, set: Record<string, string> = {}): string {
   return value.replace(
     /\$\{(\w+)(?::?([-?])([^}]*))?\}/g,

@@ -13,7 +13,10 @@ export interface UpstreamFixtureOptions {
 
 /** How `useGateway` sets up its pair. */
 export interface GatewayFixtureOptions extends UpstreamFixtureOptions {
-  /** Env over every service pointed at the upstream; a function when it needs the upstream or a start-up step of its own. */
+  /**
+   * Env over every service pointed at the upstream; a function when it needs the upstream or a start-up step of its
+   * own.
+   */
   readonly env?: Env | ((upstream: TestUpstream) => Env | Promise<Env>);
 }
 

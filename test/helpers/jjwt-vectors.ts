@@ -22,7 +22,10 @@ export interface KeyVector {
   readonly hex: string | undefined;
 }
 
-/** Every row of a vectors file (the fixture by default); throws, naming the path, when the file is missing or a row is malformed. */
+/**
+ * Every row of a vectors file (the fixture by default); throws, naming the path, when the file is missing or a row is
+ * malformed.
+ */
 export function readKeyVectors(path: string = KEY_VECTORS_PATH): KeyVector[] {
   if (!existsSync(path)) throw new Error(`jjwt key vectors not found at ${path}`);
   const vectors: KeyVector[] = [];

@@ -28,7 +28,9 @@ export interface ReceivedSpan {
 /** OTLP span kinds, as numbers on the wire. */
 export const SPAN_KIND = { SERVER: 2, CLIENT: 3 } as const;
 
-/** A real OTLP/HTTP trace receiver on a loopback port: decodes what exporters post to `/v1/traces`, JSON or protobuf. */
+/**
+ * A real OTLP/HTTP trace receiver on a loopback port: decodes what exporters post to `/v1/traces`, JSON or protobuf.
+ */
 export interface OtlpReceiver {
   readonly port: number;
   /** The base endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT`). */
@@ -260,7 +262,10 @@ export interface OtlpReceiverFixture {
   readonly receiver: OtlpReceiver;
 }
 
-/** Registers in the calling `describe` a `before` that starts an OTLP receiver and an `after` that closes it; register it before the gateway that exports to it. */
+/**
+ * Registers in the calling `describe` a `before` that starts an OTLP receiver and an `after` that closes it; register
+ * it before the gateway that exports to it.
+ */
 export function useOtlpReceiver(): OtlpReceiverFixture {
   let receiver: OtlpReceiver | undefined;
   before(async () => {
@@ -279,7 +284,9 @@ export function useOtlpReceiver(): OtlpReceiverFixture {
   };
 }
 
-/** Env that exports a gateway's spans to `receiver` as OTLP/JSON, batched every 10 ms, with bounded export and shutdown. */
+/**
+ * Env that exports a gateway's spans to `receiver` as OTLP/JSON, batched every 10 ms, with bounded export and shutdown.
+ */
 export function exportTo(
   receiver: OtlpReceiver,
   protocol: 'http/json' | 'http/protobuf' = 'http/json',

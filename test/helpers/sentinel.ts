@@ -32,7 +32,10 @@ export interface SentinelGroup {
    * up (sentinels refresh a replica's state every 10 s, each on its own clock: one may lag).
    */
   sentinelSeeingReplica(port: number, timeoutMs: number): Promise<number>;
-  /** Asks the sentinel on `sentinelPort` for a switchover (`SENTINEL FAILOVER`): a replica is promoted while the master still runs. */
+  /**
+   * Asks the sentinel on `sentinelPort` for a switchover (`SENTINEL FAILOVER`): a replica is promoted while the master
+   * still runs.
+   */
   switchover(sentinelPort: number): Promise<void>;
   /** Kills every process of the group and removes its directory. */
   stop(): Promise<void>;

@@ -1,7 +1,10 @@
 import { constants, generateKeyPairSync, sign } from 'node:crypto';
 import { signHmac } from '../../demo/tokens.js';
 
-/** The secret test gateways verify with: jjwt cannot decode it as Base64 (`-` inside), so its 47 UTF-8 bytes are the key (HS256 only). */
+/**
+ * The secret test gateways verify with: jjwt cannot decode it as Base64 (`-` inside), so its 47 UTF-8 bytes are the key
+ * (HS256 only).
+ */
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-production!';
 export const TEST_ISSUER = 'http://localhost:4001';
 
@@ -14,7 +17,9 @@ const now = (): number => Math.floor(Date.now() / 1000);
 /** The one HMAC signer, shared with the demo's auth stub: `signHmac(claims, key, algorithm)`. */
 export { signHmac, type HmacAlgorithm } from '../../demo/tokens.js';
 
-/** Signs `claims` with HS256 and `key` (a string is used as UTF-8, a Buffer as bytes), as jjwt would; `header` may lie. */
+/**
+ * Signs `claims` with HS256 and `key` (a string is used as UTF-8, a Buffer as bytes), as jjwt would; `header` may lie.
+ */
 export function signHs256(
   claims: Record<string, unknown>,
   key: string | Buffer = TEST_SECRET,

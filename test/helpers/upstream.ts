@@ -22,7 +22,10 @@ export interface TestUpstream {
 
 type Handler = (request: IncomingMessage, response: ServerResponse, seen: SeenRequest) => void;
 
-/** Answers JSON describing what it saw, unless `handler` answers otherwise. Bodies are read before `handler` runs unless `streaming`. */
+/**
+ * Answers JSON describing what it saw, unless `handler` answers otherwise. Bodies are read before `handler` runs unless
+ * `streaming`.
+ */
 export async function startUpstream(handler?: Handler, options: { streaming?: boolean } = {}): Promise<TestUpstream> {
   const seen: SeenRequest[] = [];
   const server = http.createServer((request, response) => {

@@ -49,7 +49,9 @@ export interface RefusedHandshake {
   readonly body: string;
 }
 
-/** Opens a WebSocket to `url`; resolves with the open socket, or with the HTTP answer when the handshake was refused. */
+/**
+ * Opens a WebSocket to `url`; resolves with the open socket, or with the HTTP answer when the handshake was refused.
+ */
 export function openWebSocket(url: string, options: ClientOptions = {}): Promise<WebSocket | RefusedHandshake> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, options);
@@ -152,7 +154,10 @@ export async function startRawWebSocketService(): Promise<RawWebSocketService> {
   };
 }
 
-/** Sends a WebSocket handshake for `path` on a bare socket to 127.0.0.1:`port`; resolves with the socket once the 101 has been read. */
+/**
+ * Sends a WebSocket handshake for `path` on a bare socket to 127.0.0.1:`port`; resolves with the socket once the 101
+ * has been read.
+ */
 export function rawWebSocketClient(port: number, path: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -178,7 +183,10 @@ export function rawWebSocketClient(port: number, path: string): Promise<Socket> 
   });
 }
 
-/** One final binary frame holding `payload` (RFC 6455 §5.2); a client's is masked, here with the zero key, which leaves the payload as it is. */
+/**
+ * One final binary frame holding `payload` (RFC 6455 §5.2); a client's is masked, here with the zero key, which leaves
+ * the payload as it is.
+ */
 export function binaryFrame(payload: Buffer, options: { fromClient: boolean }): Buffer {
   const header = Buffer.alloc(options.fromClient ? 14 : 10);
   header[0] = 0x82;

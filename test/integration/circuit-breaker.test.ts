@@ -8,7 +8,10 @@ import { waitFor } from '../helpers/wait.js';
 
 const OPEN_MS = 1500;
 
-/** The breakers' clock for one gateway: it moves only when a test moves it, so no open time is slept out or cut short by a slow machine. */
+/**
+ * The breakers' clock for one gateway: it moves only when a test moves it, so no open time is slept out or cut short by
+ * a slow machine.
+ */
 interface TestClock {
   readonly now: () => number;
   advance(ms: number): void;
@@ -24,7 +27,10 @@ function createTestClock(): TestClock {
   };
 }
 
-/** How the stand-in service treats a connection: resets it at once, answers 200 (after `delayMs`), answers 500, or never answers. */
+/**
+ * How the stand-in service treats a connection: resets it at once, answers 200 (after `delayMs`), answers 500, or never
+ * answers.
+ */
 type Mode = { kind: 'reset' } | { kind: 'ok'; delayMs: number } | { kind: 'error' } | { kind: 'stall' };
 
 /** A real server whose behaviour a test switches, counting the connections and requests it gets. */

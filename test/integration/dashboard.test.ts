@@ -22,7 +22,9 @@ interface Dashboard {
 }
 
 const DASHBOARD = new URL('../../deploy/grafana/gateway.json', import.meta.url);
-/** Metrics the dashboard is built around: the extractor must find each, so the comparison cannot pass on an empty set. */
+/**
+ * Metrics the dashboard is built around: the extractor must find each, so the comparison cannot pass on an empty set.
+ */
 const EXPECTED = [
   'gateway_http_requests_total',
   'gateway_http_request_duration_seconds_bucket',
@@ -122,7 +124,8 @@ describe('Grafana dashboard deploy/grafana/gateway.json', () => {
   let scrape: string;
 
   before(async () => {
-    // Served, failed upstream (refused: SERVICE_UNAVAILABLE), unmatched, then limited: every series the panels chart exists.
+    // Served, failed upstream (refused: SERVICE_UNAVAILABLE), unmatched, then limited: every series the panels chart
+    // exists.
     const paths = ['/api/v1/products/1', '/api/v1/inventory/sku-1', '/api/v1/nothing', '/api/v1/products/2', '/health'];
     const statuses = [];
     for (const path of paths) statuses.push((await send({ port: fixture.gateway.port, path })).status);

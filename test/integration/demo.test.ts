@@ -80,7 +80,8 @@ describe('the demo (node dist-demo/demo/index.js)', function () {
       alg: 'HS512',
       typ: 'JWT',
     });
-    // The gateway read the same 64 bytes, and no start-up line warns (no "the auth service cannot sign with this JWT_SECRET").
+    // The gateway read the same 64 bytes, and no start-up line warns (no "the auth service cannot sign with this
+    // JWT_SECRET").
     const startup = gatewayLogLines(demo.stdout());
     expect(startup.map((line) => line.msg)).to.include(
       'JWT_SECRET read as base64 (auto): 64-byte key, accepting HS256, HS384, HS512',

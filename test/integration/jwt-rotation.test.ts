@@ -6,7 +6,10 @@ import { killSpawnedGateways, spawnGateway } from '../helpers/process.js';
 import { accessClaims, AUTH_ENV, epochSeconds, signHs256, TEST_SECRET } from '../helpers/tokens.js';
 import { waitFor } from '../helpers/wait.js';
 
-/** The secret the auth service signed with before the rotation: 48 UTF-8 bytes, HS256 as jjwt would sign with it (not Base64: `-` inside). */
+/**
+ * The secret the auth service signed with before the rotation: 48 UTF-8 bytes, HS256 as jjwt would sign with it (not
+ * Base64: `-` inside).
+ */
 const PREVIOUS_SECRET = 'the-auth-service-secret-before-the-rotation-2025';
 
 async function statusWith(fixture: GatewayFixture, token: string): Promise<number> {

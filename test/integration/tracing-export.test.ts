@@ -46,7 +46,8 @@ describe('tracing: sampling', () => {
     await send({ port: fixture.gateway.port, path: '/api/v1/products/1' });
     const unsampled = parseTraceparent(fixture.upstream.seen.at(-1)!.headers.traceparent);
     expect(unsampled).to.include({ sampled: false });
-    // A sampled trace sent after it: the batch exports in order, so once its spans are in, the first request's would be too.
+    // A sampled trace sent after it: the batch exports in order, so once its spans are in, the first request's would be
+    // too.
     await send({
       port: fixture.gateway.port,
       path: '/api/v1/products/2',
@@ -138,7 +139,8 @@ describe('tracing: a retried exchange', () => {
     expect(response.status).to.equal(200);
     const spans = await otlp.receiver.waitForSpans(3, (span) => span.traceId === CLIENT_TRACE_ID);
     const server = spans.find((span) => span.kind === SPAN_KIND.SERVER)!;
-    // Told apart by what they carry: the SDK's span clocks may differ by a millisecond, too little to order two attempts.
+    // Told apart by what they carry: the SDK's span clocks may differ by a millisecond, too little to order two
+    // attempts.
     const exchanges = spans.filter((span) => span.kind === SPAN_KIND.CLIENT);
     expect(exchanges).to.have.length(2);
     const first = exchanges.find((span) => span.attributes['http.request.resend_count'] === undefined);

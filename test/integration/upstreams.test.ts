@@ -11,7 +11,9 @@ import { connectWebSocket } from '../helpers/websocket.js';
 const SERVICE = 'products.shop.test';
 const ADDRESSES = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
 
-/** Sends GETs `concurrency` at a time until `count` are done; returns how many each instance answered and the failures. */
+/**
+ * Sends GETs `concurrency` at a time until `count` are done; returns how many each instance answered and the failures.
+ */
 async function load(
   port: number,
   options: { count: number; concurrency: number; path?: string; method?: string; body?: string },

@@ -30,7 +30,10 @@ const GATEWAY_OWN = new Set([
 ]);
 
 const token = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,11}$/);
-/** Header names as Node hands them over (lower case): hop-by-hop, proxy-*, x-user-*, with `_`, the gateway's own, and arbitrary ones. */
+/**
+ * Header names as Node hands them over (lower case): hop-by-hop, proxy-*, x-user-*, with `_`, the gateway's own, and
+ * arbitrary ones.
+ */
 const headerName = fc.oneof(
   fc.constantFrom(...HOP_BY_HOP),
   token.map((rest) => `proxy-${rest}`),

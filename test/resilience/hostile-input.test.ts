@@ -67,7 +67,9 @@ describe('a request without Host', () => {
   });
 });
 
-/** A second request hidden in the body: if any hop framed the body differently, this one would reach the users service. */
+/**
+ * A second request hidden in the body: if any hop framed the body differently, this one would reach the users service.
+ */
 const SMUGGLED = 'GET /api/v1/users/smuggled HTTP/1.1\r\nHost: gateway.test\r\n\r\n';
 
 describe('request smuggling shapes, oversized requests and bytes the parser refuses, sent raw', () => {
@@ -78,7 +80,10 @@ describe('request smuggling shapes, oversized requests and bytes the parser refu
     fixture.upstream.server.on('connection', () => (upstreamConnections += 1));
   });
 
-  /** Sends a request that must be served, and waits until the upstream has it: whatever went before has had its chance to arrive. */
+  /**
+   * Sends a request that must be served, and waits until the upstream has it: whatever went before has had its chance
+   * to arrive.
+   */
   async function sentinel(): Promise<void> {
     const marker = `/api/v1/products/sentinel-${fixture.upstream.seen.length}`;
     expect((await send({ port: fixture.gateway.port, path: marker })).status).to.equal(200);

@@ -78,7 +78,9 @@ describe('Redis Sentinel failover under load', function () {
     expect(count(statuses, 429)).to.equal(BURST - LIMIT);
   });
 
-  /** True once `gateway` is connected to the master on `port` since `since` and counts in Redis (not on its fallback). */
+  /**
+   * True once `gateway` is connected to the master on `port` since `since` and counts in Redis (not on its fallback).
+   */
   function countsOn(gateway: RunningGateway, port: number, since: number): boolean {
     const recent = gateway.logs.filter((line) => (line.time as number) >= since);
     const ready = recent.filter((line) => line.redis === 'ready').at(-1);

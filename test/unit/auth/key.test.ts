@@ -9,7 +9,8 @@ const hexOf = (secret: string, encoding: 'auto' | 'base64' | 'utf8' = 'auto'): s
   readSecretKey(secret, encoding).key.export().toString('hex');
 
 describe('readSecretKey', () => {
-  // A plain clone has no ../shared: the fixture is what the suite runs on; where shared/ is there, the copy must match it.
+  // A plain clone has no ../shared: the fixture is what the suite runs on; where shared/ is there, the copy must match
+  // it.
   if (existsSync(SHARED_KEY_VECTORS_PATH)) {
     it('when ../shared/interop sits beside the clone, then test/fixtures holds the same jjwt vectors, row for row', () => {
       const rows = (vectors: ReturnType<typeof readKeyVectors>) => vectors.map(({ line: _line, ...row }) => row);

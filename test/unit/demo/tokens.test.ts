@@ -65,7 +65,8 @@ describe('demo tokens', () => {
     expect(verifyHmac(signHmac(claims, HS512.key, 'HS512'), HS512)).to.include({ sub: 'ada' });
     expect(verifyHmac(signHmac(claims, HS512.key, 'HS256'), HS512)).to.equal(undefined);
     expect(verifyHmac(signHmac(claims, HS512.key, 'HS384'), HS512)).to.equal(undefined);
-    // A header that names HS512 over an HS256 signature is refused too: the signature is checked with the stub's algorithm.
+    // A header that names HS512 over an HS256 signature is refused too: the signature is checked with the stub's
+    // algorithm.
     expect(verifyHmac(signHmac(claims, HS512.key, 'HS256', { alg: 'HS512', typ: 'JWT' }), HS512)).to.equal(undefined);
   });
 

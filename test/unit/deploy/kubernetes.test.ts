@@ -39,8 +39,7 @@ const VALIDATORS: Readonly<Record<string, (object: KubeObject) => void>> = {
   'v1/Secret': (object) => new Secret(object).validate(),
   'v1/Service': (object) => new Service(object).validate(),
   'apps/v1/Deployment': (object) => new Deployment(object).validate(),
-  'autoscaling/v2/HorizontalPodAutoscaler': (object) =>
-    new HorizontalPodAutoscaler(object).validate(),
+  'autoscaling/v2/HorizontalPodAutoscaler': (object) => new HorizontalPodAutoscaler(object).validate(),
   'policy/v1/PodDisruptionBudget': (object) => new PodDisruptionBudget(object).validate(),
 };
 
@@ -107,7 +106,10 @@ describe('deploy/kubernetes', () => {
     if (text === undefined) throw new GatewayFileError([`GATEWAY_CONFIG: ${path} is not a file any volume mounts`]);
     return { path, text };
   }
-  /** The gateway's configuration as the pods load it (the Secret supplies JWT_SECRET, the mounted ConfigMap the gateway file). */
+  /**
+   * The gateway's configuration as the pods load it (the Secret supplies JWT_SECRET, the mounted ConfigMap the gateway
+   * file).
+   */
   const config = loadConfig({ ...env, JWT_SECRET: STRONG_SECRET }, mountedFile);
   const graceMs = config.shutdownGraceMs;
   /** The container port a probe or Service names, by name or number. */

@@ -128,7 +128,9 @@ describe('mapUpstreamError', () => {
       }
     });
 
-    /** A server on an ephemeral loopback port that does `onConnection` to each connection (and never answers a request). */
+    /**
+     * A server on an ephemeral loopback port that does `onConnection` to each connection (and never answers a request).
+     */
     async function serverThat(onConnection: (socket: Socket) => void): Promise<string> {
       const server = http.createServer(() => {});
       server.on('connection', onConnection);
@@ -160,7 +162,8 @@ describe('mapUpstreamError', () => {
         'ECONNRESET',
         'SERVICE_UNAVAILABLE',
       ],
-      // One octet over DNS's 63-octet label limit (RFC 1035 §2.3.4): refused by the resolver without a query leaving the machine.
+      // One octet over DNS's 63-octet label limit (RFC 1035 §2.3.4): refused by the resolver without a query leaving
+      // the machine.
       [
         'the host name cannot be resolved',
         async () => `http://${'a'.repeat(64)}.invalid/`,

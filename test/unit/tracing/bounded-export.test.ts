@@ -57,7 +57,8 @@ describe('createBoundedExport', () => {
 
   it('when the exporter holds its batches, then the queue takes its bound and every span past it is counted as queue_full', () => {
     const { exporter, drops, end } = setUp();
-    // Two full batches go to the exporter at once (the processor flushes a full batch without waiting), then the queue fills.
+    // Two full batches go to the exporter at once (the processor flushes a full batch without waiting), then the queue
+    // fills.
     end(10);
     const handedOut = exporter.batches.reduce((sum, held) => sum + held.spans.length, 0);
     const dropped = drops.filter(([reason]) => reason === 'queue_full').length;
