@@ -115,7 +115,6 @@ export function createAutocannon(options: { connections: number }): LoadGenerato
     label: `autocannon ${version}, ${options.connections} connections`,
     run(request, seconds) {
       return new Promise((resolve, reject) => {
-        let timer: NodeJS.Timeout | undefined;
         const instance = autocannon(
           {
             url: request.url,
@@ -129,7 +128,7 @@ export function createAutocannon(options: { connections: number }): LoadGenerato
           (error: unknown, result) => {
             clearTimeout(timer);
             if (error !== null && error !== undefined)
-              return reject(error instanceof Error ? error : new Error(String(error)));
+              return reject(error instanceof Error ? error : new Error(`autocannon failed: ${JSON.stringify(error)}`));
             resolve({
               rps: result.requests.total / result.duration,
               p50Ms: result.latency.p50,
@@ -140,7 +139,8 @@ export function createAutocannon(options: { connections: number }): LoadGenerato
             });
           },
         );
-        timer = setTimeout(() => instance.stop(), seconds * 1000 + OVERRUN_MS);
+        // Read by the callback above only once autocannon is done, after this line has run.
+        const timer = setTimeout(() => instance.stop(), seconds * 1000 + OVERRUN_MS);
       });
     },
   };

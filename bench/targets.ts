@@ -113,7 +113,9 @@ export async function startGateway(options: GatewayOptions): Promise<Target> {
   try {
     await waitUntilAnswering(`http://${LOOPBACK}:${port}/health`, START_TIMEOUT_MS, hasExited(child));
   } catch (error) {
-    throw new Error(`the gateway did not start: ${(error as Error).message}; see ${options.stderrFile}`);
+    throw new Error(`the gateway did not start: ${(error as Error).message}; see ${options.stderrFile}`, {
+      cause: error,
+    });
   }
   return { child, pid: child.pid!, productsUrl: `http://${LOOPBACK}:${port}/api/v1/products` };
 }

@@ -23,7 +23,7 @@ export interface NodeProcess {
   /** Captured stdout so far ('' when inherited). */
   stdout(): string;
   /** Captured stderr so far ('' when inherited). */
-  stderr(): string;
+  readonly stderr: () => string;
   /** Calls `listener` with every complete stdout line from now on (captured output only). */
   onLine(listener: (line: string) => void): void;
   /**

@@ -227,7 +227,7 @@ export function createMetrics(): GatewayMetrics {
     },
     instanceRequest(service, instance) {
       let series = instanceSeries.get(service);
-      if (series === undefined) instanceSeries.set(service, (series = new Map()));
+      if (series === undefined) instanceSeries.set(service, (series = new Map<string, () => void>()));
       let count = series.get(instance);
       if (count === undefined) {
         const child = instanceRequests.labels({ service, instance });

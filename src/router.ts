@@ -33,9 +33,10 @@ export function createRouter(options: {
     if (upstream === undefined) throw new Error(`route ${route.prefix}: no upstream for service ${route.service.name}`);
     const forwarder = createForwarder({ route, upstream, ...forwarding });
     const tunnel = createTunnel({ route, upstream, trustProxy: forwarding.trustProxy, ...tunnels });
-    router.all(prefixPattern(route.prefix), (ctx, next) => {
+    router.all(prefixPattern(route.prefix), async (ctx, next) => {
       const upgrade = upgradeOf(ctx.req);
-      return upgrade?.kind === 'websocket' ? tunnel(ctx, upgrade.head) : forwarder(ctx, next);
+      if (upgrade?.kind === 'websocket') await tunnel(ctx, upgrade.head);
+      else await forwarder(ctx, next);
     });
   }
   return router.routes() as GatewayMiddleware;

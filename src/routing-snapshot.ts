@@ -109,7 +109,9 @@ export function buildRoutingSnapshot(
 
 /** The onion's entry for a layer built from the gateway file: runs the one of the request's snapshot. */
 export function runSnapshotLayer(name: keyof RequestRouting['layers']): GatewayMiddleware {
-  return (ctx, next) => ctx.state.routing.layers[name](ctx, next);
+  return async (ctx, next) => {
+    await ctx.state.routing.layers[name](ctx, next);
+  };
 }
 
 /**

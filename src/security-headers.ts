@@ -33,7 +33,7 @@ function recordHeaders(options: HelmetOptions): readonly Header[] {
     },
   };
   helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (error?: unknown) => {
-    if (error !== undefined) throw error;
+    if (error !== undefined) throw new Error('helmet failed to set its headers', { cause: error });
   });
   return [...recorded];
 }

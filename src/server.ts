@@ -52,7 +52,7 @@ export function createServer(gateway: Gateway, limits: Config['server']): http.S
       // Node answers a Host-less HTTP/1.1 request with an empty 400; the request guard refuses it with the envelope.
       requireHostHeader: false,
     },
-    handle,
+    (request, response) => void handle(request, response),
   );
   const { headers } = gateway;
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, headers));

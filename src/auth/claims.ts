@@ -11,7 +11,7 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 export function readUser(claims: AccessClaims): ForwardedUser | string {
   if (typeof claims.exp !== 'number') return 'token has no exp claim';
   if (claims.tokenType !== undefined && claims.tokenType !== 'access')
-    return `token type ${String(claims.tokenType)} is not access`;
+    return `token type ${typeof claims.tokenType === 'string' ? claims.tokenType : JSON.stringify(claims.tokenType)} is not access`;
   const id = scalar(claims.userId) ?? scalar(claims.sub);
   if (id === undefined) return 'token names no user (userId or sub)';
   const email = scalar(claims.email) ?? scalar(claims.sub) ?? '';

@@ -198,7 +198,7 @@ export function hidePassword(raw: string): string {
  * at the first; checks across variables add theirs to the same `problems`.
  */
 export function createEnvReader(env: Readonly<Record<string, string | undefined>>): {
-  read<T>(name: string, variable: EnvVariable<T>): T;
+  readonly read: <T>(name: string, variable: EnvVariable<T>) => T;
   readonly problems: string[];
 } {
   const problems: string[] = [];

@@ -59,12 +59,12 @@ export function createAuth(options: {
   }
 
   /** Runs koa-jwt with the current key, then, when another key signed the token, the previous one. */
-  async function verify(ctx: GatewayContext): Promise<JwtKeyName | string> {
+  async function verify(ctx: GatewayContext): Promise<{ key: JwtKeyName } | { refused: string }> {
     let reason = await attempt(current, ctx);
-    if (reason === undefined) return 'current';
-    if (previous === undefined || !OTHER_KEY.has(reason)) return reason;
+    if (reason === undefined) return { key: 'current' };
+    if (previous === undefined || !OTHER_KEY.has(reason)) return { refused: reason };
     reason = await attempt(previous, ctx);
-    return reason ?? 'previous';
+    return reason === undefined ? { key: 'previous' } : { refused: reason };
   }
 
   return async function authenticate(ctx, next) {
@@ -72,32 +72,37 @@ export function createAuth(options: {
       !isUnderPrefix(ctx.path, scope) ||
       ctx.state.routing.publicPaths.some((path) => isUnderPrefix(ctx.path, path))
     ) {
-      return next();
+      await next();
+      return;
     }
     const queried = handshakeToken(ctx);
     const authorization = queried !== undefined ? `Bearer ${queried}` : ctx.get('Authorization');
     // Auth optional: a request without a bearer token passes; one that presents a token is checked.
-    if (!auth.required && !BEARER.test(authorization)) return next();
+    if (!auth.required && !BEARER.test(authorization)) {
+      await next();
+      return;
+    }
     const token = BEARER_TOKEN.exec(authorization.trim())?.[1];
     const hit = token !== undefined ? verified.get(token, Math.floor(Date.now() / 1000)) : undefined;
     if (hit !== undefined) {
       ctx.state.claims = hit.claims;
       ctx.state.user = hit.user;
       metrics.jwtVerified(hit.key);
-      return next();
+      await next();
+      return;
     }
     const outcome = await verify(ctx);
-    if (outcome !== 'current' && outcome !== 'previous') {
+    if ('refused' in outcome) {
       if (authorization === '') refuse(ctx, 'no token', 'Authentication required');
-      refuse(ctx, outcome);
+      refuse(ctx, outcome.refused);
     }
     const claims = ctx.state.claims ?? {};
     const user = readUser(claims);
     if (typeof user === 'string') refuse(ctx, user);
     ctx.state.user = user;
-    if (token !== undefined) verified.set(token, claims, user, outcome);
-    metrics.jwtVerified(outcome);
-    return next();
+    if (token !== undefined) verified.set(token, claims, user, outcome.key);
+    metrics.jwtVerified(outcome.key);
+    await next();
   };
 }
 

@@ -12,13 +12,19 @@ import type { GatewayMiddleware } from '../state.js';
 export function createCors(policy: CorsPolicy): GatewayMiddleware {
   return async function cors(ctx, next) {
     const origin = ctx.get('Origin');
-    if (origin === '') return next();
+    if (origin === '') {
+      await next();
+      return;
+    }
     const { req } = ctx;
     // A response that depends on Origin says so, or a cache could hand it to another origin.
     ctx.vary('Origin');
     const verdict = policy.judge(origin, req.headers, isEncrypted(req.socket));
     if (verdict === 'refused') throw new GatewayError(403, 'FORBIDDEN', 'Origin not allowed');
-    if (verdict === 'same-origin') return next();
+    if (verdict === 'same-origin') {
+      await next();
+      return;
+    }
     const requestedMethod = ctx.get('Access-Control-Request-Method');
     // Fetch standard, "CORS-preflight request": an OPTIONS with Access-Control-Request-Method.
     if (ctx.method === 'OPTIONS' && requestedMethod !== '') {
@@ -28,6 +34,6 @@ export function createCors(policy: CorsPolicy): GatewayMiddleware {
       return;
     }
     for (const [name, value] of policy.answerHeaders(origin)) ctx.set(name, value);
-    return next();
+    await next();
   };
 }

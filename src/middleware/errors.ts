@@ -39,8 +39,10 @@ export function createErrors(options: { logger: Logger; headers: AnswerHeaders }
 
   /** Koa calls this with `this` = ctx for errors outside the middleware chain (see koa/lib/context.js). */
   function onerror(this: GatewayContext, raw: unknown): void {
-    if (raw === null || raw === undefined) return;
-    const ctx = this;
+    if (raw !== null && raw !== undefined) answerLate(this, raw);
+  }
+
+  function answerLate(ctx: GatewayContext, raw: unknown): void {
     if (ctx.headerSent || !ctx.writable) {
       // A response already begun cannot be answered: the client sees it cut short, never a hang.
       // A proxied body cut by its service was recorded by the forwarder.

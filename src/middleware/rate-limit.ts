@@ -67,9 +67,15 @@ export function createRateLimit(options: RateLimitOptions): GatewayMiddleware {
   }
 
   return async function rateLimit(ctx, next) {
-    if (!isUnderPrefix(ctx.path, scope)) return next();
+    if (!isUnderPrefix(ctx.path, scope)) {
+      await next();
+      return;
+    }
     const limits = limitsOf(ctx);
-    if (limits === undefined) return next();
+    if (limits === undefined) {
+      await next();
+      return;
+    }
     const hits = await store.hit(limits.keys);
     let nearest = ctx.state.rateLimit;
     for (let i = 0; i < hits.length; i += 1) {
@@ -87,7 +93,7 @@ export function createRateLimit(options: RateLimitOptions): GatewayMiddleware {
         headers: { 'Retry-After': String(nearest!.resetSeconds) },
       });
     }
-    return next();
+    await next();
   };
 }
 

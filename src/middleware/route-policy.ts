@@ -55,7 +55,10 @@ export function createRoutePolicy(options: { routes: readonly RouteConfig[]; log
     const policy = route?.policies.find((candidate) =>
       candidate.exact ? ctx.path === candidate.path : isUnderPrefix(ctx.path, candidate.path),
     );
-    if (policy === undefined) return next();
+    if (policy === undefined) {
+      await next();
+      return;
+    }
     const { method } = ctx;
     if (policy.allowed !== undefined && !policy.allowed.has(method)) throw methodNotAllowed(method, policy.allow);
     const required = policy.roles.get(method) ?? policy.roles.get('*');
@@ -76,6 +79,6 @@ export function createRoutePolicy(options: { routes: readonly RouteConfig[]; log
         throw new GatewayError(403, 'FORBIDDEN', 'Insufficient role');
       }
     }
-    return next();
+    await next();
   };
 }

@@ -98,7 +98,7 @@ export function buildUpstreamHeaders(incoming: IncomingHttpHeaders, context: For
   const { trustProxy } = context;
   const forwardedFor = incoming['x-forwarded-for'];
   headers['x-forwarded-for'] =
-    trustProxy && forwardedFor ? `${forwardedFor}, ${context.peerAddress}` : context.peerAddress;
+    trustProxy && forwardedFor ? `${[forwardedFor].flat().join(', ')}, ${context.peerAddress}` : context.peerAddress;
   const host = (trustProxy && incoming['x-forwarded-host']) || incoming.host;
   if (host !== undefined) headers['x-forwarded-host'] = host;
   headers['x-forwarded-proto'] = (trustProxy && incoming['x-forwarded-proto']) || context.protocol;

@@ -17,9 +17,9 @@ export interface BoundedExportOptions {
   readonly exporter: SpanExporter;
   readonly batch: NonNullable<TracingConfig['exporter']>['batch'];
   /** Spans were lost; `cause` is the export's error, if any. */
-  onDrop(reason: DropReason, count: number, cause?: Error): void;
+  readonly onDrop: (reason: DropReason, count: number, cause?: Error) => void;
   /** A batch reached the collector. */
-  onExported(): void;
+  readonly onExported: () => void;
 }
 
 /**

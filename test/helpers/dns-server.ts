@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { isIPv4, isIPv6, type AddressInfo } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 
 /** A real DNS server on a loopback UDP port, answering A and AAAA queries from records the test sets and changes. */
 export interface TestDnsServer {
@@ -94,7 +94,7 @@ function ipv6Bytes(address: string): Buffer {
   const headParts = head === '' ? [] : head.split(':');
   const tailParts = tail === '' ? [] : tail.split(':');
   const groups = address.includes('::')
-    ? [...headParts, ...Array(8 - headParts.length - tailParts.length).fill('0'), ...tailParts]
+    ? [...headParts, ...Array<string>(8 - headParts.length - tailParts.length).fill('0'), ...tailParts]
     : headParts;
   const bytes = Buffer.alloc(16);
   groups.forEach((group, index) => bytes.writeUInt16BE(parseInt(group, 16), index * 2));

@@ -88,7 +88,7 @@ async function tunnelGauge(gateway: RunningGateway): Promise<number> {
  * channel when it is made.
  */
 function watchTunnelSockets(servicePort: string): {
-  onUpgrade(request: http.IncomingMessage, socket: Socket): void;
+  readonly onUpgrade: (request: http.IncomingMessage, socket: Socket) => void;
   found(): Socket[];
   stop(): void;
 } {
@@ -127,6 +127,11 @@ async function deliverHeld(from: Socket, to: Socket, frame: Buffer): Promise<Buf
   await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
   to.resume();
   return received;
+}
+
+/** The error of a gateway envelope. */
+function errorOf(body: string): { code: string; message: string; correlationId: string } {
+  return (JSON.parse(body) as { error: { code: string; message: string; correlationId: string } }).error;
 }
 
 describe('WebSocket tunnels through the gateway', function () {
@@ -248,8 +253,8 @@ describe('WebSocket tunnels through the gateway', function () {
       const answer = await refusedWebSocket(`ws://127.0.0.1:${gateway.port}/api/v1/products/live`);
       expect(answer.status).to.equal(401);
       expect(JSON.parse(answer.body)).to.deep.include({ success: false });
-      expect(JSON.parse(answer.body).error.code).to.equal('UNAUTHORIZED');
-      expect(answer.headers['x-correlation-id']).to.match(UUID).and.equal(JSON.parse(answer.body).error.correlationId);
+      expect(errorOf(answer.body).code).to.equal('UNAUTHORIZED');
+      expect(answer.headers['x-correlation-id']).to.match(UUID).and.equal(errorOf(answer.body).correlationId);
       expect(service.seen).to.have.length(0);
     });
 
@@ -269,7 +274,7 @@ describe('WebSocket tunnels through the gateway', function () {
         { origin: 'https://evil.example' },
       );
       expect(answer.status).to.equal(403);
-      expect(JSON.parse(answer.body).error.code).to.equal('FORBIDDEN');
+      expect(errorOf(answer.body).code).to.equal('FORBIDDEN');
       expect(service.seen).to.have.length(0);
     });
 
@@ -291,7 +296,7 @@ describe('WebSocket tunnels through the gateway', function () {
         `ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken()}`,
       );
       expect(answer.status).to.equal(429);
-      expect(JSON.parse(answer.body).error.code).to.equal('TOO_MANY_REQUESTS');
+      expect(errorOf(answer.body).code).to.equal('TOO_MANY_REQUESTS');
       expect(Number(answer.headers['retry-after'])).to.be.within(1, 60);
       expect(answer.headers['retry-after']).to.equal(answer.headers['ratelimit-reset']);
       expect(service.seen).to.have.length(2);
@@ -308,7 +313,7 @@ describe('WebSocket tunnels through the gateway', function () {
         `ws://127.0.0.1:${gateway.port}/api/v1/nothing?access_token=${accessToken()}`,
       );
       expect(unrouted.status).to.equal(404);
-      expect(JSON.parse(unrouted.body).error.code).to.equal('NOT_FOUND');
+      expect(errorOf(unrouted.body).code).to.equal('NOT_FOUND');
     });
 
     it('when the gateway is draining, then a new handshake gets 503 SHUTTING_DOWN', async () => {
@@ -318,7 +323,7 @@ describe('WebSocket tunnels through the gateway', function () {
         `ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken()}`,
       );
       expect(answer.status).to.equal(503);
-      expect(JSON.parse(answer.body).error.code).to.equal('SHUTTING_DOWN');
+      expect(errorOf(answer.body).code).to.equal('SHUTTING_DOWN');
       expect(service.seen).to.have.length(0);
     });
 
@@ -363,14 +368,14 @@ describe('WebSocket tunnels through the gateway', function () {
       for (let attempt = 0; attempt < 2; attempt += 1) {
         const answer = await refusedWebSocket(url);
         expect(answer.status).to.equal(502);
-        expect(JSON.parse(answer.body).error).to.include({
+        expect(errorOf(answer.body)).to.include({
           code: 'SERVICE_UNAVAILABLE',
           message: 'Service product-service is unavailable',
         });
       }
       const open = await refusedWebSocket(url);
       expect(open.status).to.equal(503);
-      expect(JSON.parse(open.body).error.code).to.equal('CIRCUIT_OPEN');
+      expect(errorOf(open.body).code).to.equal('CIRCUIT_OPEN');
       expect(open.headers['retry-after']).to.equal('7');
     });
   });
@@ -402,7 +407,7 @@ describe('WebSocket tunnels through the gateway', function () {
         `ws://127.0.0.1:${gateway.port}/api/v1/products/live?access_token=${accessToken()}`,
       );
       expect(answer.status).to.equal(502);
-      expect(JSON.parse(answer.body).error.code).to.equal('SERVICE_TIMEOUT');
+      expect(errorOf(answer.body).code).to.equal('SERVICE_TIMEOUT');
       expect(Date.now() - started).to.be.within(250, 2000);
     } finally {
       for (const socket of held) socket.destroy();

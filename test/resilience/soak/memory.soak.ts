@@ -116,13 +116,7 @@ const MIX: Kind[] = [
 ];
 const WHEEL = MIX.flatMap((kind) => Array<Kind>(kind.weight).fill(kind));
 
-function fire(
-  port: number,
-  agent: http.Agent,
-  kind: Kind,
-  i: number,
-  token: string,
-): Promise<number | 'aborted' | string> {
+function fire(port: number, agent: http.Agent, kind: Kind, i: number, token: string): Promise<number | string> {
   const spec = kind.request(i, token);
   return new Promise((resolve) => {
     const client = http.request(

@@ -5,9 +5,6 @@ import { Base64DecodingError, decodeJjwtBase64 } from '../../../src/auth/jjwt-ba
 import { readSecretKey, SecretKeyError } from '../../../src/auth/key.js';
 import { readKeyVectors, SHARED_KEY_VECTORS_PATH } from '../../helpers/jjwt-vectors.js';
 
-const hexOf = (secret: string, encoding: 'auto' | 'base64' | 'utf8' = 'auto'): string =>
-  readSecretKey(secret, encoding).key.export().toString('hex');
-
 describe('readSecretKey', () => {
   // A plain clone has no ../shared: the fixture is what the suite runs on; where shared/ is there, the copy must match
   // it.

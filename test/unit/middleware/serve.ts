@@ -13,7 +13,8 @@ export interface ServedApp {
 export async function serve(layers: readonly GatewayMiddleware[]): Promise<ServedApp> {
   const app = new Koa<GatewayState>();
   for (const layer of layers) app.use(layer);
-  const server = http.createServer(app.callback());
+  const handle = app.callback();
+  const server = http.createServer((request, response) => void handle(request, response));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -8,7 +8,7 @@ const OPEN_MS = 10_000;
 function createCircuit(): {
   circuit: Circuit;
   changes: Array<[CircuitState, CircuitState]>;
-  advance(ms: number): void;
+  advance: (ms: number) => void;
 } {
   let now = 1_000_000;
   const changes: Array<[CircuitState, CircuitState]> = [];
