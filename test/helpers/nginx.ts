@@ -16,7 +16,7 @@ export interface RunningNginx {
 }
 
 /**
- * config/nginx.conf with its replicas at `servers` (in order) and its listener on 127.0.0.1:`port`;
+ * deploy/nginx.conf with its replicas at `servers` (in order) and its listener on 127.0.0.1:`port`;
  * fails when the config no longer has exactly the lines these replace.
  */
 export function renderForLoopback(config: string, servers: readonly number[], port: number): string {
@@ -30,7 +30,7 @@ export function renderForLoopback(config: string, servers: readonly number[], po
     .replace(/^http\s*\{/m, 'http {\n  access_log off;');
   if (replaced !== servers.length || !rendered.includes(`listen 127.0.0.1:${port};`)) {
     throw new Error(
-      `config/nginx.conf no longer has ${servers.length} "server gateway-N:4000;" lines and "listen 4000;"`,
+      `deploy/nginx.conf no longer has ${servers.length} "server gateway-N:4000;" lines and "listen 4000;"`,
     );
   }
   return rendered;

@@ -11,7 +11,7 @@ import { waitFor } from '../helpers/wait.js';
 
 const LIMIT = 10;
 
-describe('config/nginx.conf in front of three gateway processes sharing Redis', function () {
+describe('deploy/nginx.conf in front of three gateway processes sharing Redis', function () {
   this.timeout(60_000);
   let upstream: TestUpstream;
   let replicas: GatewayProcess[];
@@ -29,7 +29,7 @@ describe('config/nginx.conf in front of three gateway processes sharing Redis', 
     };
     replicas = await Promise.all([spawnGateway(env), spawnGateway(env), spawnGateway(env)]);
     await Promise.all(replicas.map((replica) => waitFor(() => replica.logs.some((line) => line.redis === 'ready'))));
-    const config = readRepoFile('config/nginx.conf');
+    const config = readRepoFile('deploy/nginx.conf');
     nginx = await startNginx((port) =>
       renderForLoopback(
         config,

@@ -554,11 +554,11 @@ describe('WebSocket tunnels through the built gateway', function () {
     await service.close();
   });
 
-  it('when a browser opens a WebSocket through config/nginx.conf, then the handshake keeps its Upgrade and messages cross both ways', async () => {
+  it('when a browser opens a WebSocket through deploy/nginx.conf, then the handshake keeps its Upgrade and messages cross both ways', async () => {
     expect(hasNginx(), 'nginx on PATH (.ci/run installs it)').to.equal(true);
     const gateway = await spawnGateway({ ...AUTH_ENV, INVENTORY_SERVICE_URL: service.url, TRUST_PROXY: 'true' });
     const nginx = await startNginx((port) =>
-      renderForLoopback(readRepoFile('config/nginx.conf'), [gateway.port, gateway.port, gateway.port], port),
+      renderForLoopback(readRepoFile('deploy/nginx.conf'), [gateway.port, gateway.port, gateway.port], port),
     );
     try {
       const socket = await connectWebSocket(

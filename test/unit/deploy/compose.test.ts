@@ -130,13 +130,13 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('when nginx starts, then it publishes :4000, loads config/nginx.conf and waits for every healthy replica it balances', () => {
+  it('when nginx starts, then it publishes :4000, loads deploy/nginx.conf and waits for every healthy replica it balances', () => {
     const nginx = services.nginx!;
     expect(nginx.ports).to.deep.equal(['4000:4000']);
-    expect(nginx.volumes).to.deep.equal(['./config/nginx.conf:/etc/nginx/nginx.conf:ro']);
+    expect(nginx.volumes).to.deep.equal(['./deploy/nginx.conf:/etc/nginx/nginx.conf:ro']);
     expect(Object.keys(nginx.depends_on ?? {})).to.have.members(gateways);
     for (const name of gateways) expect(nginx.depends_on![name]!.condition).to.equal('service_healthy');
-    const servers = upstreamServers(readRepoFile('config/nginx.conf'), 'gateway');
+    const servers = upstreamServers(readRepoFile('deploy/nginx.conf'), 'gateway');
     expect(servers).to.have.members(gateways.map((name) => `${name}:${environmentOf(services[name]!).PORT}`));
     expect(servers).to.have.length(gateways.length);
   });

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { upstreamServers, withoutComments } from '../../helpers/compose.js';
 import { readRepoFile } from '../../helpers/dockerfile.js';
 
-describe('config/nginx.conf', () => {
-  const config = withoutComments(readRepoFile('config/nginx.conf'));
+describe('deploy/nginx.conf', () => {
+  const config = withoutComments(readRepoFile('deploy/nginx.conf'));
   const directives = (name: string): string[] =>
     [...config.matchAll(new RegExp(`^\\s*${name}\\s+([^;]*);`, 'gm'))].map((match) => match[1]!.trim());
 
