@@ -22,9 +22,9 @@ export interface RunningNginx {
 export function renderForLoopback(config: string, servers: readonly number[], port: number): string {
   let replaced = 0;
   const rendered = config
-    .replace(/^(\s*)server\s+gateway-(\d+):4000;/gm, (_line, indent: string, index: string) => {
+    .replace(/^(\s*)server\s+gateway-(\d+):4000([^;]*);/gm, (_line, indent: string, index: string, options: string) => {
       replaced += 1;
-      return `${indent}server 127.0.0.1:${servers[Number(index) - 1]};`;
+      return `${indent}server 127.0.0.1:${servers[Number(index) - 1]}${options};`;
     })
     .replace(/^(\s*)listen\s+4000;/m, (_line, indent: string) => `${indent}listen 127.0.0.1:${port};`)
     .replace(/^http\s*\{/m, 'http {\n  access_log off;');
