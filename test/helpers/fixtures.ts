@@ -1,3 +1,6 @@
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createMetricsServer } from '../../src/metrics.js';
 import { allServicesAt, startGateway, type RunningGateway } from './gateway.js';
 import { startUpstream, type TestUpstream } from './upstream.js';
 
@@ -91,6 +94,37 @@ export function useGateway(options: GatewayFixtureOptions = {}): GatewayFixture 
     },
     get gateway() {
       return started(gateway, 'useGateway: the gateway');
+    },
+  };
+}
+
+/** The metrics listener of a `useGateway` fixture, on an ephemeral loopback port. */
+export interface MetricsFixture {
+  readonly port: number;
+}
+
+/**
+ * Registers in the calling `describe` a `before` that serves `fixture`'s metrics (`GET /metrics`)
+ * and an `after` that closes it.
+ */
+export function useMetricsServer(fixture: GatewayFixture): MetricsFixture {
+  let server: http.Server | undefined;
+  let port: number | undefined;
+
+  before(async () => {
+    server = createMetricsServer(fixture.gateway.gateway.metrics.registry);
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  after(() => {
+    server?.close();
+    server = undefined;
+  });
+
+  return {
+    get port() {
+      return started(port, 'useMetricsServer: the port');
     },
   };
 }

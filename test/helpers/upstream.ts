@@ -1,5 +1,5 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 /** What an upstream saw of one request. */
 export interface SeenRequest {
@@ -21,6 +21,21 @@ export interface TestUpstream {
 }
 
 type Handler = (request: IncomingMessage, response: ServerResponse, seen: SeenRequest) => void;
+
+/**
+ * A handler that answers the first request of each connection with `answer` and closes the
+ * connection on the next one: what a service's keep-alive timeout does to a request that was
+ * already on its way over a kept-alive socket.
+ */
+export function closingOnSecondRequest(answer: Handler): Handler {
+  const requestsPerSocket = new WeakMap<Socket, number>();
+  return (request, response, seen) => {
+    const count = (requestsPerSocket.get(request.socket) ?? 0) + 1;
+    requestsPerSocket.set(request.socket, count);
+    if (count > 1) request.socket.destroy();
+    else answer(request, response, seen);
+  };
+}
 
 /**
  * Answers JSON describing what it saw, unless `handler` answers otherwise. Bodies are read before `handler` runs unless

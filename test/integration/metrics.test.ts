@@ -1,8 +1,5 @@
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { createMetricsServer } from '../../src/metrics.js';
-import { useGateway } from '../helpers/fixtures.js';
+import { useGateway, useMetricsServer } from '../helpers/fixtures.js';
 import { send } from '../helpers/http.js';
 import { killSpawnedGateways, spawnGateway } from '../helpers/process.js';
 import { closedPort } from '../helpers/upstream.js';
@@ -17,18 +14,7 @@ describe('Prometheus metrics', () => {
   const fixture = useGateway({
     env: async () => ({ INVENTORY_SERVICE_URL: `http://127.0.0.1:${await closedPort()}`, RATE_LIMIT_MAX: '4' }),
   });
-  let metricsServer: http.Server;
-  let metricsPort: number;
-
-  before(async () => {
-    metricsServer = createMetricsServer(fixture.gateway.gateway.metrics.registry);
-    await new Promise<void>((resolve) => metricsServer.listen(0, '127.0.0.1', resolve));
-    metricsPort = (metricsServer.address() as AddressInfo).port;
-  });
-
-  after(() => {
-    metricsServer.close();
-  });
+  const metrics = useMetricsServer(fixture);
 
   it('when requests have been served, failed and limited, then the scrape counts each by route, method, status, service and code', async () => {
     await send({ port: fixture.gateway.port, path: '/api/v1/products/1' });
@@ -37,7 +23,7 @@ describe('Prometheus metrics', () => {
     await send({ port: fixture.gateway.port, path: '/api/v1/nothing' });
     await send({ port: fixture.gateway.port, path: '/api/v1/products/3' });
     await send({ port: fixture.gateway.port, path: '/health' });
-    const scrape = await send({ port: metricsPort, path: '/metrics' });
+    const scrape = await send({ port: metrics.port, path: '/metrics' });
     expect(scrape.status).to.equal(200);
     const text = scrape.text;
     expect(sample(text, 'gateway_http_requests_total{route="/api/v1/products",method="GET",status="200"}')).to.equal(2);
@@ -62,7 +48,7 @@ describe('Prometheus metrics', () => {
   });
 
   it('when anything but GET /metrics is asked of the metrics listener, then 404', async () => {
-    expect((await send({ port: metricsPort, path: '/' })).status).to.equal(404);
+    expect((await send({ port: metrics.port, path: '/' })).status).to.equal(404);
   });
 });
 

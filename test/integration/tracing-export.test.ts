@@ -1,9 +1,5 @@
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Socket } from 'node:net';
 import { expect } from 'chai';
-import { createMetricsServer } from '../../src/metrics.js';
-import { useGateway } from '../helpers/fixtures.js';
+import { useGateway, useMetricsServer } from '../helpers/fixtures.js';
 import { allServicesAt, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { send, statusWithin } from '../helpers/http.js';
 import {
@@ -14,7 +10,7 @@ import {
   useOtlpReceiver,
   type OtlpReceiver,
 } from '../helpers/otlp-receiver.js';
-import { closedPort, startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { closedPort, closingOnSecondRequest, startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { waitFor } from '../helpers/wait.js';
 import { closed, connectWebSocket, startWebSocketService, type WebSocketService } from '../helpers/websocket.js';
 
@@ -114,18 +110,9 @@ describe('tracing: off (no OTLP endpoint)', () => {
 
 describe('tracing: a retried exchange', () => {
   const otlp = useOtlpReceiver();
-  const requestsPerSocket = new WeakMap<Socket, number>();
   const fixture = useGateway({
     // The second request on any connection finds it closed: the gateway sends it once more on a new one.
-    handler: (request, response) => {
-      const count = (requestsPerSocket.get(request.socket) ?? 0) + 1;
-      requestsPerSocket.set(request.socket, count);
-      if (count > 1) {
-        request.socket.destroy();
-        return;
-      }
-      response.end('{}');
-    },
+    handler: closingOnSecondRequest((_request, response) => response.end('{}')),
     env: () => exportTo(otlp.receiver),
   });
 
@@ -275,18 +262,7 @@ describe('tracing: a collector that is down or hangs', function () {
 describe('tracing: exemplars on the duration histogram', () => {
   const otlp = useOtlpReceiver();
   const fixture = useGateway({ env: () => exportTo(otlp.receiver) });
-  let metricsServer: http.Server;
-  let metricsPort: number;
-
-  before(async () => {
-    metricsServer = createMetricsServer(fixture.gateway.gateway.metrics.registry);
-    await new Promise<void>((resolve) => metricsServer.listen(0, '127.0.0.1', resolve));
-    metricsPort = (metricsServer.address() as AddressInfo).port;
-  });
-
-  after(() => {
-    metricsServer.close();
-  });
+  const metrics = useMetricsServer(fixture);
 
   it('when Prometheus asks for OpenMetrics, then a duration bucket carries the trace id as its exemplar; the text format stays as it was', async () => {
     await send({
@@ -297,7 +273,7 @@ describe('tracing: exemplars on the duration histogram', () => {
     // Prometheus's own Accept header.
     const accept =
       'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
-    const open = await send({ port: metricsPort, path: '/metrics', headers: { accept } });
+    const open = await send({ port: metrics.port, path: '/metrics', headers: { accept } });
     expect(open.headers['content-type']).to.match(/^application\/openmetrics-text; version=1\.0\.0/);
     expect(open.text).to.match(
       new RegExp(
@@ -308,7 +284,7 @@ describe('tracing: exemplars on the duration histogram', () => {
     expect(open.text).to.match(/^# TYPE gateway_http_requests counter$/m);
     expect(open.text.trimEnd().endsWith('# EOF')).to.equal(true);
 
-    const text = await send({ port: metricsPort, path: '/metrics' });
+    const text = await send({ port: metrics.port, path: '/metrics' });
     expect(text.headers['content-type']).to.match(/^text\/plain; version=0\.0\.4/);
     expect(
       sample(text.text, 'gateway_http_requests_total{route="/api/v1/products",method="GET",status="200"}'),
@@ -326,7 +302,7 @@ describe('tracing: exemplars on the duration histogram', () => {
       headers: { traceparent: `00-${traceId}-${CLIENT_SPAN_ID}-00` },
     });
     const open = await send({
-      port: metricsPort,
+      port: metrics.port,
       path: '/metrics',
       headers: { accept: 'application/openmetrics-text' },
     });

@@ -1,22 +1,13 @@
-import type { Socket } from 'node:net';
 import { expect } from 'chai';
 import { useGateway } from '../helpers/fixtures.js';
 import { send } from '../helpers/http.js';
+import { closingOnSecondRequest } from '../helpers/upstream.js';
 
 describe('a kept-alive upstream socket closed under a request', () => {
-  const requestsPerSocket = new WeakMap<Socket, number>();
   const fixture = useGateway({
-    // The second request on any connection finds it closed: what a service's keep-alive timeout
-    // does to a request that was already on its way.
-    handler: (request, response) => {
-      const count = (requestsPerSocket.get(request.socket) ?? 0) + 1;
-      requestsPerSocket.set(request.socket, count);
-      if (count > 1) {
-        request.socket.destroy();
-        return;
-      }
+    handler: closingOnSecondRequest((request, response) => {
       response.end(JSON.stringify({ method: request.method, url: request.url }));
-    },
+    }),
   });
 
   it('when an idempotent request fails on the reused socket before any response, then it is sent once more and succeeds', async () => {
