@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { waitUntilAnswering } from './http.js';
@@ -81,7 +81,15 @@ export function gatewayEntry(root: string): string {
   return path.join(root, 'dist', 'src', 'index.js');
 }
 
-/** Starts `node dist/src/index.js` on a free loopback port and resolves once `/health` answers. */
+/** The Node flags `npm start` (and the image) runs the gateway with, e.g. its heap settings. */
+export function productionNodeFlags(root: string): string[] {
+  const { scripts } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  return scripts.start!.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
+/** Starts the gateway as `npm start` does, on a free loopback port, and resolves once `/health` answers. */
 export async function startGateway(options: GatewayOptions): Promise<Target> {
   const entry = gatewayEntry(options.root);
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
@@ -107,7 +115,11 @@ export async function startGateway(options: GatewayOptions): Promise<Target> {
   }
   const stdout = openSync(options.logFile ?? '/dev/null', 'a');
   const stderr = openSync(options.stderrFile, 'a');
-  const child = startProcess(process.execPath, [entry], { cwd: options.root, env, stdio: ['ignore', stdout, stderr] });
+  const child = startProcess(process.execPath, [...productionNodeFlags(options.root), entry], {
+    cwd: options.root,
+    env,
+    stdio: ['ignore', stdout, stderr],
+  });
   closeSync(stdout);
   closeSync(stderr);
   try {

@@ -79,7 +79,13 @@ describe('Dockerfile', () => {
     const healthcheck = only('HEALTHCHECK');
     expect(healthcheck).to.have.length(1);
     expect(execForm(healthcheck[0]!).join(' ')).to.include("path:'/health'");
-    expect(execForm(only('CMD')[0]!)).to.deep.equal(['node', 'dist/src/index.js']);
+    expect(execForm(only('CMD')[0]!).at(-1)).to.equal('dist/src/index.js');
+  });
+
+  it('when the gateway runs in the image, then with the Node flags of `npm start`, the semi-space capped at 16 MiB', () => {
+    const { scripts } = JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> };
+    expect(execForm(only('CMD')[0]!)).to.deep.equal(scripts.start!.split(' '));
+    expect(scripts.start).to.equal('node --max-semi-space-size=16 dist/src/index.js');
   });
 
   it("when the gateway starts in the image, then the default gateway file and its schema are where GATEWAY_CONFIG's default points from WORKDIR", () => {

@@ -15,6 +15,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { ENV_SCHEMA, loadConfig } from '../../../src/config/index.js';
 import { GatewayFileError, type GatewayFileText } from '../../../src/config/gateway-file.js';
 import { SERVICE_VARIABLES } from '../../../src/config/routing.js';
+import { readRepoFile } from '../../helpers/dockerfile.js';
 
 const DIRECTORY = new URL('../../../deploy/kubernetes/', import.meta.url);
 const KUSTOMIZATION = 'kustomization.yaml';
@@ -188,6 +189,12 @@ describe('deploy/kubernetes', () => {
     expect(context.capabilities?.drop).to.include('ALL');
     expect(context.capabilities?.add ?? []).to.deep.equal([]);
     expect((context.seccompProfile ?? podContext.seccompProfile)?.type).to.equal('RuntimeDefault');
+  });
+
+  it("when the container starts, then it runs the image's command, Node's heap flags included: no command or args replace it", () => {
+    expect(container.command).to.equal(undefined);
+    expect(container.args).to.equal(undefined);
+    expect(readRepoFile('Dockerfile')).to.include('--max-semi-space-size=');
   });
 
   it('when the pod is scheduled, then it requests CPU and memory and its memory limit is above every RSS measured for it', () => {
