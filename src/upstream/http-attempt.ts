@@ -39,7 +39,7 @@ export class AttemptError extends Error {
  * event stream with heartbeats further apart than the service timeout flows, a stalled one is cut.
  */
 export function createServiceClient(service: ServiceConfig): Got {
-  return got.extend({
+  const client = got.extend({
     decompress: false,
     followRedirect: false,
     throwHttpErrors: false,
@@ -48,7 +48,17 @@ export function createServiceClient(service: ServiceConfig): Got {
     // got would add its own User-Agent to requests whose client sent none; undefined removes it.
     headers: { 'user-agent': undefined },
     timeout: { connect: service.timeoutMs, response: service.timeoutMs, socket: service.idleTimeoutMs },
+    // Mutable only until the two lines below; frozen again there.
+    mutableDefaults: true,
   });
+  // got builds each request's options as `{ ...cacheOptions, ALPNProtocols, ca, … }`, 34 keys after
+  // a spread of its four unset cache options (createNativeRequestOptions, got 14
+  // dist/source/core/options.js). From the 11th call on, V8 11 (Node 20) gives every such object
+  // new hidden classes, and what they hold is promoted: ~13 KiB a request in the old generation
+  // that only a full GC frees. An empty spread keeps one hidden class. No cache is used here.
+  client.defaults.options.cacheOptions = {};
+  client.defaults.options.freeze();
+  return client;
 }
 
 /**
