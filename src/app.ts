@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { createAnswerHeaders, type AnswerHeaders } from './answer-headers.js';
 import type { Config } from './config/index.js';
 import { Lifecycle } from './lifecycle.js';
-import { createAuth } from './middleware/auth.js';
+import { VerifiedTokenCache } from './auth/token-cache.js';
+import { createAuth, createKnownUser } from './middleware/auth.js';
 import { createCorrelation } from './middleware/correlation.js';
 import { createCors } from './middleware/cors.js';
 import { createDrain } from './middleware/drain.js';
@@ -23,6 +24,9 @@ import { createTracingLayer } from './tracing/server-span.js';
 import { createTracing, type Tracing } from './tracing/tracing.js';
 import type { GatewayMiddleware, GatewayState } from './state.js';
 import { createAddressLookup } from './upstream/discovery.js';
+
+/** Distinct valid tokens the auth layer remembers at once (a few MB at most). */
+const CACHED_TOKENS = 10_000;
 
 /** A built gateway: the Koa app, its lifecycle, and `close()` to release what it holds (sockets, Redis). */
 export interface Gateway {
@@ -69,9 +73,15 @@ export function createGateway(config: Config, options: { logger: Logger; now?: (
     prefix: config.rateLimit.redisPrefix,
     metrics,
   };
+  const verified = new VerifiedTokenCache(CACHED_TOKENS);
+  // A token the auth layer has cached names its user before auth runs: the IP layer counts the user limit too.
+  const ipLimits = {
+    ...limits,
+    user: { max: config.rateLimit.userMax, knownUser: createKnownUser({ scope: config.apiScope, verified }) },
+  };
   const lookup = createAddressLookup(config.discovery.servers);
   // What comes from the gateway file is built into a snapshot that a reload replaces whole (routing-switch.ts).
-  const routing = new RoutingSwitch(config, { config, logger, metrics, lifecycle, lookup, limits, now });
+  const routing = new RoutingSwitch(config, { config, logger, metrics, lifecycle, lookup, limits: ipLimits, now });
   const headers = createAnswerHeaders(config);
   const tracing = createTracing(config.tracing, {
     logger,
@@ -93,7 +103,7 @@ export function createGateway(config: Config, options: { logger: Logger; now?: (
     ['security', createSecurity(headers.security)],
     ['rate-limit-ip', runSnapshotLayer('rate-limit-ip')],
     ['request-guard', createRequestGuard()],
-    ['auth', createAuth({ auth: config.auth, scope: config.apiScope, logger, metrics })],
+    ['auth', createAuth({ auth: config.auth, scope: config.apiScope, verified, logger, metrics })],
     ['rate-limit-user', createRateLimit({ ...limits, by: 'user', max: config.rateLimit.userMax, routes: [] })],
     ['route-policy', runSnapshotLayer('route-policy')],
     ['router', runSnapshotLayer('router')],

@@ -20,6 +20,8 @@ export interface GatewayState {
   user?: ForwardedUser;
   /** Set by the service's Upstream, the one owner of the exchange with the service. */
   upstream?: UpstreamState;
+  /** The user whose limit the IP limit layer has counted already (a cached token): the user layer counts it no more. */
+  userLimitCounted?: string;
   /** The limit nearest to exhaustion so far, set by the rate-limit layers. */
   rateLimit?: RateLimitState;
   /**

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { readUser } from '../auth/claims.js';
 import type { SecretKeyReading } from '../auth/key.js';
 import { logSecretKey } from '../auth/key-report.js';
-import { VerifiedTokenCache } from '../auth/token-cache.js';
+import type { VerifiedTokenCache } from '../auth/token-cache.js';
 import type { Config } from '../config/index.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayMetrics, JwtKeyName } from '../metrics.js';
@@ -18,8 +18,6 @@ const CHALLENGE = { 'WWW-Authenticate': 'Bearer' };
 const BEARER = /^bearer(\s|$)/i;
 /** `Bearer <token>` exactly as koa-jwt reads it: one space-separated credential. */
 const BEARER_TOKEN = /^bearer ([^ ]+)$/i;
-/** Distinct valid tokens remembered at once (a few MB at most). */
-const CACHED_TOKENS = 10_000;
 /** jsonwebtoken's reasons that say the token was not signed with this key: then the previous key may have signed it. */
 const OTHER_KEY = new Set(['invalid signature', 'invalid algorithm']);
 
@@ -31,7 +29,8 @@ const OTHER_KEY = new Set(['invalid signature', 'invalid algorithm']);
  * A missing token is refused only when auth is required; a bearer token that is present must
  * always be valid. Failures answer 401 with a generic message; the reason goes to the log. A
  * token that verified is remembered (see token-cache.ts), so koa-jwt runs once per token rather
- * than once per request. Start-up logs how the key was read (see key-report.ts).
+ * than once per request; the IP limit reads the same cache (see {@link createKnownUser}). Start-up logs how the key
+ * was read (see key-report.ts).
  * A WebSocket handshake without an `Authorization` header may carry its token as the
  * `access_token` query parameter (see upgrade.ts). During a key rotation a token the current key
  * does not verify is tried with the previous one; `gateway_jwt_verified_total{key}` counts which.
@@ -39,11 +38,12 @@ const OTHER_KEY = new Set(['invalid signature', 'invalid algorithm']);
 export function createAuth(options: {
   auth: Config['auth'];
   scope: string;
+  /** Tokens that verified: shared with {@link createKnownUser}. */
+  verified: VerifiedTokenCache;
   logger: Logger;
   metrics: GatewayMetrics;
 }): GatewayMiddleware {
-  const { auth, scope, logger, metrics } = options;
-  const verified = new VerifiedTokenCache(CACHED_TOKENS);
+  const { auth, scope, verified, logger, metrics } = options;
   logSecretKey(logger, auth.key);
   const current = createVerifier(auth, auth.key);
   let previous: typeof current | undefined;
@@ -68,22 +68,18 @@ export function createAuth(options: {
   }
 
   return async function authenticate(ctx, next) {
-    if (
-      !isUnderPrefix(ctx.path, scope) ||
-      ctx.state.routing.publicPaths.some((path) => isUnderPrefix(ctx.path, path))
-    ) {
+    if (!asksForToken(ctx, scope)) {
       await next();
       return;
     }
-    const queried = handshakeToken(ctx);
-    const authorization = queried !== undefined ? `Bearer ${queried}` : ctx.get('Authorization');
+    const authorization = authorizationOf(ctx);
     // Auth optional: a request without a bearer token passes; one that presents a token is checked.
     if (!auth.required && !BEARER.test(authorization)) {
       await next();
       return;
     }
     const token = BEARER_TOKEN.exec(authorization.trim())?.[1];
-    const hit = token !== undefined ? verified.get(token, Math.floor(Date.now() / 1000)) : undefined;
+    const hit = token !== undefined ? verified.get(token, nowSeconds()) : undefined;
     if (hit !== undefined) {
       ctx.state.claims = hit.claims;
       ctx.state.user = hit.user;
@@ -104,6 +100,38 @@ export function createAuth(options: {
     metrics.jwtVerified(outcome.key);
     await next();
   };
+}
+
+/**
+ * The id of the user whose token the auth layer will take from its cache, read before that layer runs, or undefined
+ * when it will verify the token itself or not look at one. The IP limit counts this user's limit in its own store
+ * call (one Redis round trip for all three limits); the user limit then has nothing left to count.
+ */
+export function createKnownUser(options: {
+  scope: string;
+  verified: VerifiedTokenCache;
+}): (ctx: GatewayContext) => string | undefined {
+  const { scope, verified } = options;
+  return (ctx) => {
+    if (!asksForToken(ctx, scope)) return undefined;
+    const token = BEARER_TOKEN.exec(authorizationOf(ctx).trim())?.[1];
+    return token === undefined ? undefined : verified.get(token, nowSeconds())?.user.id;
+  };
+}
+
+/** Whether the auth layer looks at the request's token: under the API scope, outside the file's public paths. */
+function asksForToken(ctx: GatewayContext, scope: string): boolean {
+  return isUnderPrefix(ctx.path, scope) && !ctx.state.routing.publicPaths.some((path) => isUnderPrefix(ctx.path, path));
+}
+
+/** The request's credentials as an `Authorization` value: a handshake's query token reads as `Bearer <token>`. */
+function authorizationOf(ctx: GatewayContext): string {
+  const queried = handshakeToken(ctx);
+  return queried !== undefined ? `Bearer ${queried}` : ctx.get('Authorization');
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
 }
 
 /** koa-jwt for one key: its algorithms only (see auth/key.ts), issuer and audience when configured. */

@@ -219,6 +219,48 @@ describe('rate limiting shared through Redis', function () {
     expect(count(statuses(responses), 429)).to.equal(20);
   });
 
+  it("when a user's token is already verified, then the IP and user limits of each request are counted in one Redis round trip", async () => {
+    const privateRedis = await startPrivateRedis();
+    const prefix = uniquePrefix('one-trip');
+    const gateway = await startGateway({
+      ...allServicesAt(fixture.upstream.url),
+      ...AUTH_ENV,
+      REDIS_URL: privateRedis.url,
+      RATE_LIMIT_REDIS_PREFIX: prefix,
+      RATE_LIMIT_MAX: '100',
+      RATE_LIMIT_USER_MAX: '3',
+      RATE_LIMIT_REDIS_TIMEOUT_MS: '5000',
+    });
+    const client = new Redis(privateRedis.url);
+    const scriptCalls = async (): Promise<number> => {
+      const stats = await client.info('commandstats');
+      return [...stats.matchAll(/^cmdstat_(?:eval|evalsha):calls=(\d+)/gm)].reduce((sum, [, n]) => sum + Number(n), 0);
+    };
+    try {
+      await waitFor(() => gateway.logs.some((line) => line.redis === 'ready'));
+      const headers = { authorization: `Bearer ${accessToken({ userId: 8 })}` };
+      const ask = (): Promise<number> =>
+        send({ port: gateway.port, path: '/api/v1/products/1', headers }).then((response) => response.status);
+      // Redis learns the script on a first request (EVALSHA refused, then EVAL): one without a token.
+      expect((await send({ port: gateway.port, path: '/api/v1/products/1' })).status).to.equal(401);
+      // The first request with the token verifies it: IP limit before auth, user limit after it, two calls.
+      const before = await scriptCalls();
+      expect(await ask()).to.equal(200);
+      expect((await scriptCalls()) - before).to.equal(2);
+      // Every later one finds it cached: one call counts both, and the user's limit still holds.
+      const results: number[] = [];
+      for (let i = 0; i < 3; i += 1) results.push(await ask());
+      expect(results).to.deep.equal([200, 200, 429]);
+      expect((await scriptCalls()) - before).to.equal(2 + 3);
+      expect(await client.get(`${prefix}:user:8`)).to.equal('4');
+      expect(await client.get(`${prefix}:ip:127.0.0.1`)).to.equal('5');
+    } finally {
+      client.disconnect();
+      await gateway.close();
+      await privateRedis.stop();
+    }
+  });
+
   it('when one client is counted 1000 times at the default limit of 1000, then all of its keys together hold under 1 KB of Redis', async () => {
     const prefix = uniquePrefix('footprint');
     const gateway = await startGateway({

@@ -3,6 +3,7 @@ import { gatewayEnv } from '../../../demo/gateway-process.js';
 import { DEMO_JWT_SECRET, DemoSettingsError, readDemoSettings, stubPortVariable } from '../../../demo/settings.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { createMetrics } from '../../../src/metrics.js';
+import { VerifiedTokenCache } from '../../../src/auth/token-cache.js';
 import { createAuth } from '../../../src/middleware/auth.js';
 import { createMemoryLogger } from '../../helpers/logger.js';
 
@@ -79,7 +80,13 @@ describe('demo settings', () => {
   it('when the demo starts its gateway with the demo secret, then the gateway reads 64 Base64 bytes and warns of nothing', () => {
     const { logger, lines } = createMemoryLogger();
     const config = loadConfig(gatewayEnv({}, readDemoSettings({})));
-    createAuth({ auth: config.auth, scope: '/api/', logger, metrics: createMetrics() });
+    createAuth({
+      auth: config.auth,
+      scope: '/api/',
+      verified: new VerifiedTokenCache(1),
+      logger,
+      metrics: createMetrics(),
+    });
     expect(lines.map(({ level, msg }) => ({ level, msg }))).to.deep.equal([
       { level: 30, msg: 'JWT_SECRET read as base64 (auto): 64-byte key, accepting HS256, HS384, HS512' },
     ]);

@@ -101,6 +101,56 @@ describe('rate limit layer', () => {
     expect(ctx.response.get('RateLimit-Limit')).to.equal('2');
   });
 
+  it('when the IP layer knows the user ahead (a cached token), then IP, route and user are counted in one call and the user layer counts nothing more', async () => {
+    const store = recordingStore();
+    const known = { max: 2, knownUser: () => '42' };
+    const ip = layer(store, { max: 10, routes: [{ path: '/api/v1/orders', max: 5 }], user: known });
+    const user = layer(store, { by: 'user', max: 2 });
+    const ctx = contextFor('/api/v1/orders/9', '198.51.100.7');
+    expect(await run(ip, ctx)).to.equal(true);
+    ctx.state.user = { id: '42', email: 'ada@example.com', role: 'USER' };
+    expect(await run(user, ctx)).to.equal(true);
+    expect(store.keys).to.deep.equal([['p:ip:198.51.100.7', 'p:route:/api/v1/orders:198.51.100.7', 'p:user:42']]);
+    // The user limit is the nearest of the three: the headers describe it.
+    expect([ctx.response.get('RateLimit-Limit'), ctx.response.get('RateLimit-Remaining')]).to.deep.equal(['2', '1']);
+  });
+
+  it('when the user known ahead is over its limit, then the IP layer answers 429 naming the user limit', async () => {
+    const metrics = createMetrics();
+    const ip = layer(recordingStore(), { max: 10, metrics, user: { max: 1, knownUser: () => '43' } });
+    await run(ip, contextFor('/api/v1/products/1', '198.51.100.8'));
+    const error = await run(ip, contextFor('/api/v1/products/1', '198.51.100.9')).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect((error as GatewayError).status).to.equal(429);
+    expect(await metrics.registry.getSingleMetricAsString('gateway_rate_limited_total')).to.include(
+      'gateway_rate_limited_total{limit="user"} 1',
+    );
+  });
+
+  it('when the auth layer finds a user other than the one known ahead, then the user layer counts that user', async () => {
+    const store = recordingStore();
+    const ip = layer(store, { user: { max: 2, knownUser: () => '44' } });
+    const user = layer(store, { by: 'user', max: 2 });
+    const ctx = contextFor('/api/v1/products/1', '198.51.100.10');
+    await run(ip, ctx);
+    ctx.state.user = { id: '45', email: 'bob@example.com', role: 'USER' };
+    await run(user, ctx);
+    expect(store.keys).to.deep.equal([['p:ip:198.51.100.10', 'p:user:44'], ['p:user:45']]);
+  });
+
+  it('when the IP layer knows no user ahead, then the user layer counts the verified user in a call of its own', async () => {
+    const store = recordingStore();
+    const ip = layer(store, { user: { max: 2, knownUser: () => undefined } });
+    const user = layer(store, { by: 'user', max: 2 });
+    const ctx = contextFor('/api/v1/products/1', '198.51.100.11');
+    await run(ip, ctx);
+    ctx.state.user = { id: '46', email: 'eve@example.com', role: 'USER' };
+    await run(user, ctx);
+    expect(store.keys).to.deep.equal([['p:ip:198.51.100.11'], ['p:user:46']]);
+  });
+
   it('when the user layer meets a request without a verified user, then it counts nothing', async () => {
     const store = recordingStore();
     expect(await run(layer(store, { by: 'user' }), contextFor('/api/v1/products/1', '198.51.100.4'))).to.equal(true);
