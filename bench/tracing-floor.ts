@@ -95,13 +95,9 @@ function request(i: number): void {
   server.end();
 }
 
-if (mode !== 'none') {
-  for (let i = 0; i < requests; i += STEP) {
-    for (let j = i; j < Math.min(requests, i + STEP); j += 1) request(j);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-} else {
-  for (let i = 0; i < requests; i += STEP) await new Promise((resolve) => setImmediate(resolve));
+for (let i = 0; i < requests; i += STEP) {
+  if (mode !== 'none') for (let j = i; j < Math.min(requests, i + STEP); j += 1) request(j);
+  await new Promise((resolve) => setImmediate(resolve));
 }
 await provider.shutdown();
 receiver?.stop();

@@ -48,6 +48,8 @@ export function createRateLimit(options: RateLimitOptions): GatewayMiddleware {
   const windowSeconds = Math.ceil(windowMs / 1000);
   const ipKey = `${prefix}:ip:`;
   const userKey = `${prefix}:user:`;
+  /** The user limit of a user known ahead (`user`): the `ip` layer only. */
+  const userMax = user?.max ?? max;
   const routeKeys = routes.map((route) => ({ ...route, key: `${prefix}:route:${route.path}:` }));
 
   /** The limits this request counts against, with their keys; none when it has no one to count. */
@@ -71,12 +73,13 @@ export function createRateLimit(options: RateLimitOptions): GatewayMiddleware {
         kinds.push('route');
       }
     }
-    const id = user?.knownUser(ctx);
-    if (id !== undefined) {
-      keys.push(userKey + id);
-      maxes.push(user!.max);
+    const known = user?.knownUser(ctx);
+    if (known !== undefined) {
+      keys.push(userKey + known);
+      maxes.push(userMax);
       kinds.push('user');
-      ctx.state.userLimitCounted = id;
+      // Counted in this call: the user layer leaves this user be.
+      ctx.state.userLimitCounted = known;
     }
     return { keys, maxes, kinds };
   }
